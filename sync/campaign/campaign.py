@@ -1,0 +1,173 @@
+"""The resolved campaign: units, forms with their templates, quotas, deadlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..rules.specs import RuleSpec
+from .model import (
+    Backend,
+    CampaignInfo,
+    ColumnType,
+    GoogleBackend,
+    LocalBackend,
+    PolicyRef,
+    QuotaPolicy,
+    UnitSpec,
+)
+
+STATUS_HEADER = "Kết quả kiểm tra"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a form, with its choice list resolved."""
+
+    key: str
+    header: str
+    type: ColumnType
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    choice_list: str | None = None
+    min: float | date | None = None
+    max: float | date | None = None
+    pattern: str | None = None
+    help: str | None = None
+    width: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form of the campaign: its template's columns and rules plus deadline and quota."""
+
+    id: str
+    template_id: str
+    title: str
+    tab: str
+    header_row: int
+    columns: tuple[Column, ...]
+    rules: tuple[RuleSpec, ...]
+    due: datetime
+    opens: datetime | None = None
+    grace: timedelta = timedelta(0)
+    lock: bool = False
+    submission: str = "explicit"
+    quota: int | PolicyRef | None = None
+    title_block: tuple[str, ...] = ()
+    instructions: tuple[str, ...] = ()
+    status_header: str = STATUS_HEADER
+
+    @property
+    def closes(self) -> datetime:
+        """End of the grace period: after it, a locked form accepts nothing."""
+        return self.due + self.grace
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit (đơn vị) that fills the forms."""
+
+    id: str
+    name: str
+    parent: str | None = None
+    editors: tuple[str, ...] = ()
+    staff: int | None = None
+    quotas: dict[str, int | PolicyRef] = field(default_factory=dict)
+    spreadsheet: str | None = None
+
+    @classmethod
+    def from_spec(cls, spec: UnitSpec) -> Unit:
+        return cls(
+            id=spec.id,
+            name=spec.name,
+            parent=spec.parent,
+            editors=tuple(spec.editors),
+            staff=spec.staff,
+            quotas=dict(spec.quotas),
+            spreadsheet=spec.spreadsheet,
+        )
+
+
+@dataclass
+class Campaign:
+    """A loaded, cross-checked campaign."""
+
+    info: CampaignInfo
+    backend: Backend
+    policies: dict[str, QuotaPolicy]
+    units: tuple[Unit, ...]
+    forms: tuple[Form, ...]
+    source: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.info.timezone)
+
+    @property
+    def language(self) -> str:
+        return self.info.language
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent
+
+    @property
+    def local_path(self) -> Path:
+        """Folder of the local backend's workbooks (relative paths are from the campaign file)."""
+        path = (
+            Path(self.backend.path) if isinstance(self.backend, LocalBackend) else Path("workbooks")
+        )
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    @property
+    def google(self) -> GoogleBackend | None:
+        return self.backend if isinstance(self.backend, GoogleBackend) else None
+
+    def unit(self, unit_id: str) -> Unit:
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit
+        raise KeyError(unit_id)
+
+    def form(self, form_id: str) -> Form:
+        for form in self.forms:
+            if form.id == form_id:
+                return form
+        raise KeyError(form_id)
+
+    def children(self, unit_id: str | None) -> list[Unit]:
+        return [u for u in self.units if u.parent == unit_id]
+
+    def quota(self, unit_id: str, form_id: str) -> int | None:
+        """The unit's quota for the form: explicit number, or computed by its policy."""
+        from ..quotas import resolve_quota
+
+        unit = self.unit(unit_id)
+        value = unit.quotas.get(form_id, self.form(form_id).quota)
+        return resolve_quota(value, unit, self.policies)
+
+    def quotas(self, form_id: str) -> dict[str, int | None]:
+        return {u.id: self.quota(u.id, form_id) for u in self.units}

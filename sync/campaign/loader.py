@@ -1,0 +1,346 @@
+"""Load and cross-check a campaign file and its templates (DESIGN §3.1–§3.2)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from ..errors import ConfigError, ConfigIssue
+from ..rules.specs import RuleSpec, condition_columns
+from .campaign import Campaign, Column, Form, Unit
+from .model import CampaignSpec, ColumnSpec, FormSpec, PolicyRef, TemplateSpec
+from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
+
+
+def builtin_dir(kind: str) -> Path:
+    """Folder of built-in `forms`, `lists` or `samples` inside the installed package."""
+    return Path(str(resources.files("sheet_templates").joinpath(kind)))
+
+
+def builtin_names(kind: str) -> list[str]:
+    folder = builtin_dir(kind)
+    if kind == "samples":
+        return sorted(p.name for p in folder.iterdir() if (p / "campaign.yaml").is_file())
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+@lru_cache(maxsize=64)
+def choice_list(name: str) -> tuple[str, ...]:
+    """A built-in choice list (e.g. `ethnic_groups_vn`)."""
+    file = builtin_dir("lists") / f"{name}.yaml"
+    if not file.is_file():
+        raise KeyError(name)
+    doc = read_yaml(file, "danh sách lựa chọn")
+    items = doc.data.get("items")
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ConfigError([doc.issue(("items",), "cần một danh sách các chuỗi")])
+    return tuple(items)
+
+
+def load_template(ref: str, base_dir: Path | None = None) -> tuple[TemplateSpec, YamlDoc]:
+    """A template by built-in name or by path (relative to `base_dir`)."""
+    looks_like_path = ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref
+    if looks_like_path:
+        file = Path(ref)
+        if not file.is_absolute() and base_dir is not None:
+            file = base_dir / file
+    else:
+        file = builtin_dir("forms") / f"{ref}.yaml"
+        if not file.is_file():
+            raise KeyError(ref)
+    doc = read_yaml(file, "mẫu biểu")
+    try:
+        spec = TemplateSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ConfigError(validation_issues(doc, exc)) from None
+    issues = _check_template(spec, doc)
+    if issues:
+        raise ConfigError(issues)
+    return spec, doc
+
+
+def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    keys = [c.key for c in spec.columns]
+    headers = [c.header for c in spec.columns]
+    for i, col in enumerate(spec.columns):
+        if keys.count(col.key) > 1 and keys.index(col.key) != i:
+            issues.append(doc.issue(("columns", i, "key"), f"khoá cột '{col.key}' bị trùng"))
+        if headers.count(col.header) > 1 and headers.index(col.header) != i:
+            issues.append(
+                doc.issue(("columns", i, "header"), f"tiêu đề cột '{col.header}' bị trùng")
+            )
+        if isinstance(col.choices, str):
+            try:
+                choice_list(col.choices)
+            except KeyError:
+                known = ", ".join(builtin_names("lists"))
+                issues.append(
+                    doc.issue(
+                        ("columns", i, "choices"),
+                        f"không có danh sách lựa chọn '{col.choices}' (có sẵn: {known})",
+                    )
+                )
+    issues += _check_rules(spec.rules, set(keys), doc, ("rules",))
+    return issues
+
+
+def _check_rules(
+    rules: list[RuleSpec], keys: set[str], doc: YamlDoc, prefix: PathKey
+) -> list[ConfigIssue]:
+    issues = []
+    for i, rule in enumerate(rules):
+        for col in sorted(condition_columns(rule) - keys):
+            if rule.kind == "registered_in":
+                continue  # checked against both forms by the campaign loader
+            issues.append(
+                doc.issue(
+                    (*prefix, i), f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu"
+                )
+            )
+    return issues
+
+
+def _as_local(value: date | datetime | None, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(23, 59, 59) if end_of_day else time(0, 0))
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+def _resolve_column(spec: ColumnSpec) -> Column:
+    choices: tuple[str, ...] | None = None
+    list_name = None
+    if isinstance(spec.choices, str):
+        list_name = spec.choices
+        choices = choice_list(spec.choices)
+    elif spec.choices:
+        choices = tuple(spec.choices)
+    return Column(
+        key=spec.key,
+        header=spec.header,
+        type=spec.type,
+        required=spec.required,
+        choices=choices,
+        choice_list=list_name,
+        min=spec.min,
+        max=spec.max,
+        pattern=spec.pattern,
+        help=spec.help,
+        width=spec.width,
+    )
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """Load, validate and cross-check a campaign file. Raises ConfigError listing every issue."""
+    file = Path(path)
+    if file.is_dir():
+        file = file / "campaign.yaml"
+    doc = read_yaml(file, "tệp đợt thi đua")
+    try:
+        spec = CampaignSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ConfigError(validation_issues(doc, exc)) from None
+
+    issues: list[ConfigIssue] = []
+    try:
+        tz = ZoneInfo(spec.campaign.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        issues.append(
+            doc.issue(
+                ("campaign", "timezone"),
+                f"múi giờ '{spec.campaign.timezone}' không tồn tại (ví dụ đúng: Asia/Ho_Chi_Minh)",
+            )
+        )
+        tz = ZoneInfo("Asia/Ho_Chi_Minh")
+
+    forms: list[Form] = []
+    form_ids = [f.id for f in spec.forms]
+    for i, fspec in enumerate(spec.forms):
+        if form_ids.count(fspec.id) > 1 and form_ids.index(fspec.id) != i:
+            issues.append(doc.issue(("forms", i, "id"), f"mã biểu mẫu '{fspec.id}' bị trùng"))
+        form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues)
+        if form is not None:
+            forms.append(form)
+
+    _check_units(spec, doc, form_ids, issues)
+    _check_cross_form_rules(spec, forms, doc, issues)
+
+    tabs = [f.tab for f in forms]
+    for i, form in enumerate(forms):
+        if tabs.count(form.tab) > 1 and tabs.index(form.tab) != i:
+            issues.append(doc.issue(("forms", i), f"hai biểu mẫu dùng cùng tên tab '{form.tab}'"))
+
+    if issues:
+        raise ConfigError(issues)
+    return Campaign(
+        info=spec.campaign,
+        backend=spec.backend,
+        policies=dict(spec.quota_policies),
+        units=tuple(Unit.from_spec(u) for u in spec.units),
+        forms=tuple(forms),
+        source=file.resolve(),
+    )
+
+
+def _resolve_form(
+    fspec: FormSpec,
+    i: int,
+    doc: YamlDoc,
+    base_dir: Path,
+    tz: ZoneInfo,
+    spec: CampaignSpec,
+    issues: list[ConfigIssue],
+) -> Form | None:
+    try:
+        template, _tdoc = load_template(fspec.template, base_dir)
+    except KeyError:
+        known = ", ".join(builtin_names("forms"))
+        issues.append(
+            doc.issue(
+                ("forms", i, "template"),
+                f"không có mẫu biểu '{fspec.template}' (mẫu có sẵn: {known}; hoặc đường dẫn tới tệp .yaml)",
+            )
+        )
+        return None
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+        return None
+    keys = {c.key for c in template.columns}
+    issues += _check_rules(fspec.rules, keys, doc, ("forms", i, "rules"))
+    opens = _as_local(fspec.opens, tz, end_of_day=False)
+    due = _as_local(fspec.due, tz, end_of_day=True)
+    assert due is not None
+    if opens is not None and due <= opens:
+        issues.append(
+            doc.issue(
+                ("forms", i, "due"),
+                f"hạn nộp {due:%d/%m/%Y %H:%M} phải sau ngày mở {opens:%d/%m/%Y %H:%M}",
+            )
+        )
+    if isinstance(fspec.quota, PolicyRef) and fspec.quota.policy not in spec.quota_policies:
+        issues.append(
+            _unknown_policy(doc, ("forms", i, "quota", "policy"), fspec.quota.policy, spec)
+        )
+    uses_quota = any(getattr(r, "quota", False) for r in (*template.rules, *fspec.rules))
+    if uses_quota and fspec.quota is None and not any(fspec.id in u.quotas for u in spec.units):
+        issues.append(
+            doc.issue(
+                ("forms", i, "rules"),
+                f"biểu mẫu '{fspec.id}' có quy tắc dùng chỉ tiêu nhưng không đơn vị nào có chỉ tiêu",
+            )
+        )
+    try:
+        columns = tuple(_resolve_column(c) for c in template.columns)
+    except KeyError:
+        return None
+    return Form(
+        id=fspec.id,
+        template_id=template.id,
+        title=fspec.title or template.title,
+        tab=fspec.tab or template.tab,
+        header_row=template.header_row,
+        columns=columns,
+        rules=(*template.rules, *fspec.rules),
+        due=due,
+        opens=opens,
+        grace=fspec.grace,
+        lock=fspec.lock,
+        submission=fspec.submission,
+        quota=fspec.quota,
+        title_block=tuple(template.title_block),
+        instructions=tuple(template.instructions),
+    )
+
+
+def _unknown_policy(doc: YamlDoc, path: PathKey, name: str, spec: CampaignSpec) -> ConfigIssue:
+    known = ", ".join(spec.quota_policies) or "chưa khai báo chính sách nào trong quota_policies"
+    return doc.issue(path, f"chính sách chỉ tiêu '{name}' không tồn tại ({known})")
+
+
+def _check_units(
+    spec: CampaignSpec, doc: YamlDoc, form_ids: list[str], issues: list[ConfigIssue]
+) -> None:
+    ids = [u.id for u in spec.units]
+    for i, unit in enumerate(spec.units):
+        if ids.count(unit.id) > 1 and ids.index(unit.id) != i:
+            issues.append(doc.issue(("units", i, "id"), f"mã đơn vị '{unit.id}' bị trùng"))
+        if unit.parent is not None and unit.parent not in ids:
+            issues.append(
+                doc.issue(("units", i, "parent"), f"đơn vị cấp trên '{unit.parent}' không tồn tại")
+            )
+        for form_id, quota in unit.quotas.items():
+            if form_id not in form_ids:
+                issues.append(
+                    doc.issue(
+                        ("units", i, "quotas", form_id),
+                        f"chỉ tiêu cho biểu mẫu '{form_id}' không có trong forms ({', '.join(form_ids)})",
+                    )
+                )
+            if isinstance(quota, PolicyRef):
+                if quota.policy not in spec.quota_policies:
+                    issues.append(
+                        _unknown_policy(
+                            doc, ("units", i, "quotas", form_id, "policy"), quota.policy, spec
+                        )
+                    )
+                elif unit.staff is None:
+                    issues.append(
+                        doc.issue(
+                            ("units", i, "quotas", form_id),
+                            f"chỉ tiêu theo chính sách '{quota.policy}' cần khai báo 'staff' của đơn vị",
+                        )
+                    )
+    parents = {u.id: u.parent for u in spec.units}
+    reported: set[str] = set()
+    for i, unit in enumerate(spec.units):
+        seen = [unit.id]
+        current = parents.get(unit.id)
+        while current is not None and current in parents:
+            if current in seen:
+                cycle = [*seen[seen.index(current) :], current]
+                if not reported & set(cycle):
+                    issues.append(
+                        doc.issue(
+                            ("units", i, "parent"),
+                            "quan hệ cấp trên tạo thành vòng: " + " → ".join(cycle),
+                        )
+                    )
+                    reported.update(cycle)
+                break
+            seen.append(current)
+            current = parents.get(current)
+
+
+def _check_cross_form_rules(
+    spec: CampaignSpec, forms: list[Form], doc: YamlDoc, issues: list[ConfigIssue]
+) -> None:
+    by_id = {f.id: f for f in forms}
+    for i, form in enumerate(forms):
+        for j, rule in enumerate(form.rules):
+            if rule.kind != "registered_in":
+                continue
+            where: PathKey = ("forms", i, "rules")
+            other = by_id.get(rule.form)
+            if other is None:
+                issues.append(
+                    doc.issue(
+                        where,
+                        f"quy tắc registered_in tham chiếu biểu mẫu '{rule.form}' không có trong forms",
+                    )
+                )
+                continue
+            for col in rule.match:
+                if col not in form.keys or col not in other.keys:
+                    issues.append(
+                        doc.issue(
+                            where,
+                            f"quy tắc registered_in (#{j + 1}): cột '{col}' phải có ở cả '{form.id}' và '{other.id}'",
+                        )
+                    )

@@ -1,0 +1,211 @@
+"""Declarative shapes of the campaign file (DESIGN §3.1) and form templates (§3.2).
+
+These are validated with pydantic (unknown keys are errors); cross-references are checked
+by `sync.campaign.loader`, which also turns them into the resolved `Campaign`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..rules.specs import RuleSpec
+
+ColumnType = Literal[
+    "text", "integer", "number", "year", "date", "bool", "choice", "email", "phone"
+]
+KEY_RE = r"^[a-z][a-z0-9_]*$"
+UNIT_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Model):
+    key: str = Field(pattern=KEY_RE)
+    header: str = Field(min_length=1)
+    type: ColumnType = "text"
+    required: bool = False
+    choices: list[str] | str | None = None
+    min: float | date | None = None
+    max: float | date | None = None
+    pattern: str | None = None
+    help: str | None = None
+    width: int | None = Field(default=None, ge=4, le=120)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"biểu thức chính quy không hợp lệ: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _choices_need_choice(self) -> ColumnSpec:
+        if self.type == "choice" and not self.choices:
+            raise ValueError(
+                "cột kiểu 'choice' cần 'choices' (danh sách hoặc tên danh sách có sẵn)"
+            )
+        if self.min is not None and self.max is not None and self.min > self.max:  # type: ignore[operator]
+            raise ValueError(f"'min' ({self.min}) lớn hơn 'max' ({self.max})")
+        return self
+
+
+class TemplateSpec(_Model):
+    id: str = Field(pattern=KEY_RE)
+    title: str = Field(min_length=1)
+    tab: str = Field(min_length=1, max_length=100)
+    header_row: int = Field(default=1, ge=1, le=50)
+    title_block: list[str] = Field(default_factory=list)
+    instructions: list[str] = Field(default_factory=list)
+    columns: list[ColumnSpec] = Field(min_length=1)
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+    @field_validator("tab")
+    @classmethod
+    def _tab_name(cls, value: str) -> str:
+        bad = set(value) & set("[]:*?/\\")
+        if bad:
+            raise ValueError(f"tên tab không được chứa ký tự {''.join(sorted(bad))}")
+        return value
+
+    @model_validator(mode="after")
+    def _title_block_fits(self) -> TemplateSpec:
+        if len(self.title_block) >= self.header_row:
+            raise ValueError(
+                f"title_block có {len(self.title_block)} dòng nhưng header_row là {self.header_row}"
+            )
+        return self
+
+
+class Tier(_Model):
+    below: int | None = Field(default=None, gt=0)
+    share: float = Field(ge=0, le=1)
+    max: int | None = Field(default=None, ge=0)
+    min: int | None = Field(default=None, ge=0)
+
+
+class TieredPolicy(_Model):
+    kind: Literal["tiered"]
+    base: Literal["staff"] = "staff"
+    rounding: Literal["floor", "round", "ceil"] = "floor"
+    tiers: list[Tier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TieredPolicy:
+        bounds = [t.below for t in self.tiers]
+        if bounds[-1] is not None:
+            raise ValueError(
+                "bậc cuối cùng không được có 'below' (áp dụng cho mọi giá trị còn lại)"
+            )
+        if any(b is None for b in bounds[:-1]):
+            raise ValueError("mọi bậc trừ bậc cuối phải có 'below'")
+        numbers = [b for b in bounds[:-1] if b is not None]
+        if numbers != sorted(set(numbers)):
+            raise ValueError("các giá trị 'below' phải tăng dần")
+        return self
+
+
+QuotaPolicy = Annotated[TieredPolicy, Field(discriminator="kind")]
+
+
+class PolicyRef(_Model):
+    policy: str
+
+
+class UnitSpec(_Model):
+    id: str = Field(pattern=UNIT_ID_RE, max_length=40)
+    name: str = Field(min_length=1)
+    parent: str | None = None
+    editors: list[str] = Field(default_factory=list)
+    staff: int | None = Field(default=None, ge=0)
+    quotas: dict[str, Annotated[int, Field(ge=0)] | PolicyRef] = Field(default_factory=dict)
+    spreadsheet: str | None = None
+
+    @field_validator("editors")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        for email in value:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                raise ValueError(f"'{email}' không phải địa chỉ e-mail")
+        return value
+
+
+class FormSpec(_Model):
+    id: str = Field(pattern=KEY_RE)
+    template: str
+    title: str | None = None
+    tab: str | None = None
+    opens: date | datetime | None = None
+    due: date | datetime
+    grace: timedelta = timedelta(0)
+    lock: bool = False
+    submission: Literal["explicit", "implicit"] = "explicit"
+    quota: Annotated[int, Field(ge=0)] | PolicyRef | None = None
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+    @field_validator("grace", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, (str, int)) else value
+
+
+class CampaignInfo(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    title: str = Field(min_length=1)
+    organizer: str = Field(min_length=1)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: Literal["vi", "en"] = "vi"
+
+
+class LocalBackend(_Model):
+    kind: Literal["local"]
+    path: str = "./workbooks"
+
+
+class GoogleBackend(_Model):
+    kind: Literal["google"]
+    credentials: str | None = None
+    oauth_client: str | None = None
+    folder_id: str | None = None
+    consolidated: str | None = None
+    notify_editors: bool = False
+    requests_per_minute: int = Field(default=240, ge=1, le=300)
+
+
+Backend = Annotated[LocalBackend | GoogleBackend, Field(discriminator="kind")]
+
+
+class CampaignSpec(_Model):
+    campaign: CampaignInfo
+    backend: Backend = LocalBackend(kind="local")
+    quota_policies: dict[str, QuotaPolicy] = Field(default_factory=dict)
+    units: list[UnitSpec] = Field(min_length=1)
+    forms: list[FormSpec] = Field(min_length=1)
+
+
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(value: object) -> timedelta:
+    """'2d', '12h', '1d12h', '30m', 0 → timedelta."""
+    if isinstance(value, int) and value == 0:
+        return timedelta(0)
+    text = str(value).strip().lower().replace(" ", "")
+    if text in ("0", ""):
+        return timedelta(0)
+    parts = _DURATION_RE.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"'{value}' không phải khoảng thời gian (ví dụ: 2d, 12h, 1d12h, 30m)")
+    total = timedelta(0)
+    for number, unit in parts:
+        total += timedelta(**{_UNITS[unit]: float(number)})
+    return total

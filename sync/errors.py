@@ -1,0 +1,69 @@
+"""The project's exception hierarchy (gspread style): one base, small subclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ThiduaError(Exception):
+    """Base of every error thidua-sync raises on purpose."""
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One problem in a campaign or template file."""
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ConfigError(ThiduaError):
+    """The campaign file or a template is invalid."""
+
+    def __init__(self, issues: list[ConfigIssue] | str) -> None:
+        if isinstance(issues, str):
+            issues = [ConfigIssue(file="", path="", message=issues)]
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+class StoreError(ThiduaError):
+    """A sheet store could not read or write."""
+
+
+class SheetNotFound(StoreError):
+    """A unit's spreadsheet or workbook does not exist or cannot be opened."""
+
+
+class WorkbookUnreadable(StoreError):
+    """A workbook exists but is not a readable xlsx (wrong format, encrypted, damaged)."""
+
+
+class WorkbookLocked(StoreError):
+    """A workbook is locked or held open by another process."""
+
+
+class PermissionDenied(StoreError):
+    """The service has no right to read or write a sheet or folder."""
+
+
+class QuotaExceeded(StoreError):
+    """Google refused for quota reasons (rate limit or Drive storage)."""
+
+
+class RemoteError(StoreError):
+    """A remote API answered with an error after all retries."""
+
+
+class SubmissionError(ThiduaError):
+    """A submission cannot be accepted (locked, not valid, unknown unit or form)."""
+
+
+class AllocationError(ThiduaError):
+    """A total cannot be split over units as asked."""

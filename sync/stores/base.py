@@ -1,0 +1,103 @@
+"""The sheet-store interface (DESIGN §4): where unit sheets and the consolidated output live.
+
+Stores only move data: they read a unit's forms into DataFrames (raw cell values plus the
+sheet row numbers), write feedback prepared by `sync.feedback`, and write the consolidated
+tables prepared by `sync.consolidate`. They never validate.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..rules.findings import Finding
+
+if TYPE_CHECKING:
+    from ..campaign import Campaign, Unit
+    from ..consolidate import Consolidated
+    from ..feedback import UnitFeedback
+
+ROW = "_row"
+"""Column of a read frame holding the sheet row number the user sees."""
+
+
+@dataclass
+class FormSheet:
+    """One form's tab as read: data rows (raw values) and structural findings."""
+
+    form_id: str
+    frame: pd.DataFrame
+    """Columns: `_row` (sheet row number) then the form's column keys; blank rows dropped."""
+    findings: list[Finding] = field(default_factory=list)
+    """Structure problems: `missing_tab`, `header_mismatch`, `too_many_rows`."""
+    status: dict[int, str] = field(default_factory=dict)
+    """The feedback status column as it is now (row → text), to skip unchanged writes."""
+
+
+@dataclass
+class UnitSheets:
+    """All forms of one unit, read in one go."""
+
+    unit_id: str
+    forms: dict[str, FormSheet]
+    revision: str | None = None
+    problem: Finding | None = None
+    """Set when the whole spreadsheet/workbook could not be read (the other units go on)."""
+
+
+@dataclass
+class ProvisionReport:
+    """What provisioning did for one unit."""
+
+    unit_id: str
+    location: str
+    created: bool = False
+    actions: list[str] = field(default_factory=list)
+    """Human-readable (Vietnamese) lines: tabs added, columns added, nothing to do…"""
+
+
+Progress = Callable[[str], None]
+
+
+class Store(ABC):
+    """Where a campaign's unit sheets and consolidated output live."""
+
+    kind: str = "abstract"
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+
+    @abstractmethod
+    def provision(self, unit: Unit) -> ProvisionReport:
+        """Create or adopt the unit's spreadsheet; add what is missing, never touch data."""
+
+    @abstractmethod
+    def read_unit(self, unit: Unit) -> UnitSheets:
+        """Read every form of the unit (one call on remote stores)."""
+
+    @abstractmethod
+    def write_feedback(self, unit: Unit, feedback: UnitFeedback) -> bool:
+        """Write status, notes, colours and the `Kiểm tra` tab. False when nothing changed."""
+
+    @abstractmethod
+    def write_consolidated(self, consolidated: Consolidated) -> str:
+        """Write the consolidated tabs; returns where (path or URL)."""
+
+    @abstractmethod
+    def read_consolidated(self) -> dict[str, list[list[Any]]]:
+        """The consolidated tabs as rows of values (tab name → rows incl. header)."""
+
+    @abstractmethod
+    def revision(self, unit: Unit) -> str | None:
+        """A marker that changes whenever the unit's sheet changes (mtime, modifiedTime)."""
+
+    def location(self, unit: Unit) -> str:
+        """Where the unit's sheet is (path or URL), for messages."""
+        return unit.id
+
+    def lock(self, unit: Unit, form_id: str) -> None:  # noqa: B027 - optional capability
+        """Protect the form's data range after the deadline (stores that can)."""
