@@ -74,6 +74,15 @@ class Form:
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
 
+    def header_of(self, key: str | None) -> str:
+        """The header a user sees for a column key ('' for none, the key if unknown)."""
+        if not key:
+            return ""
+        for col in self.columns:
+            if col.key == key:
+                return col.header
+        return key
+
     def column(self, key: str) -> Column:
         for col in self.columns:
             if col.key == key:

@@ -203,6 +203,8 @@ def validation_issues(
                 loc.append(part)
             elif err["type"] == "missing" and part == err["loc"][-1]:
                 loc.append(part)
+        if err["type"].startswith("union_tag") and isinstance(node, Mapping) and "kind" in node:
+            loc.append("kind")
         issue = doc.issue((*prefix, *loc), _pydantic_message(err))
         key = (issue.path, issue.message)
         if key not in seen:

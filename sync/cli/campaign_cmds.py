@@ -1,0 +1,150 @@
+"""Commands on the campaign file: init, check, allocate."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from .. import clock
+from ..campaign import builtin_dir, builtin_names, load_campaign
+from ..errors import AllocationError, ConfigError, ThiduaError
+from ..quotas import allocate
+from . import cli
+from .output import echo_ok, table
+
+CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path), metavar="CAMPAIGN")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--example", default="laichau-2025", show_default=True, help="Tên đợt mẫu.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp campaign.yaml đã có.")
+def init(directory: Path, example: str, force: bool) -> None:
+    """Tạo thư mục đợt thi đua mới từ một đợt mẫu."""
+    names = builtin_names("samples")
+    if example not in names:
+        raise ThiduaError(f"Không có đợt mẫu '{example}' (có: {', '.join(names)})")
+    target = directory / "campaign.yaml"
+    if target.exists() and not force:
+        raise ThiduaError(f"{target} đã tồn tại: dùng --force để ghi đè")
+    source = builtin_dir("samples") / example
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for item in source.iterdir():
+            if item.is_file():
+                shutil.copy2(item, directory / item.name)
+    except OSError as exc:
+        raise ThiduaError(f"Không tạo được {directory}: {exc.strerror}") from exc
+    echo_ok(f"Đã tạo {target} từ đợt mẫu '{example}'.")
+    click.echo(f"Tiếp theo: thidua check {target}  rồi  thidua provision {target}")
+
+
+@cli.command()
+@click.argument("campaign", type=click.Path(path_type=Path))
+def check(campaign: Path) -> None:
+    """Kiểm tra tệp đợt thi đua và các mẫu biểu."""
+    c = load_campaign(campaign)
+    tz = c.tz
+    echo_ok("OK")
+    click.echo(f"{c.info.title}")
+    click.echo(
+        f"Đơn vị tổ chức: {c.info.organizer} · múi giờ {c.info.timezone} · backend {c.backend.kind}"
+    )
+    roots = len(c.children(None))
+    click.echo(f"{len(c.units)} đơn vị ({roots} cấp trên cùng), {len(c.forms)} biểu mẫu")
+    rows = []
+    for form in c.forms:
+        quotas = [q for q in c.quotas(form.id).values() if q is not None]
+        opens = form.opens.astimezone(tz).strftime("%d/%m/%Y") if form.opens else ""
+        due = form.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        rows.append(
+            [
+                form.id,
+                form.title,
+                opens,
+                due,
+                _duration(form.grace),
+                "có" if form.lock else "không",
+                sum(quotas) if quotas else "",
+            ]
+        )
+    click.echo(table(["Mã", "Biểu mẫu", "Mở", "Hạn nộp", "Gia hạn", "Khoá", "Tổng chỉ tiêu"], rows))
+    now = clock.now(tz)
+    click.echo(f"Bây giờ: {now:%d/%m/%Y %H:%M}")
+
+
+def _duration(value: object) -> str:
+    seconds = int(value.total_seconds())  # type: ignore[attr-defined]
+    if not seconds:
+        return ""
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    return (f"{days} ngày " if days else "") + (f"{hours} giờ" if hours else "")
+
+
+@cli.command("allocate")
+@CAMPAIGN_ARG
+@click.option("--form", "form_id", required=True, help="Mã biểu mẫu nhận chỉ tiêu.")
+@click.option("--total", required=True, type=click.IntRange(min=0), help="Tổng số cần phân bổ.")
+@click.option("--by", type=click.Choice(["staff"]), default="staff", show_default=True)
+@click.option("--min", "minimum", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--write", is_flag=True, help="Ghi kết quả vào tệp đợt (giữ nguyên chú thích).")
+def allocate_cmd(
+    campaign: Path, form_id: str, total: int, by: str, minimum: int, write: bool
+) -> None:
+    """Chia một tổng số cho các đơn vị theo tỷ lệ số cán bộ (phương pháp dư lớn nhất).
+
+    Mỗi đơn vị nhận ít nhất --min; phần còn lại chia theo tỷ lệ; số dư chia cho phần lẻ
+    lớn nhất, bằng nhau thì ưu tiên đơn vị đông hơn, rồi đơn vị đứng trước trong tệp.
+    """
+    c = load_campaign(campaign)
+    try:
+        c.form(form_id)
+    except KeyError:
+        raise ThiduaError(
+            f"Không có biểu mẫu '{form_id}' (có: {', '.join(f.id for f in c.forms)})"
+        ) from None
+    missing = [u.id for u in c.units if u.staff is None]
+    if missing:
+        raise AllocationError(f"Các đơn vị chưa khai báo 'staff': {', '.join(missing)}")
+    weights = {u.id: float(u.staff or 0) for u in c.units}
+    parts = allocate(weights, total, minimum, order=[u.id for u in c.units])
+    rows = [[u.id, u.name, u.staff, parts[u.id]] for u in c.units]
+    rows.append(["", "Tổng", sum(u.staff or 0 for u in c.units), sum(parts.values())])
+    click.echo(table(["Mã", "Đơn vị", "Số CB, NLĐ", "Chỉ tiêu"], rows))
+    if write:
+        write_quotas(c.source, form_id, parts)
+        echo_ok(f"Đã ghi chỉ tiêu '{form_id}' vào {c.source}")
+
+
+def write_quotas(path: Path, form_id: str, parts: dict[str, int]) -> None:
+    """Update units[].quotas.<form> in place, keeping comments and key order."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Không đọc được {path}: {exc.strerror}") from exc
+    for unit in data["units"]:
+        if unit["id"] not in parts:
+            continue
+        quotas = unit.get("quotas")
+        if quotas is None:
+            quotas = CommentedMap()
+            quotas.fa.set_flow_style()
+            unit["quotas"] = quotas
+        quotas[form_id] = parts[unit["id"]]
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            yaml.dump(data, fh)
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigError(f"Không ghi được {path}: {exc.strerror}") from exc
+    load_campaign(path)  # the written file must still be valid

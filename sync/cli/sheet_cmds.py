@@ -1,0 +1,313 @@
+"""Commands on unit sheets: provision, validate, consolidate, status, submit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import clock
+from ..campaign import Campaign, load_campaign
+from ..consolidate import build_consolidated
+from ..errors import StoreError, ThiduaError
+from ..feedback import state_label
+from ..pipeline import Run, run_validation, submit
+from ..rules.findings import FINDING_COLUMNS
+from ..state import StateFile
+from ..status import progress
+from ..stores import open_store
+from . import EXIT_FINDINGS, cli
+from .output import echo_ok, table
+from .output import progress as bar
+
+CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
+
+
+def _units(c: Campaign, unit: str | None) -> list[str] | None:
+    if unit is None:
+        return None
+    try:
+        c.unit(unit)
+    except KeyError:
+        raise ThiduaError(
+            f"Không có đơn vị '{unit}' (có: {', '.join(u.id for u in c.units)})"
+        ) from None
+    return [unit]
+
+
+def _form(c: Campaign, form: str | None) -> None:
+    if form is not None:
+        try:
+            c.form(form)
+        except KeyError:
+            raise ThiduaError(
+                f"Không có biểu mẫu '{form}' (có: {', '.join(f.id for f in c.forms)})"
+            ) from None
+
+
+def _run(c: Campaign, units: list[str] | None, feedback: bool) -> Run:
+    store = open_store(c)
+    ids = [u.id for u in c.units]
+    ticker = iter(bar(ids, "Đọc bảng tính"))
+    return run_validation(
+        c,
+        store,
+        now=clock.now(c.tz),
+        units=units,
+        feedback=feedback,
+        tick=lambda _u: next(ticker, None),
+    )
+
+
+@cli.command()
+@CAMPAIGN
+def provision(campaign: Path) -> None:
+    """Tạo (hoặc bổ sung) bảng tính cho từng đơn vị từ các mẫu biểu."""
+    c = load_campaign(campaign)
+    store = open_store(c)
+    failed = 0
+    for unit in bar(list(c.units), "Tạo bảng tính"):
+        try:
+            report = store.provision(unit)
+        except StoreError as exc:
+            failed += 1
+            click.secho(f"✗ {unit.id}: {exc}", fg="red", err=True)
+            continue
+        click.echo(f"{'+' if report.created else '·'} {unit.id}: {report.location}")
+        for action in report.actions:
+            click.echo(f"    {action}")
+    if failed:
+        raise ThiduaError(f"{failed}/{len(c.units)} đơn vị chưa tạo được bảng tính (xem ở trên)")
+    echo_ok(f"Xong: {len(c.units)} đơn vị.")
+
+
+@cli.command()
+@CAMPAIGN
+@click.option("--unit", "unit_id", help="Chỉ kiểm tra một đơn vị.")
+@click.option("--form", "form_id", help="Chỉ báo cáo một biểu mẫu.")
+@click.option("--no-feedback", is_flag=True, help="Không ghi kết quả vào bảng tính của đơn vị.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+def validate(
+    campaign: Path, unit_id: str | None, form_id: str | None, no_feedback: bool, fmt: str
+) -> None:
+    """Kiểm tra dữ liệu các đơn vị và ghi phản hồi vào bảng tính của họ.
+
+    Thoát với mã 1 khi còn lỗi (cảnh báo không tính).
+    """
+    c = load_campaign(campaign)
+    units = _units(c, unit_id)
+    _form(c, form_id)
+    run = _run(c, units, feedback=not no_feedback)
+    frame = run.result.report.frame
+    frame = frame[frame["unit"].isin(run.units)]
+    if form_id:
+        frame = frame[frame["form"] == form_id]
+    summaries = [
+        s
+        for s in run.result.summaries
+        if s.unit in run.units and (not form_id or s.form == form_id)
+    ]
+    errors = int((frame["severity"] == "error").sum())
+    findings = [_finding_dict(rec) for rec in frame.to_dict("records")]
+    if fmt == "json":
+        payload = {
+            "campaign": c.id,
+            "now": run.now.isoformat(),
+            "valid": errors == 0,
+            "findings": findings,
+            "units": [
+                {
+                    "unit": s.unit,
+                    "form": s.form,
+                    "rows": s.rows,
+                    "valid_rows": s.valid_rows,
+                    "errors": s.errors,
+                    "warnings": s.warnings,
+                    "state": s.state,
+                }
+                for s in summaries
+            ],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=FINDING_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(findings)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        _print_table(c, run, findings, summaries)
+    for unit, message in run.write_errors.items():
+        click.secho(f"Chưa ghi được phản hồi cho {unit}: {message}", fg="yellow", err=True)
+    if errors:
+        raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+def _finding_dict(rec: dict[str, Any]) -> dict[str, Any]:
+    from ..rules.findings import _plain
+
+    return {k: _plain(rec.get(k)) for k in FINDING_COLUMNS}
+
+
+def _print_table(
+    c: Campaign, run: Run, findings: list[dict[str, Any]], summaries: list[Any]
+) -> None:
+    names = {u.id: u.name for u in c.units}
+    forms = {f.id: f for f in c.forms}
+    if findings:
+        rows = []
+        for f in findings:
+            form = forms.get(f["form"])
+            header = form.header_of(f["column"]) if form is not None else f["column"] or ""
+            sev = "Lỗi" if f["severity"] == "error" else "Cảnh báo"
+            rows.append([f["unit"], f["form"], f["row"] or "", header, sev, f["message"]])
+        click.echo(
+            table(["Đơn vị", "Biểu mẫu", "Dòng", "Cột", "Mức độ", "Nội dung"], rows, max_col=90)
+        )
+        click.echo()
+    rows = [
+        [
+            s.unit,
+            names.get(s.unit, s.unit),
+            s.form,
+            "" if s.quota is None else s.quota,
+            s.rows,
+            s.valid_rows,
+            s.errors,
+            s.warnings,
+            state_label(s.state, c.language),
+        ]
+        for s in summaries
+    ]
+    click.echo(
+        table(
+            [
+                "Mã",
+                "Đơn vị",
+                "Biểu mẫu",
+                "Chỉ tiêu",
+                "Dòng",
+                "Hợp lệ",
+                "Lỗi",
+                "Cảnh báo",
+                "Trạng thái",
+            ],
+            rows,
+        )
+    )
+    errors = sum(1 for f in findings if f["severity"] == "error")
+    warnings = len(findings) - errors
+    click.echo()
+    if run.written or run.unchanged:
+        click.echo(f"Phản hồi: ghi {len(run.written)} bảng tính, {len(run.unchanged)} không đổi.")
+    if errors:
+        click.secho(f"Còn {errors} lỗi và {warnings} cảnh báo.", fg="red")
+    else:
+        echo_ok(f"Không có lỗi ({warnings} cảnh báo).")
+
+
+@cli.command()
+@CAMPAIGN
+@click.option("--out", type=click.Path(path_type=Path), help="Ghi sổ tổng hợp ra tệp .xlsx này.")
+def consolidate(campaign: Path, out: Path | None) -> None:
+    """Ghi bảng tổng hợp (Tổng hợp, từng biểu mẫu, Cần sửa)."""
+    c = load_campaign(campaign)
+    run = _run(c, None, feedback=False)
+    tables = build_consolidated(c, run.result, StateFile.for_campaign(c.base_dir))
+    if out is not None:
+        from ..stores.local import write_workbook
+
+        location = str(write_workbook(out, tables))
+    else:
+        location = open_store(c).write_consolidated(tables)
+    echo_ok(f"Đã ghi bảng tổng hợp: {location}")
+    summary = tables.tables["Tổng hợp"]
+    click.echo(f"{len(summary)} dòng tổng hợp, {len(tables.tables['Cần sửa'])} mục cần sửa.")
+
+
+@cli.command()
+@CAMPAIGN
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def status(campaign: Path, fmt: str) -> None:
+    """Tỷ lệ hoàn thành và đúng hạn theo biểu mẫu, cộng dồn theo đơn vị cấp trên."""
+    c = load_campaign(campaign)
+    run = _run(c, None, feedback=False)
+    items = progress(c, run.result.summaries)
+    if fmt == "json":
+        payload = {
+            "campaign": c.id,
+            "now": run.now.isoformat(),
+            "progress": [p.as_dict() for p in items],
+            "units": [
+                {
+                    "unit": s.unit,
+                    "form": s.form,
+                    "rows": s.rows,
+                    "errors": s.errors,
+                    "state": s.state,
+                }
+                for s in run.result.summaries
+            ],
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    tz = c.tz
+    for form in c.forms:
+        due = form.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        click.secho(f"{form.title} — hạn {due}", bold=True)
+        rows = [
+            [
+                "  " * p.depth + p.group_name,
+                p.expected,
+                p.started,
+                p.valid,
+                p.submitted,
+                p.on_time,
+                p.late,
+                f"{p.completeness * 100:.0f} %",
+                f"{p.timeliness * 100:.0f} %",
+            ]
+            for p in items
+            if p.form == form.id
+        ]
+        click.echo(
+            table(
+                [
+                    "Nhóm",
+                    "Số ĐV",
+                    "Đã nhập",
+                    "Hợp lệ",
+                    "Đã nộp",
+                    "Đúng hạn",
+                    "Trễ",
+                    "Hoàn thành",
+                    "Đúng hạn %",
+                ],
+                rows,
+            )
+        )
+        click.echo()
+
+
+@cli.command("submit")
+@CAMPAIGN
+@click.option("--unit", "unit_id", required=True, help="Mã đơn vị nộp.")
+@click.option("--form", "form_id", required=True, help="Mã biểu mẫu nộp.")
+def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
+    """Nộp biểu mẫu của một đơn vị: chốt bản chính thức (phải hết lỗi)."""
+    c = load_campaign(campaign)
+    store = open_store(c)
+    now = clock.now(c.tz)
+    late, _run = submit(c, store, unit_id, form_id, now=now)
+    when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
+    form = c.form(form_id)
+    if late:
+        click.secho(
+            f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
+        )
+    else:
+        echo_ok(f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")

@@ -1,0 +1,197 @@
+"""The batch loop: read units from a store, validate, write feedback, record state, submit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from .campaign import Campaign, Unit
+from .consolidate import display_value
+from .errors import StoreError, SubmissionError
+from .feedback import build_feedback
+from .rules.engine import UnitTimes, ValidationResult, validate
+from .rules.findings import Finding
+from .state import StateFile, content_hash, frame_rows
+from .stores.base import ROW, Store, UnitSheets
+
+log = logging.getLogger(__name__)
+
+Tick = Callable[[str], None]
+
+
+@dataclass
+class Run:
+    """What one validation pass read, found and wrote."""
+
+    campaign: Campaign
+    now: datetime
+    sheets: dict[str, UnitSheets]
+    result: ValidationResult
+    units: list[str]
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    write_errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_units(
+    store: Store, units: Iterable[Unit], tick: Tick | None = None
+) -> dict[str, UnitSheets]:
+    """Read every unit; a unit that cannot be read gets a `sheet_unavailable` problem."""
+    out: dict[str, UnitSheets] = {}
+    for unit in units:
+        try:
+            out[unit.id] = store.read_unit(unit)
+        except StoreError as exc:
+            log.warning("read failed for %s: %s", unit.id, exc)
+            out[unit.id] = UnitSheets(
+                unit_id=unit.id,
+                forms={},
+                problem=Finding(unit.id, "", None, None, "sheet_unavailable", "error", str(exc)),
+            )
+        if tick:
+            tick(unit.id)
+    return out
+
+
+def assemble(
+    campaign: Campaign, sheets: dict[str, UnitSheets]
+) -> tuple[dict[str, pd.DataFrame], list[Finding]]:
+    """One frame per form with `_unit` and `_row`; structure findings from the stores."""
+    data: dict[str, pd.DataFrame] = {}
+    extra: list[Finding] = []
+    for form in campaign.forms:
+        parts = []
+        for unit_id, unit_sheets in sheets.items():
+            sheet = unit_sheets.forms.get(form.id)
+            if sheet is None:
+                continue
+            extra.extend(sheet.findings)
+            if len(sheet.frame):
+                parts.append(sheet.frame.assign(_unit=unit_id))
+        if parts:
+            frame = pd.concat(parts, ignore_index=True)
+            data[form.id] = frame[["_unit", ROW, *[k for k in form.keys if k in frame.columns]]]
+    for unit_sheets in sheets.values():
+        if unit_sheets.problem is not None:
+            problem = unit_sheets.problem
+            for form in campaign.forms:
+                extra.append(
+                    Finding(
+                        problem.unit,
+                        form.id,
+                        None,
+                        None,
+                        problem.code,
+                        problem.severity,
+                        problem.message,
+                    )
+                )
+    return data, extra
+
+
+def observe(
+    campaign: Campaign, states: StateFile, sheets: dict[str, UnitSheets], now: datetime
+) -> dict[tuple[str, str], UnitTimes]:
+    """Update content hashes and change times; return the times the deadline rule needs."""
+    times: dict[tuple[str, str], UnitTimes] = {}
+    for unit_id, unit_sheets in sheets.items():
+        for form in campaign.forms:
+            sheet = unit_sheets.forms.get(form.id)
+            if sheet is not None and unit_sheets.problem is None:
+                digest = content_hash(sheet.frame, form.keys)
+                states.observe(unit_id, form.id, digest, len(sheet.frame), False, now)
+            st = states.get(unit_id, form.id)
+            times[(unit_id, form.id)] = UnitTimes(
+                last_change_at=st.last_change, submitted_at=st.submitted
+            )
+    return times
+
+
+def run_validation(
+    campaign: Campaign,
+    store: Store,
+    *,
+    now: datetime,
+    states: StateFile | None = None,
+    units: Collection[str] | None = None,
+    feedback: bool = True,
+    tick: Tick | None = None,
+) -> Run:
+    """Validate the campaign (all units read: uniqueness is campaign-wide) and write feedback."""
+    states = states or StateFile.for_campaign(campaign.base_dir)
+    selected = [u.id for u in campaign.units if units is None or u.id in units]
+    sheets = read_units(store, campaign.units, tick)
+    data, extra = assemble(campaign, sheets)
+    times = observe(campaign, states, sheets, now)
+    result = validate(campaign, data, now=now, times=times, units=selected, extra=extra)
+    for s in result.summaries:
+        if s.rows and s.errors == 0:
+            st = states.get(s.unit, s.form)
+            st.first_valid_at = st.first_valid_at or now.isoformat()
+    run = Run(campaign, now, sheets, result, selected)
+    if feedback:
+        for unit_id in selected:
+            if sheets[unit_id].problem is not None:
+                continue
+            unit = campaign.unit(unit_id)
+            try:
+                changed = store.write_feedback(unit, build_feedback(campaign, unit_id, result))
+            except StoreError as exc:
+                log.warning("feedback not written for %s: %s", unit_id, exc)
+                run.write_errors[unit_id] = str(exc)
+                continue
+            (run.written if changed else run.unchanged).append(unit_id)
+    states.save()
+    return run
+
+
+def submit(
+    campaign: Campaign,
+    store: Store,
+    unit_id: str,
+    form_id: str,
+    *,
+    now: datetime,
+    states: StateFile | None = None,
+) -> tuple[bool, Run]:
+    """Freeze the unit's current rows as the official snapshot. Returns (late, run).
+
+    Refused (SubmissionError, Vietnamese message) when the form is locked, the unit has no
+    rows, or the rows still have errors.
+    """
+    try:
+        unit = campaign.unit(unit_id)
+    except KeyError:
+        raise SubmissionError(f"Không có đơn vị '{unit_id}' trong đợt này") from None
+    try:
+        form = campaign.form(form_id)
+    except KeyError:
+        raise SubmissionError(f"Không có biểu mẫu '{form_id}' trong đợt này") from None
+    if form.lock and now > form.closes:
+        closes = form.closes.astimezone(campaign.tz).strftime("%d/%m/%Y %H:%M")
+        raise SubmissionError(
+            f"Biểu mẫu «{form.title}» đã khoá sổ lúc {closes}: không nhận bản nộp mới"
+        )
+    states = states or StateFile.for_campaign(campaign.base_dir)
+    run = run_validation(campaign, store, now=now, states=states, units=[unit.id])
+    summary = next(s for s in run.result.summaries if s.unit == unit.id and s.form == form.id)
+    if run.sheets[unit.id].problem is not None:
+        raise SubmissionError(str(run.sheets[unit.id].problem.message))  # type: ignore[union-attr]
+    if summary.rows == 0:
+        raise SubmissionError(f"{unit.name} chưa nhập dòng nào trong «{form.title}»: chưa thể nộp")
+    if summary.errors:
+        raise SubmissionError(
+            f"«{form.title}» của {unit.name} còn {summary.errors} lỗi: sửa hết lỗi rồi nộp lại"
+        )
+    sheet = run.sheets[unit.id].forms[form.id]
+    digest = content_hash(sheet.frame, form.keys)
+    typed = run.result.forms[form.id].frame
+    typed = typed[typed["_unit"] == unit.id]
+    snapshot = [[display_value(v) for v in values] for values in frame_rows(typed, form.keys)]
+    states.submit(unit.id, form.id, digest, snapshot, [int(r) for r in typed[ROW]], now)
+    states.save()
+    return now > form.due, run
