@@ -1,0 +1,1 @@
+"""The thidua-sync Flask service (DESIGN §6–§7)."""
