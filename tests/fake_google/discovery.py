@@ -1,0 +1,272 @@
+"""Request checks against Google's own discovery documents (sheets.v4 / drive.v3).
+
+The documents are the ones shipped inside google-api-python-client. The checker is generic:
+it walks the JSON schema (objects, arrays, ``$ref``, enums, int32/int64/double formats,
+``additionalProperties`` maps) and reports the first violation the way Google's front end
+(ESF) words it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class SchemaViolation(Exception):
+    """A request does not match the discovery schema."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Method:
+    """One API method from a discovery document."""
+
+    api: str  # "sheets" or "drive"
+    id: str  # e.g. "sheets.spreadsheets.values.batchGet"
+    http_method: str
+    regex: re.Pattern[str]
+    params: dict[str, Any]
+    request_ref: str | None
+    body_field: str  # proto field the body binds to ("" when body is "*")
+    doc: Any
+
+
+def _documents_dir() -> Path:
+    import googleapiclient
+
+    return Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
+
+
+@functools.cache
+def load_document(api: str) -> dict[str, Any]:
+    """Return the discovery document for "sheets" (v4) or "drive" (v3)."""
+    name = {"sheets": "sheets.v4.json", "drive": "drive.v3.json"}[api]
+    with open(_documents_dir() / name, encoding="utf-8") as fh:
+        doc: dict[str, Any] = json.load(fh)
+    return doc
+
+
+def _walk_methods(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    out = list(resource.get("methods", {}).values())
+    for sub in resource.get("resources", {}).values():
+        out.extend(_walk_methods(sub))
+    return out
+
+
+# Sheets methods whose body binds to a named field instead of "*" (from the proto HTTP rules).
+_BODY_FIELDS = {
+    "sheets.spreadsheets.values.update": "data",
+    "sheets.spreadsheets.values.append": "data",
+    "sheets.spreadsheets.create": "spreadsheet",
+}
+
+
+@functools.cache
+def methods() -> list[Method]:
+    """All methods of both APIs, most specific path patterns first."""
+    found: list[tuple[int, Method]] = []
+    for api in ("sheets", "drive"):
+        doc = load_document(api)
+        prefix = "/" + doc["servicePath"]
+        for m in _walk_methods(doc):
+            path = m.get("flatPath") or m["path"]
+            literal = len(re.sub(r"\{[^}]+\}", "", path))
+            pattern = ""
+            for part in re.split(r"(\{[^}]+\})", path):
+                if part.startswith("{"):
+                    name = part[1:-1].lstrip("+")
+                    body = ".+" if name == "range" else "[^/:]+"
+                    pattern += f"(?P<{name}>{body})"
+                else:
+                    pattern += re.escape(part)
+            ref = (m.get("request") or {}).get("$ref")
+            meth = Method(
+                api=api,
+                id=m["id"] if m["id"].startswith(api) else f"{api}.{m['id']}",
+                http_method=m["httpMethod"],
+                regex=re.compile(re.escape(prefix) + pattern),
+                params=m.get("parameters", {}),
+                request_ref=ref,
+                body_field=_BODY_FIELDS.get(m["id"], ""),
+                doc=doc,
+            )
+            found.append((literal, meth))
+    found.sort(key=lambda item: -item[0])
+    return [m for _, m in found]
+
+
+def find_method(http_method: str, path: str) -> tuple[Method, dict[str, str]] | None:
+    """Find the discovery method for a request path (already percent-decoded)."""
+    for m in methods():
+        if m.http_method != http_method:
+            continue
+        match = m.regex.fullmatch(path)
+        if match:
+            return m, match.groupdict()
+    return None
+
+
+def snake(name: str) -> str:
+    """camelCase → snake_case, as ESF spells field paths."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _type_name(schema: dict[str, Any], prop: str, api: str) -> str:
+    if "$ref" in schema:
+        return f"type.googleapis.com/google.apps.{api}.v4.{schema['$ref']}"
+    if "enum" in schema:
+        return f"type.googleapis.com/google.apps.{api}.v4.{prop[:1].upper()}{prop[1:]}"
+    t, fmt = schema.get("type"), schema.get("format")
+    if t == "array":
+        items = schema.get("items", {})
+        if items.get("type") == "array":
+            return "type.googleapis.com/google.protobuf.ListValue"
+        return _type_name(items, prop, api)
+    return {
+        ("integer", "int32"): "TYPE_INT32",
+        ("integer", "uint32"): "TYPE_UINT32",
+        ("string", "int64"): "TYPE_INT64",
+        ("string", "uint64"): "TYPE_UINT64",
+        ("number", "double"): "TYPE_DOUBLE",
+        ("number", "float"): "TYPE_FLOAT",
+        ("boolean", None): "TYPE_BOOL",
+    }.get((t, fmt), "TYPE_STRING")
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class BodyChecker:
+    """Walks a JSON body against a discovery schema."""
+
+    def __init__(self, api: str) -> None:
+        self.api = api
+        self.schemas: dict[str, Any] = load_document(api)["schemas"]
+
+    def check(self, ref: str, body: Any, root: str = "") -> None:
+        """Raise SchemaViolation on the first problem in ``body``."""
+        self._value({"$ref": ref}, body, root, "")
+
+    def _bad(self, schema: dict[str, Any], path: str, prop: str, value: Any) -> SchemaViolation:
+        name = _type_name(schema, prop, self.api)
+        msg = f"Invalid value at '{path}' ({name}), {_show(value)}"
+        return SchemaViolation(msg, path)
+
+    def _value(self, schema: dict[str, Any], value: Any, path: str, prop: str) -> None:
+        if value is None:
+            return
+        if "$ref" in schema:
+            target = self.schemas[schema["$ref"]]
+            if not isinstance(value, dict):
+                raise self._bad(schema, path, prop, value)
+            self._object(target, value, path)
+            return
+        t = schema.get("type")
+        if t == "any":
+            return
+        if t == "object":
+            if not isinstance(value, dict):
+                raise self._bad(schema, path, prop, value)
+            self._object(schema, value, path)
+        elif t == "array":
+            if not isinstance(value, list):
+                raise self._bad(schema, path, prop, value)
+            items = schema.get("items", {})
+            for i, item in enumerate(value):
+                self._value(items, item, f"{path}[{i}]", prop)
+        elif t == "boolean":
+            if not isinstance(value, bool):
+                raise self._bad(schema, path, prop, value)
+        elif t == "integer" or (t == "string" and schema.get("format") in ("int64", "uint64")):
+            if not _is_integral(value):
+                raise self._bad(schema, path, prop, value)
+        elif t == "number":
+            if not _is_number(value):
+                raise self._bad(schema, path, prop, value)
+        elif t == "string":
+            if not isinstance(value, str):
+                raise self._bad(schema, path, prop, value)
+            if "enum" in schema and value not in schema["enum"]:
+                raise self._bad(schema, path, prop, value)
+
+    def _object(self, schema: dict[str, Any], value: dict[str, Any], path: str) -> None:
+        props: dict[str, Any] = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            if key in props:
+                sub = f"{path}.{snake(key)}" if path else snake(key)
+                self._value(props[key], item, sub, key)
+            elif extra is not None:
+                self._value(extra, item, f"{path}[{key}]", key)
+            else:
+                where = f" at '{path}'" if path else ""
+                msg = f'Invalid JSON payload received. Unknown name "{key}"{where}: Cannot find field.'
+                raise SchemaViolation(msg, path or None)
+
+
+def _is_integral(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    if isinstance(value, str):
+        return re.fullmatch(r"-?\d+", value.strip()) is not None
+    return False
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+_BOOL_WORDS = {"true", "false", "1", "0"}
+
+
+def check_query(method: Method, query: dict[str, list[str]]) -> None:
+    """Check query parameters against the method's and the API's global parameters."""
+    globals_ = method.doc.get("parameters", {})
+    for name, values in query.items():
+        spec = method.params.get(name) or globals_.get(name)
+        if spec is None or spec.get("location") == "path":
+            msg = (
+                f'Invalid JSON payload received. Unknown name "{name}": Cannot bind query '
+                f"parameter. Field '{name}' could not be found in request message."
+            )
+            raise SchemaViolation(msg, None)
+        if len(values) > 1 and not spec.get("repeated"):
+            raise SchemaViolation(f"Invalid value at '{snake(name)}', repeated values", name)
+        for raw in values:
+            t = spec.get("type")
+            ok = True
+            if t == "boolean":
+                ok = raw.lower() in _BOOL_WORDS
+            elif t == "integer":
+                ok = re.fullmatch(r"-?\d+", raw) is not None
+            elif "enum" in spec:
+                ok = raw in spec["enum"]
+            if not ok:
+                tname = _type_name(spec, name, method.api)
+                raise SchemaViolation(
+                    f"Invalid value at '{snake(name)}' ({tname}), \"{raw}\"", name
+                )
