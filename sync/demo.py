@@ -1,0 +1,264 @@
+"""`thidua demo`: the whole loop once on the local backend with sample data.
+
+Sample units type rows with realistic mistakes; the clock is pinned to dates around the
+sample campaign's deadline so that on-time and late submissions both appear.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .campaign import Campaign, Form, builtin_dir, load_campaign
+from .consolidate import build_consolidated
+from .errors import SubmissionError, ThiduaError
+from .pipeline import run_validation, submit
+from .state import StateFile
+from .stores import open_store
+
+SAMPLE = "laichau-2025"
+HO = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Lò",
+    "Tao",
+    "Vàng",
+    "Giàng",
+    "Lù",
+    "Đèo",
+    "Sùng",
+    "Bùi",
+]
+DEM = ["Văn", "Thị", "Minh", "Thị Thu", "Văn Hải", "Đức", "Thị Mai", "A", "Seo", "Quang"]
+TEN = [
+    "An",
+    "Bình",
+    "Chiến",
+    "Dung",
+    "Hạnh",
+    "Hoa",
+    "Khánh",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Thảo",
+    "Trang",
+    "Tuấn",
+    "Xuân",
+    "Vân",
+    "Pó",
+    "Sểnh",
+    "Chứ",
+]
+CHUC_VU = [
+    "Công nhân",
+    "Giáo viên",
+    "Bác sĩ",
+    "Kỹ sư",
+    "Chủ tịch Công đoàn cơ sở",
+    "Nhân viên",
+    "Tổ trưởng sản xuất",
+    "Điều dưỡng",
+    "Kế toán",
+]
+THANH_TICH = [
+    "Hoàn thành xuất sắc nhiệm vụ 3 năm liền",
+    "Có sáng kiến được công nhận cấp tỉnh",
+    "Chiến sĩ thi đua cơ sở 2 năm liền",
+    "Lao động giỏi, lao động sáng tạo",
+]
+ETHNIC_LAICHAU = ["Thái", "Mông", "Kinh", "Dao", "Hà Nhì", "Giáy", "Lự", "Khơ Mú", "Cống", "La Hủ"]
+
+
+def _text_for(key: str, header: str, unit_name: str, rng: random.Random) -> str:
+    k = key.lower()
+    if "ten" in k or "ho_ten" in k:
+        return f"{rng.choice(HO)} {rng.choice(DEM)} {rng.choice(TEN)}"
+    if "chuc_vu" in k:
+        return rng.choice(CHUC_VU)
+    if "don_vi" in k or "co_quan" in k or "noi_cong_tac" in k:
+        return unit_name
+    if "thanh_tich" in k:
+        return rng.choice(THANH_TICH)
+    if "so_van_ban" in k or "so_hieu" in k:
+        return f"{rng.randint(10, 199)}/BC-LĐLĐ"
+    return f"{header} {rng.randint(1, 99)}"
+
+
+def sample_value(form: Form, key: str, unit_name: str, rng: random.Random) -> Any:
+    """A plausible value for a column, from its type and constraints."""
+    col = form.column(key)
+    if col.type == "choice" and col.choices:
+        choices = list(col.choices)
+        if col.choice_list == "ethnic_groups_vn":
+            choices = [c for c in ETHNIC_LAICHAU if c in col.choices] or choices
+        return rng.choice(choices)
+    if col.type == "year":
+        lo = int(col.min) if isinstance(col.min, (int, float)) else 1960
+        hi = int(col.max) if isinstance(col.max, (int, float)) else 2000
+        return rng.randint(max(lo, 1965), max(min(hi, 2000), max(lo, 1965)))
+    if col.type in ("integer", "number"):
+        lo = int(col.min) if isinstance(col.min, (int, float)) else 1
+        hi = int(col.max) if isinstance(col.max, (int, float)) else 50
+        return rng.randint(lo, max(lo, min(hi, lo + 60)))
+    if col.type == "bool":
+        return rng.choice(["x", "", "x", ""])
+    if col.type == "date":
+        lo = col.min if isinstance(col.min, date) else date(2025, 1, 6)
+        hi = col.max if isinstance(col.max, date) else date(2025, 3, 28)
+        day = lo + timedelta(days=rng.randint(0, max(0, (hi - lo).days)))
+        return day.strftime("%d/%m/%Y")
+    if col.type == "email":
+        return f"cd{rng.randint(100, 999)}@example.vn"
+    if col.type == "phone":
+        return f"09{rng.randint(10000000, 99999999)}"
+    return _text_for(key, col.header, unit_name, rng)
+
+
+def sample_rows(form: Form, count: int, unit_name: str, rng: random.Random) -> list[dict[str, Any]]:
+    return [{k: sample_value(form, k, unit_name, rng) for k in form.keys} for _ in range(count)]
+
+
+@dataclass
+class DemoResult:
+    """Where things are and what happened."""
+
+    directory: Path
+    campaign: Campaign
+    workbooks: Path
+    consolidated: str
+    errors: int = 0
+    warnings: int = 0
+    submitted: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def prepare(directory: Path) -> Path:
+    """Copy the sample campaign into `directory` (kept if already there)."""
+    target = directory / "campaign.yaml"
+    if not target.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        for item in (builtin_dir("samples") / SAMPLE).iterdir():
+            if item.is_file():
+                shutil.copy2(item, directory / item.name)
+    return target
+
+
+def _times(form: Form) -> tuple[datetime, datetime]:
+    """Before the deadline (10 days) and within the grace period (late)."""
+    on_time = form.due - timedelta(days=10)
+    if form.opens is not None and on_time < form.opens:
+        on_time = form.opens + (form.due - form.opens) / 2
+    late = form.due + (form.grace / 2 if form.grace else timedelta(hours=1))
+    return on_time, late
+
+
+def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
+    """Create, provision, fill with mistakes, validate, submit, consolidate."""
+    campaign = load_campaign(prepare(directory))
+    store = open_store(campaign)
+    rng = random.Random(2025)
+    say(f"Đợt mẫu: {campaign.info.title}")
+    for unit in campaign.units:
+        store.provision(unit)
+    say(f"Đã tạo sổ cho {len(campaign.units)} đơn vị trong {campaign.local_path}")
+    form = (
+        campaign.form("dai_bieu")
+        if any(f.id == "dai_bieu" for f in campaign.forms)
+        else campaign.forms[0]
+    )
+    on_time, late_at = _times(form)
+    units = list(campaign.units)
+    late_unit = units[-1]
+    fills: dict[str, list[dict[str, Any]]] = {}
+    for unit in units[:-1]:
+        quota = campaign.quota(unit.id, form.id) or 3
+        fills[unit.id] = sample_rows(form, max(1, min(quota, 12)), unit.name, rng)
+    _plant_mistakes(form, units, fills, campaign)
+    for unit_id, rows in fills.items():
+        store.put_rows(campaign.unit(unit_id), form.id, rows)  # type: ignore[attr-defined]
+    states = StateFile.for_campaign(campaign.base_dir)
+    run = run_validation(campaign, store, now=on_time, states=states)
+    say(
+        f"Kiểm tra lúc {on_time.astimezone(campaign.tz):%d/%m/%Y %H:%M}: "
+        f"{run.result.report.errors} lỗi, {run.result.report.warnings} cảnh báo; "
+        f"ghi phản hồi vào {len(run.written)} sổ"
+    )
+    result = DemoResult(directory, campaign, campaign.local_path, "")
+    for s in run.result.summaries:
+        if s.form == form.id and s.rows and s.errors == 0:
+            try:
+                submit(campaign, store, s.unit, form.id, now=on_time, states=states)
+                result.submitted.append(s.unit)
+            except SubmissionError as exc:
+                say(f"  {s.unit}: {exc}")
+    say(f"{len(result.submitted)} đơn vị đã nộp đúng hạn")
+    # The last unit fills in after the deadline, within the grace period.
+    quota = campaign.quota(late_unit.id, form.id) or 2
+    store.put_rows(
+        late_unit, form.id, sample_rows(form, max(1, min(quota, 6)), late_unit.name, rng)
+    )  # type: ignore[attr-defined]
+    try:
+        submit(campaign, store, late_unit.id, form.id, now=late_at, states=states)
+        result.late.append(late_unit.id)
+        say(f"{late_unit.name} nộp lúc {late_at.astimezone(campaign.tz):%d/%m/%Y %H:%M} — trễ hạn")
+    except SubmissionError as exc:
+        say(f"  {late_unit.id}: {exc}")
+    run = run_validation(campaign, store, now=late_at, states=states)
+    tables = build_consolidated(campaign, run.result, states)
+    result.consolidated = store.write_consolidated(tables)
+    result.errors = run.result.report.errors
+    result.warnings = run.result.report.warnings
+    say(f"Bảng tổng hợp: {result.consolidated}")
+    say(f"Sổ của các đơn vị (có phản hồi): {campaign.local_path}")
+    return result
+
+
+def _plant_mistakes(
+    form: Form, units: list[Any], fills: dict[str, list[dict[str, Any]]], campaign: Campaign
+) -> None:
+    """Over quota, a missing birth year, NFD text, a cross-unit duplicate, a formula-like name."""
+    keys = set(form.keys)
+    ids = [u.id for u in units[:-1]]
+    if not ids:
+        return
+    rng = random.Random(7)
+    first = ids[0]
+    quota = campaign.quota(first, form.id)
+    if quota is not None:
+        fills[first] = sample_rows(form, quota + 2, campaign.unit(first).name, rng)
+    if len(ids) > 1 and "nam_sinh" in keys and fills[ids[1]]:
+        fills[ids[1]][0]["nam_sinh"] = ""
+    if len(ids) > 2 and "ho_ten" in keys and fills[ids[2]]:
+        name = fills[ids[2]][0]["ho_ten"]
+        fills[ids[2]][0]["ho_ten"] = unicodedata.normalize("NFD", name) + "  "
+    if len(ids) > 4 and fills[ids[3]] and fills[ids[4]]:
+        twin = fills[ids[3]][0]  # the same person proposed by two units
+        for key in ("ho_ten", "nam_sinh", "gioi_tinh"):
+            if key in keys:
+                fills[ids[4]][-1][key] = twin[key]
+    if len(ids) > 5 and "ho_ten" in keys and fills[ids[5]]:
+        fills[ids[5]][0]["ho_ten"] = '=HYPERLINK("http://example.invalid","Bấm vào đây")'
+
+
+def print_summary(result: DemoResult, say: Callable[[str], None] = print) -> None:
+    say("")
+    say(f"Tổng cộng: {result.errors} lỗi, {result.warnings} cảnh báo cần các đơn vị xử lý.")
+    say(f"Mở bằng Excel/LibreOffice: {result.consolidated}")
+
+
+__all__ = ["DemoResult", "ThiduaError", "prepare", "print_summary", "run_demo", "sample_rows"]
