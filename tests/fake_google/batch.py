@@ -61,6 +61,28 @@ def _merge_masked(target: dict[str, Any], source: dict[str, Any], mask: Mask) ->
             target[key] = copy.deepcopy(source[key])
 
 
+_COLOR_KEYS = {"red", "green", "blue", "alpha"}
+
+
+def clean(value: Any) -> Any:
+    """Drop nulls (and objects emptied by them) and zero colour channels, as proto3 JSON does."""
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        cleaned = clean(item)
+        if isinstance(item, dict) and item and not cleaned:
+            continue
+        out[key] = cleaned
+    if out and set(out) <= _COLOR_KEYS:
+        out = {k: v for k, v in out.items() if v != 0}
+    return out
+
+
 def _mirror_styles(fmt: dict[str, Any]) -> None:
     """Google echoes colours as *Style twins; keep both in step."""
     if "backgroundColor" in fmt:
@@ -72,7 +94,7 @@ def _mirror_styles(fmt: dict[str, Any]) -> None:
 
 def _set_cell(sheet: Sheet, r: int, c: int, data: dict[str, Any], mask: Mask) -> None:
     cell = sheet.cell(r, c)
-    _merge_masked(cell, {k: v for k, v in data.items() if v is not None}, mask)
+    _merge_masked(cell, clean(data), mask)
     if isinstance(cell.get("userEnteredFormat"), dict):
         _mirror_styles(cell["userEnteredFormat"])
     for key in [k for k, v in cell.items() if v in (None, {}, "")]:
@@ -179,10 +201,15 @@ def update_sheet_properties(fake: FakeGoogle, book: Spreadsheet, req: dict[str, 
         if not visible:
             raise RequestFailed("You can't hide all the sheets in a document.")
     index = props.get("index") if "index" in mask else None
-    _merge_masked(sheet.properties, props, {k: v for k, v in mask.items() if k != "index"})
+    rest = {k: v for k, v in mask.items() if k != "index"}
+    if rest:
+        _merge_masked(sheet.properties, clean(props), rest)
     sheet.properties.setdefault("sheetId", sheet.id)
     if not sheet.properties.get("hidden"):
         sheet.properties.pop("hidden", None)
+    grid = sheet.properties["gridProperties"]
+    for key in [k for k, v in grid.items() if v is False]:
+        del grid[key]
     if index is not None:
         book.sheets.remove(sheet)
         book.sheets.insert(min(int(index), len(book.sheets)), sheet)
@@ -193,7 +220,7 @@ def update_sheet_properties(fake: FakeGoogle, book: Spreadsheet, req: dict[str, 
 def update_spreadsheet_properties(
     fake: FakeGoogle, book: Spreadsheet, req: dict[str, Any]
 ) -> Reply:
-    _merge_masked(book.properties, req.get("properties") or {}, _fields(req))
+    _merge_masked(book.properties, clean(req.get("properties") or {}), _fields(req))
     fake.drive_files[book.id]["name"] = book.properties.get("title", "")
     return {}
 
@@ -213,10 +240,9 @@ def add_protected_range(fake: FakeGoogle, book: Spreadsheet, req: dict[str, Any]
     stored["requestingUserCanEdit"] = True
     editors = {k: v for k, v in (pr.get("editors") or {}).items() if v}
     reply = copy.deepcopy(stored)
-    if not pr.get("warningOnly"):
-        reply["editors"] = copy.deepcopy(editors)
-        users = list(editors.get("users", []))
-        stored["editors"] = {**editors, "users": [SERVICE_ACCOUNT, *users]}
+    reply["editors"] = copy.deepcopy(editors)
+    users = list(editors.get("users", []))
+    stored["editors"] = {**editors, "users": [SERVICE_ACCOUNT, *users]}
     gr.sheet.protected_ranges.append(stored)
     return {"addProtectedRange": {"protectedRange": reply}}
 
@@ -338,7 +364,8 @@ def update_named_range(fake: FakeGoogle, book: Spreadsheet, req: dict[str, Any])
     )
     if found is None:
         raise RequestFailed(f"No named range with id: {nr.get('namedRangeId')}")
-    _merge_masked(found, nr, _fields(req))
+    _merge_masked(found, clean(nr), _fields(req))
+    found["range"] = grid_range_json(found.get("range") or {})
     return {}
 
 

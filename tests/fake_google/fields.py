@@ -32,10 +32,8 @@ def parse_mask(text: str) -> Mask:
                 pos += 1  # ")"
             node = out
             for name in path[:-1]:
-                if name in node and not node[name]:
-                    node = {}  # parent already selected whole; deeper paths add nothing
-                else:
-                    node = node.setdefault(name, {})
+                # a parent already selected whole makes deeper paths add nothing
+                node = {} if name in node and not node[name] else node.setdefault(name, {})
             if path:
                 last = path[-1]
                 if last in node and node[last] and sub:

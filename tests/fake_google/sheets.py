@@ -234,6 +234,8 @@ def write(
         grid["rowCount"] = max(sheet.rows, gr.r0 + height)
         grid["columnCount"] = max(sheet.cols, gr.c0 + width)
     cells = 0
+    used_rows: set[int] = set()
+    used_cols: set[int] = set()
     locale = str(book.properties.get("locale", "en_US"))
     for i, row in enumerate(rows):
         for j, val in enumerate(row):
@@ -248,13 +250,17 @@ def write(
             if "userEnteredFormat" in parsed:
                 cell.setdefault("userEnteredFormat", {}).update(parsed["userEnteredFormat"])
             cells += 1
+            used_rows.add(i)
+            used_cols.add(j)
     sheet.prune()
     out: dict[str, Any] = {"spreadsheetId": book.id}
     if height and width:
         done = GridRange(sheet, gr.r0, gr.c0, gr.r0 + height, gr.c0 + width)
-        out.update(
-            updatedRange=done.a1(), updatedRows=height, updatedColumns=width, updatedCells=cells
-        )
+        out["updatedRange"] = done.a1()
+        if cells:
+            out["updatedRows"] = len(used_rows)
+            out["updatedColumns"] = len(used_cols)
+            out["updatedCells"] = cells
     return out
 
 
@@ -291,22 +297,23 @@ def values_append(
     option = _check_option(q1(query, "valueInputOption"))
     gr = resolve(book, rng)
     sheet = gr.sheet
-    used = [
-        (r, c)
-        for (r, c), cell in sheet.cells.items()
-        if cell.get("userEnteredValue") and r >= gr.r0 and gr.c0 <= c < gr.c1
-    ]
+    whole_rows = gr.r1 - gr.r0 > 1 or (gr.r0 == 0 and gr.c1 - gr.c0 == sheet.cols)
+    filled: dict[int, list[int]] = {}
+    for (r, c), cell in sheet.cells.items():
+        if cell.get("userEnteredValue") and r >= gr.r0 and gr.c0 <= c < gr.c1:
+            filled.setdefault(r, []).append(c)
     out: dict[str, Any] = {"spreadsheetId": book.id}
-    start_row = gr.r0
-    if used:
-        last = max(r for r, _ in used)
-        c_lo = gr.c0 if gr.c1 - gr.c0 < sheet.cols else min(c for _, c in used)
-        c_hi = gr.c1 if gr.c1 - gr.c0 < sheet.cols else max(c for _, c in used) + 1
-        out["tableRange"] = GridRange(sheet, gr.r0, c_lo, last + 1, c_hi).a1()
-        start_row = last + 1
-        start_col = c_lo
-    else:
-        start_col = gr.c0
+    start_row, start_col = gr.r0, gr.c0
+    first = min(filled) if filled else None
+    if first is not None and (first == gr.r0 or whole_rows):
+        last = first
+        while last + 1 in filled:
+            last += 1
+        cols = [c for r in range(first, last + 1) for c in filled[r]]
+        c_lo = gr.c0 if gr.c1 - gr.c0 < sheet.cols else min(cols)
+        c_hi = gr.c1 if gr.c1 - gr.c0 < sheet.cols else max(cols) + 1
+        out["tableRange"] = GridRange(sheet, first, c_lo, last + 1, c_hi).a1()
+        start_row, start_col = last + 1, c_lo
     if q1(query, "insertDataOption") == "INSERT_ROWS":
         n = len(_orient(body.get("values") or [], body.get("majorDimension")))
         from .batch import shift_rows
