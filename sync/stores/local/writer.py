@@ -1,0 +1,226 @@
+"""Writing feedback into a unit workbook and the consolidated workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ...errors import WorkbookLocked
+from ...feedback import GUIDE_TAB, SUMMARY_TAB
+from ..grid import find_tab, locate_header
+from ..layout import (
+    FEEDBACK_AUTHOR,
+    feedback_targets,
+    looks_like_formula,
+    plain_value,
+    plan_columns,
+)
+from .files import atomic_save, owner_file, workbook_lock
+from .reader import open_workbook
+from .workbook import BOLD, style_status, worksheet_rows
+
+if TYPE_CHECKING:
+    from ...campaign import Campaign, Form
+    from ...consolidate import Consolidated
+    from ...feedback import FormFeedback, UnitFeedback
+
+ERROR_RGB = "FFFFC7CE"
+WARNING_RGB = "FFFFEB9C"
+FILLS = {"error": ERROR_RGB, "warning": WARNING_RGB}
+SERVICE_RGBS = frozenset(FILLS.values())
+NO_FILL = PatternFill(fill_type=None)
+MAX_TAB_NAME = 31
+
+
+def _fill_of(cell: Any) -> str | None:
+    """The service colour on a cell (one of SERVICE_RGBS) or None."""
+    fill = cell.fill
+    if fill is None or fill.fill_type != "solid":
+        return None
+    rgb = getattr(fill.fgColor, "rgb", None)
+    return rgb if isinstance(rgb, str) and rgb in SERVICE_RGBS else None
+
+
+def _ours(cell: Any) -> bool:
+    return cell.comment is not None and cell.comment.author == FEEDBACK_AUTHOR
+
+
+def cached_formula_values(path: Path, wb: Workbook) -> dict[str, dict[str, Any]]:
+    """Sheet → cell ref → cached result of every formula cell (to keep them on save)."""
+    sheets = {
+        ws.title: [c for c in getattr(ws, "_cells", {}).values() if c.data_type == "f"]
+        for ws in wb.worksheets
+    }
+    if not any(sheets.values()):
+        return {}
+    values = open_workbook(path, data_only=True)
+    return {
+        title: {c.coordinate: values[title][c.coordinate].value for c in cells}
+        for title, cells in sheets.items()
+        if cells
+    }
+
+
+def _apply_form(wb: Workbook, ws: Worksheet, form: Form, feedback: FormFeedback) -> bool:
+    layout = locate_header(worksheet_rows(ws, form.header_row + 10), form)
+    changed = False
+    if layout.status is None:
+        plan = plan_columns(form, worksheet_rows(ws), layout)
+        assert plan is not None
+        style_status(ws, form, layout.header_row, plan.status)
+        layout.status = plan.status
+        changed = True
+    status, notes = feedback_targets(form, layout, feedback)
+    scol = layout.status + 1
+    last = max([ws.max_row, *status])
+    for row in range(layout.header_row + 1, last + 1):
+        wanted = status.get(row)
+        text = wanted.text if wanted else None
+        cell = ws.cell(row=row, column=scol)
+        if cell.value != text and not (cell.value in ("", None) and text is None):
+            cell.value = text
+            changed = True
+        rgb = FILLS.get(wanted.severity or "") if wanted else None
+        if _fill_of(cell) != rgb and (rgb is not None or _fill_of(cell) is not None):
+            cell.fill = PatternFill("solid", fgColor=rgb) if rgb else NO_FILL
+            changed = True
+    cells = getattr(ws, "_cells", {})
+    targets = {
+        (c.row, c.column - 1)
+        for c in cells.values()
+        if c.row > layout.header_row and c.column != scol and (_ours(c) or _fill_of(c))
+    }
+    for row, idx in sorted(targets | set(notes)):
+        cell = ws.cell(row=row, column=idx + 1)
+        note = notes.get((row, idx))
+        if note is None:
+            if _ours(cell):
+                cell.comment = None
+                changed = True
+            if _fill_of(cell):
+                cell.fill = NO_FILL
+                changed = True
+            continue
+        severity, text = note
+        if cell.comment is None or (_ours(cell) and cell.comment.text != text):
+            cell.comment = Comment(text, FEEDBACK_AUTHOR, width=320, height=110)
+            changed = True
+        rgb = FILLS.get(severity, WARNING_RGB)
+        if _fill_of(cell) != rgb:
+            cell.fill = PatternFill("solid", fgColor=rgb)
+            changed = True
+    return changed
+
+
+def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
+    out = []
+    for row in rows:
+        row = [None if v == "" else v for v in row]
+        while row and row[-1] is None:
+            row.pop()
+        out.append(row)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _apply_summary(wb: Workbook, summary: list[list[Any]]) -> bool:
+    wanted = _trimmed([[plain_value(v) for v in r] for r in summary])
+    if SUMMARY_TAB in wb.sheetnames:
+        old = wb[SUMMARY_TAB]
+        if _trimmed(worksheet_rows(old)) == wanted:
+            return False
+        index = wb.sheetnames.index(SUMMARY_TAB)
+        wb.remove(old)
+    else:
+        index = 1 if wb.sheetnames and wb.sheetnames[0] == GUIDE_TAB else 0
+    ws = wb.create_sheet(SUMMARY_TAB, index)
+    for r, row in enumerate(wanted, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if looks_like_formula(value):
+                cell.data_type = "s"
+    for cell in ws[1]:
+        cell.font = BOLD
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 60
+    ws.sheet_view.tabSelected = False
+    return True
+
+
+def write_feedback(path: Path, campaign: Campaign, feedback: UnitFeedback) -> bool:
+    """Write status texts, notes, colours and the summary tab; False (no write) if unchanged."""
+    with workbook_lock(path):
+        wb = open_workbook(path)
+        changed = False
+        for form in campaign.forms:
+            name = find_tab(wb.sheetnames, form.tab)
+            if name is not None and form.id in feedback.forms:
+                changed |= _apply_form(wb, wb[name], form, feedback.forms[form.id])
+        changed |= _apply_summary(wb, feedback.summary)
+        if not changed:
+            return False
+        if owner_file(path).exists():
+            raise WorkbookLocked(
+                f"Sổ {path.name} đang được mở trong Excel (có tệp {owner_file(path).name}): "
+                "hãy đóng sổ rồi chạy lại; nếu không ai mở sổ, hãy xoá tệp "
+                f"{owner_file(path).name}."
+            )
+        atomic_save(wb, path, cached_formula_values(path, wb))
+        return True
+
+
+def write_consolidated(path: Path, campaign: Campaign, consolidated: Consolidated) -> None:
+    """Tong-hop.xlsx: tabs in order, bold frozen header, totals bold, formula-like text as text."""
+    tz = campaign.tz
+    wb = Workbook()
+    wb.remove(wb.active)
+    for tab, frame in consolidated.tables.items():
+        ws = wb.create_sheet(tab[:MAX_TAB_NAME])
+        headers = [str(c) for c in frame.columns]
+        widths = [len(h) for h in headers]
+        for c, header in enumerate(headers, start=1):
+            cell = ws.cell(row=1, column=c, value=header)
+            cell.font = BOLD
+            if looks_like_formula(header):
+                cell.data_type = "s"
+        totals = set(consolidated.total_rows.get(tab, []))
+        for i, rec in enumerate(frame.itertuples(index=False, name=None)):
+            for c, raw in enumerate(rec, start=1):
+                value = plain_value(raw, tz)
+                cell = ws.cell(row=i + 2, column=c, value=value)
+                if looks_like_formula(value):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+                if i in totals:
+                    cell.font = BOLD
+                if i < 500 and value is not None:
+                    widths[c - 1] = max(widths[c - 1], len(str(value)))
+        for c, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(c)].width = max(10, min(50, width + 2))
+        ws.freeze_panes = "A2"
+        if headers:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(frame) + 1}"
+    if not wb.worksheets:
+        wb.create_sheet("Tổng hợp")
+    with workbook_lock(path):
+        atomic_save(wb, path)
+
+
+def read_consolidated(path: Path) -> dict[str, list[list[Any]]]:
+    if not path.exists():
+        return {}
+    wb = open_workbook(path, data_only=True)
+    out = {}
+    for ws in wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        out[ws.title] = rows
+    return out
