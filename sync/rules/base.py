@@ -1,0 +1,200 @@
+"""Shared context of the rule modules: one normalised form and helpers to emit findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..campaign.campaign import Campaign, Form, Unit
+from ..normalize import EMPTY, OK, Invalid, NormalizedColumn, normalize_text, parser_for
+from ..quotas import resolve_quota
+from . import messages as M
+
+FindingParts = list[pd.DataFrame]
+"""Rule modules return DataFrames with FINDING_COLUMNS plus `_pos` (row position or -1)."""
+
+_COLUMNS = ["unit", "form", "row", "column", "code", "severity", "message", "value", "_pos"]
+
+
+@dataclass
+class FormContext:
+    """One form of one validation run: all rows given, normalised once."""
+
+    campaign: Campaign
+    form: Form
+    columns: dict[str, NormalizedColumn]
+    unit_ids: np.ndarray  # object, per row
+    rows: np.ndarray  # int64 sheet row numbers
+    evaluated: np.ndarray  # bool per row: unit is being validated
+    units: list[str]  # evaluated unit ids in campaign order
+    counts: dict[str, int]  # rows per evaluated unit
+    unit_codes: np.ndarray  # per row: index into `units`, -1 for other units
+    others: Mapping[str, FormContext] = field(default_factory=dict)
+    _quotas: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.campaign.language
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    @cached_property
+    def _unit_map(self) -> dict[str, Unit]:
+        return {u.id: u for u in self.campaign.units}
+
+    def unit_name(self, unit: str) -> str:
+        found = self._unit_map.get(unit)
+        return found.name if found is not None else unit
+
+    def quota(self, unit: str) -> int | None:
+        """The unit's quota for this form (as `Campaign.quota`, without its linear lookup)."""
+        if unit not in self._quotas:
+            found = self._unit_map.get(unit)
+            if found is None:
+                self._quotas[unit] = None
+            else:
+                value = found.quotas.get(self.form.id, self.form.quota)
+                self._quotas[unit] = resolve_quota(value, found, self.campaign.policies)
+        return self._quotas[unit]
+
+    def header(self, key: str) -> str:
+        try:
+            return self.form.column(key).header
+        except KeyError:
+            return key
+
+    def per_unit(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Count of (masked) evaluated rows per unit, aligned with `self.units`."""
+        codes = self.unit_codes if mask is None else self.unit_codes[mask]
+        codes = codes[codes >= 0]
+        return np.bincount(codes, minlength=len(self.units))
+
+    # ------------------------------------------------------------------ conditions
+    def condition_mask(self, condition: Mapping[str, Any]) -> np.ndarray:
+        """Rows where every `where` column equals the value (or one of the listed values)."""
+        mask = np.ones(self.size, dtype=bool)
+        for key, wanted in condition.items():
+            col = self.columns.get(key)
+            if col is None:
+                return np.zeros(self.size, dtype=bool)
+            options = wanted if isinstance(wanted, list) else [wanted]
+            targets = {_condition_value(col, v) for v in options}
+            targets.discard(None)
+            hits = np.array(
+                [
+                    (s == OK or (s == EMPTY and col.type == "bool"))
+                    and _comparable(col, v, t) in targets
+                    for v, t, s in zip(
+                        col.unique_values, col.unique_text, col.unique_status, strict=True
+                    )
+                ],
+                dtype=bool,
+            )
+            mask &= hits[col.codes]
+        return mask
+
+    def describe(self, condition: Mapping[str, Any]) -> str:
+        """«Giới tính» = Nữ và «Dân tộc» = Kinh."""
+        parts = []
+        for key, wanted in condition.items():
+            options = wanted if isinstance(wanted, list) else [wanted]
+            shown = M.text(self.lang, "or").join(M.fmt_value(v) for v in options)
+            parts.append(f"«{self.header(key)}» = {shown}")
+        return M.text(self.lang, "condition_join").join(parts)
+
+    def values_label(self, condition: Mapping[str, Any]) -> str:
+        """The values of a condition, for labels: {gioi_tinh: Nữ} → "Nữ"."""
+        parts = []
+        for wanted in condition.values():
+            options = wanted if isinstance(wanted, list) else [wanted]
+            parts.append("/".join(M.fmt_value(v) for v in options))
+        return ", ".join(parts)
+
+    # ------------------------------------------------------------------ findings
+    def cell_findings(
+        self,
+        pos: np.ndarray,
+        column: str | None,
+        code: str,
+        severity: str,
+        messages: Sequence[str] | np.ndarray | str,
+        values: Sequence[Any] | np.ndarray | None = None,
+    ) -> pd.DataFrame:
+        """Row-level findings at row positions `pos`."""
+        n = len(pos)
+        frame = pd.DataFrame(
+            {
+                "unit": self.unit_ids[pos],
+                "form": np.full(n, self.form.id, dtype=object),
+                "row": self.rows[pos],
+                "column": np.full(n, column, dtype=object),
+                "code": np.full(n, code, dtype=object),
+                "severity": np.full(n, severity, dtype=object),
+                "message": np.full(n, messages, dtype=object)
+                if isinstance(messages, str)
+                else np.asarray(messages, dtype=object),
+                "value": np.full(n, None, dtype=object)
+                if values is None
+                else np.asarray(values, dtype=object),
+                "_pos": pos.astype(np.int64),
+            }
+        )
+        return frame
+
+    def unit_findings(self, items: list[dict[str, Any]]) -> pd.DataFrame:
+        """Unit-level findings from dicts with unit, code, severity, message[, value, column]."""
+        records = [
+            (
+                it["unit"],
+                self.form.id,
+                None,
+                it.get("column"),
+                it["code"],
+                it["severity"],
+                it["message"],
+                it.get("value"),
+                -1,
+            )
+            for it in items
+        ]
+        frame = pd.DataFrame.from_records(records, columns=_COLUMNS)
+        return frame.astype({c: object for c in _COLUMNS if c != "_pos"})
+
+
+def _comparable(col: NormalizedColumn, value: Any, text: str) -> Any:
+    if col.type in ("text", "choice", "email", "phone"):
+        return text.casefold()
+    return value
+
+
+def _condition_value(col: NormalizedColumn, raw: Any) -> Any:
+    """A `where:` value parsed like a cell of the column (for comparison)."""
+    if col.type in ("text", "choice", "email", "phone"):
+        return normalize_text(raw).casefold()
+    try:
+        return parser_for(col.type, None)(raw)
+    except (Invalid, KeyError):
+        return None
+
+
+def json_value(value: Any) -> Any:
+    """Raw value in a JSON-friendly form (dates as ISO text)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if hasattr(value, "isoformat"):
+        iso = value.isoformat()
+        return iso[:10] if iso.endswith("T00:00:00") else iso
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)

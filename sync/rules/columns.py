@@ -1,0 +1,106 @@
+"""Column checks: required, invalid_type, invalid_choice, out_of_range, pattern_mismatch.
+
+Computed per unique raw value (status and message), then spread to rows with a take:
+no per-row Python. A cell with invalid_type (or invalid_choice) gets no further checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..campaign.campaign import Column
+from ..normalize import (
+    BAD_CHOICE,
+    BAD_TYPE,
+    EMPTY,
+    OK,
+    OUT_OF_RANGE,
+    STATUS_CODES,
+    NormalizedColumn,
+)
+from . import messages as M
+from .base import FindingParts, FormContext
+from .base import json_value as _json
+
+
+def _bound(value: Any) -> str:
+    return M.fmt_value(value) if value is not None else ""
+
+
+def _message(ctx: FormContext, column: Column, status: int, raw: Any) -> str:
+    lang = ctx.lang
+    value = M.fmt_value(raw)
+    if status == EMPTY:
+        return M.text(lang, "required", header=column.header)
+    if status == BAD_TYPE:
+        return M.text(lang, f"invalid_type.{column.type}", value=value, header=column.header)
+    if status == BAD_CHOICE:
+        return M.text(
+            lang,
+            "invalid_choice",
+            value=value,
+            header=column.header,
+            choices=M.fmt_choices(column.choices),
+        )
+    if status == OUT_OF_RANGE:
+        low, high = column.min, column.max
+        key = (
+            "both"
+            if low is not None and high is not None
+            else ("min" if low is not None else "max")
+        )
+        return M.text(
+            lang,
+            f"out_of_range.{key}",
+            header=column.header,
+            value=value,
+            min=_bound(low),
+            max=_bound(high),
+        )
+    hint = M.text(lang, "pattern_hint", help=column.help) if column.help else ""
+    return M.text(lang, "pattern_mismatch", value=value, header=column.header, hint=hint)
+
+
+def check(ctx: FormContext) -> FindingParts:
+    """Findings of every column of the form, for the evaluated rows."""
+    parts: FindingParts = []
+    for column in ctx.form.columns:
+        norm = ctx.columns[column.key]
+        parts.extend(_check_column(ctx, column, norm))
+    return parts
+
+
+def _check_column(ctx: FormContext, column: Column, norm: NormalizedColumn) -> FindingParts:
+    ustatus = norm.unique_status
+    reportable = ustatus != OK
+    if not column.required:
+        reportable &= ustatus != EMPTY
+    if not reportable.any():
+        return []
+    row_bad = reportable[norm.codes] & ctx.evaluated
+    pos = np.flatnonzero(row_bad)
+    if not len(pos):
+        return []
+    codes = norm.codes[pos]
+    # messages and values only for the unique values that occur in a finding
+    used = np.unique(codes)
+    msg = np.empty(len(ustatus), dtype=object)
+    val = np.empty(len(ustatus), dtype=object)
+    for u in used:
+        raw = norm.uniques[u]
+        msg[u] = _message(ctx, column, int(ustatus[u]), raw)
+        val[u] = _json(raw)
+    status_rows = ustatus[codes]
+    parts = []
+    for status in np.unique(status_rows):
+        sel = status_rows == status
+        code = "required" if status == EMPTY else STATUS_CODES[int(status)]
+        parts.append(
+            ctx.cell_findings(pos[sel], column.key, code, "error", msg[codes[sel]], val[codes[sel]])
+        )
+    return parts
+
+
+__all__ = ["check"]

@@ -1,0 +1,87 @@
+"""`registered_in`: rows (with `match`) or the unit (without) must appear in another form.
+
+With `match`: each row of a unit must match a row of the same unit in the other form on
+the match columns (text compared ignoring case and extra spaces) → row-level
+`not_registered` on the first match column; rows with an empty match cell are skipped
+(they already have a column finding when required). Without `match`: a unit with rows
+here but none in the other form gets a unit-level `not_registered`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..normalize import OK
+from ..rules.specs import RegisteredInRule
+from . import messages as M
+from .base import FindingParts, FormContext
+
+
+def _title(ctx: FormContext, form_id: str) -> str:
+    try:
+        return ctx.campaign.form(form_id).title
+    except KeyError:
+        return form_id
+
+
+def check(ctx: FormContext, rule: RegisteredInRule) -> FindingParts:
+    other = ctx.others.get(rule.form)
+    lang = ctx.lang
+    title = _title(ctx, rule.form)
+    if not rule.match:
+        present = set(other.unit_ids.tolist()) if other is not None else set()
+        items = []
+        for unit in ctx.units:
+            if ctx.counts[unit] == 0 or unit in present:
+                continue
+            default = M.text(lang, "not_registered.unit", other=title)
+            items.append(
+                {
+                    "unit": unit,
+                    "code": "not_registered",
+                    "severity": rule.severity,
+                    "message": M.custom(rule.message, default, other=title),
+                }
+            )
+        return [ctx.unit_findings(items)] if items else []
+    if ctx.size == 0:
+        return []
+    here_keys = _keys(ctx, rule.match)
+    there_keys = _keys(other, rule.match) if other is not None else None
+    n_here = ctx.size
+    valid = np.ones(n_here, dtype=bool)
+    combined = np.zeros(n_here, dtype=np.int64)
+    combined_there = np.zeros(0 if other is None else other.size, dtype=np.int64)
+    valid_there = np.ones(len(combined_there), dtype=bool)
+    for i in range(len(rule.match) + 1):
+        a = here_keys[i]
+        b = there_keys[i] if there_keys is not None else np.empty(0, dtype=object)
+        codes, uniq = pd.factorize(np.concatenate([a, b]), use_na_sentinel=True)
+        width = len(uniq) + 1
+        ca, cb = codes[:n_here], codes[n_here:]
+        valid &= ca >= 0
+        valid_there &= cb >= 0
+        combined = combined * width + ca + 1
+        combined_there = combined_there * width + cb + 1
+    registered = np.isin(combined, combined_there[valid_there])
+    pos = np.flatnonzero(valid & ~registered & ctx.evaluated)
+    if not len(pos):
+        return []
+    what = ", ".join(f"«{ctx.header(k)}»" for k in rule.match)
+    default = M.text(lang, "not_registered", other=title, what=what)
+    message = M.custom(rule.message, default, other=title, what=what)
+    first = ctx.columns[rule.match[0]]
+    values = first.unique_text[first.codes[pos]]
+    return [ctx.cell_findings(pos, rule.match[0], "not_registered", rule.severity, message, values)]
+
+
+def _keys(ctx: FormContext, match: list[str]) -> list[np.ndarray]:
+    """Per-row comparable values (object, None when empty): unit id first, then match columns."""
+    out = [ctx.unit_ids.astype(object)]
+    for key in match:
+        col = ctx.columns[key]
+        values = col.match_values()
+        values[col.unique_status != OK] = None
+        out.append(values[col.codes])
+    return out

@@ -1,0 +1,141 @@
+"""`unique`: duplicate keys within a unit or across the campaign → `duplicate` (+ `likely_duplicate`).
+
+Every row of a duplicate group gets a finding naming the other row(s) of the group
+("Trùng … với dòng 7 của LĐLĐ huyện Tam Đường"); at most three are named, then "và N dòng
+khác". Text keys match ignoring case and extra spaces; rows whose keys differ only by
+diacritics (Nguyễn Văn An / Nguyen Van An) get a `likely_duplicate` warning. Rows with an
+empty or invalid key cell are not compared (they already have a column finding).
+Campaign scope compares against all rows given, including units not being validated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..normalize import OK, loose_key
+from ..rules.specs import UniqueRule
+from . import messages as M
+from .base import FindingParts, FormContext
+
+_SHOWN = 3
+
+
+def _codes(ctx: FormContext, key: str, loose: bool) -> np.ndarray:
+    """Per-row integer key of one column (-1 = not comparable)."""
+    col = ctx.columns[key]
+    match = col.match_values()
+    if loose and col.type in ("text", "choice"):
+        match = np.array([None if m is None else loose_key(m) for m in match], dtype=object)
+    ucodes, _ = pd.factorize(match, use_na_sentinel=True)
+    ucodes = np.where(col.unique_status == OK, ucodes, -1)
+    return ucodes[col.codes]
+
+
+def combined_key(ctx: FormContext, keys: list[str], by_unit: bool, loose: bool) -> np.ndarray:
+    """One int64 code per row for the tuple of key columns (-1 when any part is missing)."""
+    parts = [_codes(ctx, k, loose) for k in keys]
+    if by_unit:
+        unit_codes, _ = pd.factorize(ctx.unit_ids)
+        parts.insert(0, unit_codes)
+    valid = np.logical_and.reduce([p >= 0 for p in parts])
+    combined = np.zeros(ctx.size, dtype=np.int64)
+    for part in parts:
+        width = int(part.max()) + 2 if len(part) else 1
+        combined = combined * width + (part + 1)
+        combined, _ = pd.factorize(combined)
+        combined = combined.astype(np.int64)
+    return np.where(valid, combined, -1)
+
+
+def check(ctx: FormContext, rule: UniqueRule) -> FindingParts:
+    if ctx.size == 0:
+        return []
+    by_unit = rule.scope == "unit"
+    exact = combined_key(ctx, rule.columns, by_unit, loose=False)
+    what = ", ".join(f"«{ctx.header(k)}»" for k in rule.columns)
+    parts: FindingParts = []
+    counts = np.bincount(exact[exact >= 0]) if (exact >= 0).any() else np.zeros(0, np.int64)
+    dup = np.zeros(ctx.size, dtype=bool)
+    ok = exact >= 0
+    dup[ok] = counts[exact[ok]] > 1
+    if dup.any():
+        parts.append(_emit(ctx, rule, exact, dup, None, "duplicate", rule.severity, what))
+    if any(ctx.columns[k].type in ("text", "choice") for k in rule.columns):
+        loose = combined_key(ctx, rule.columns, by_unit, loose=True)
+        sel = loose >= 0
+        if sel.any():
+            width = int(exact.max()) + 2
+            pairs = pd.unique(loose[sel] * width + (exact[sel] + 1))
+            distinct = np.bincount(pairs // width, minlength=int(loose.max()) + 1)
+            likely = np.zeros(ctx.size, dtype=bool)
+            likely[sel] = distinct[loose[sel]] > 1
+            likely &= ~dup  # an exact duplicate already has its finding
+            if likely.any():
+                parts.append(
+                    _emit(
+                        ctx,
+                        rule,
+                        loose,
+                        likely,
+                        exact,
+                        "likely_duplicate",
+                        "warning",
+                        what,
+                    )
+                )
+    return parts
+
+
+def _emit(
+    ctx: FormContext,
+    rule: UniqueRule,
+    group: np.ndarray,
+    flagged: np.ndarray,
+    distinct_from: np.ndarray | None,
+    code: str,
+    severity: str,
+    what: str,
+) -> pd.DataFrame:
+    """Findings for flagged rows (of evaluated units), naming the other rows of their group.
+
+    `distinct_from`: when given, only group members with a different value there count as
+    "other" rows (likely duplicates: same loose key, different exact key).
+    """
+    pos = np.flatnonzero(flagged)
+    order = np.argsort(group[pos], kind="stable")
+    pos = pos[order]
+    gvals = group[pos]
+    bounds = np.flatnonzero(np.diff(gvals)) + 1
+    out_pos: list[int] = []
+    msgs: list[str] = []
+    lang = ctx.lang
+    for members in np.split(pos, bounds):
+        for p in members:
+            if not ctx.evaluated[p]:
+                continue
+            if distinct_from is None:
+                others = members[members != p]
+            else:
+                others = members[distinct_from[members] != distinct_from[p]]
+            if not len(others):
+                continue
+            refs = [_ref(ctx, int(p), int(q)) for q in others[:_SHOWN]]
+            if len(others) > _SHOWN:
+                refs.append(M.text(lang, "more", count=len(others) - _SHOWN))
+            default = M.text(lang, code, what=what, others=", ".join(refs))
+            msgs.append(M.custom(rule.message, default, what=what, others=", ".join(refs)))
+            out_pos.append(int(p))
+    arr = np.asarray(out_pos, dtype=np.int64)
+    values = [
+        " | ".join(str(ctx.columns[k].unique_text[ctx.columns[k].codes[p]]) for k in rule.columns)
+        for p in out_pos
+    ]
+    return ctx.cell_findings(arr, rule.columns[0], code, severity, msgs, values)
+
+
+def _ref(ctx: FormContext, here: int, other: int) -> str:
+    row = int(ctx.rows[other])
+    if ctx.unit_ids[other] == ctx.unit_ids[here]:
+        return M.text(ctx.lang, "row_ref", row=row)
+    return M.text(ctx.lang, "row_ref_unit", row=row, unit=ctx.unit_name(str(ctx.unit_ids[other])))
