@@ -36,7 +36,7 @@ class FakeGoogleAdapter(BaseAdapter):
         if isinstance(body, str):
             body = body.encode("utf-8")
         elif not isinstance(body, bytes):
-            body = b"".join(body)  # type: ignore[arg-type]
+            body = b"".join(body)
         headers = {k.lower(): v for k, v in (request.headers or {}).items()}
         status, hdrs, payload = self.fake.handle(
             request.method or "GET", unquote(parts.path), parts.query, body, headers
