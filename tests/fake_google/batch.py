@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, sheets_error
-from .fields import Mask, parse_mask
+from .fields import Mask, clean, merge_masked, parse_mask
 from .state import (
     SERVICE_ACCOUNT,
     GridRange,
@@ -43,46 +43,6 @@ def _sheet(book: Spreadsheet, sheet_id: Any) -> Sheet:
     return sheet
 
 
-def _merge_masked(target: dict[str, Any], source: dict[str, Any], mask: Mask) -> None:
-    """Copy the masked fields of source into target (absent in source = cleared)."""
-    if not mask or "*" in mask:
-        target.clear()
-        target.update(copy.deepcopy(source))
-        return
-    for key, sub in mask.items():
-        if key not in source or source[key] is None:
-            target.pop(key, None)
-        elif sub and isinstance(source[key], dict):
-            node = target.setdefault(key, {})
-            _merge_masked(node, source[key], sub)
-            if not node:
-                target.pop(key)
-        else:
-            target[key] = copy.deepcopy(source[key])
-
-
-_COLOR_KEYS = {"red", "green", "blue", "alpha"}
-
-
-def clean(value: Any) -> Any:
-    """Drop nulls (and objects emptied by them) and zero colour channels, as proto3 JSON does."""
-    if isinstance(value, list):
-        return [clean(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {}
-    for key, item in value.items():
-        if item is None:
-            continue
-        cleaned = clean(item)
-        if isinstance(item, dict) and item and not cleaned:
-            continue
-        out[key] = cleaned
-    if out and set(out) <= _COLOR_KEYS:
-        out = {k: v for k, v in out.items() if v != 0}
-    return out
-
-
 def _mirror_styles(fmt: dict[str, Any]) -> None:
     """Google echoes colours as *Style twins; keep both in step."""
     if "backgroundColor" in fmt:
@@ -94,7 +54,7 @@ def _mirror_styles(fmt: dict[str, Any]) -> None:
 
 def _set_cell(sheet: Sheet, r: int, c: int, data: dict[str, Any], mask: Mask) -> None:
     cell = sheet.cell(r, c)
-    _merge_masked(cell, clean(data), mask)
+    merge_masked(cell, clean(data), mask)
     if isinstance(cell.get("userEnteredFormat"), dict):
         _mirror_styles(cell["userEnteredFormat"])
     for key in [k for k, v in cell.items() if v in (None, {}, "")]:
@@ -203,7 +163,7 @@ def update_sheet_properties(fake: FakeGoogle, book: Spreadsheet, req: dict[str, 
     index = props.get("index") if "index" in mask else None
     rest = {k: v for k, v in mask.items() if k != "index"}
     if rest:
-        _merge_masked(sheet.properties, clean(props), rest)
+        merge_masked(sheet.properties, clean(props), rest)
     sheet.properties.setdefault("sheetId", sheet.id)
     if not sheet.properties.get("hidden"):
         sheet.properties.pop("hidden", None)
@@ -220,7 +180,7 @@ def update_sheet_properties(fake: FakeGoogle, book: Spreadsheet, req: dict[str, 
 def update_spreadsheet_properties(
     fake: FakeGoogle, book: Spreadsheet, req: dict[str, Any]
 ) -> Reply:
-    _merge_masked(book.properties, clean(req.get("properties") or {}), _fields(req))
+    merge_masked(book.properties, clean(req.get("properties") or {}), _fields(req))
     fake.drive_files[book.id]["name"] = book.properties.get("title", "")
     return {}
 
@@ -270,7 +230,7 @@ def update_dimension_properties(fake: FakeGoogle, book: Spreadsheet, req: dict[s
     meta, size = _dim_meta(sheet, dr.get("dimension") or "ROWS")
     for i in range(int(dr.get("startIndex") or 0), int(dr.get("endIndex") or size)):
         node = meta.setdefault(i, {})
-        _merge_masked(node, req.get("properties") or {}, mask)
+        merge_masked(node, req.get("properties") or {}, mask)
     return {}
 
 
@@ -364,7 +324,7 @@ def update_named_range(fake: FakeGoogle, book: Spreadsheet, req: dict[str, Any])
     )
     if found is None:
         raise RequestFailed(f"No named range with id: {nr.get('namedRangeId')}")
-    _merge_masked(found, clean(nr), _fields(req))
+    merge_masked(found, clean(nr), _fields(req))
     found["range"] = grid_range_json(found.get("range") or {})
     return {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 Mask = dict[str, "Mask"]  # empty dict = whole subtree
@@ -72,3 +73,43 @@ def mask_mentions(mask: Mask, *path: str) -> bool:
             return "*" in node
         node = node[name]
     return True
+
+
+def merge_masked(target: dict[str, Any], source: dict[str, Any], mask: Mask) -> None:
+    """Copy the masked fields of source into target (absent in source = cleared)."""
+    if not mask or "*" in mask:
+        target.clear()
+        target.update(copy.deepcopy(source))
+        return
+    for key, sub in mask.items():
+        if key not in source or source[key] is None:
+            target.pop(key, None)
+        elif sub and isinstance(source[key], dict):
+            node = target.setdefault(key, {})
+            merge_masked(node, source[key], sub)
+            if not node:
+                target.pop(key)
+        else:
+            target[key] = copy.deepcopy(source[key])
+
+
+_COLOR_KEYS = {"red", "green", "blue", "alpha"}
+
+
+def clean(value: Any) -> Any:
+    """Drop nulls (and objects emptied by them) and zero colour channels, as proto3 JSON does."""
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        cleaned = clean(item)
+        if isinstance(item, dict) and item and not cleaned:
+            continue
+        out[key] = cleaned
+    if out and set(out) <= _COLOR_KEYS:
+        out = {k: v for k, v in out.items() if v != 0}
+    return out
