@@ -133,7 +133,7 @@ def clean_many(texts: Sequence[str] | np.ndarray) -> list[str]:
         if not unicodedata.is_normalized("NFC", big):
             big = unicodedata.normalize("NFC", big)
     parts = big.split(_SEP)
-    odd = any(w in big for w in _ODD_SPACE) or big[0] == " " or big[-1] == " "
+    odd = any(w in big for w in _ODD_SPACE) or big.startswith(" ") or big.endswith(" ")
     if not odd and not ascii_only:
         odd = any(w in big for w in _ODD_SPACE_NON_ASCII)
     if odd:
