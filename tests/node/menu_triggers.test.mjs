@@ -122,3 +122,13 @@ test('every google.script.run call in Sidebar.html names a public function of Co
   }
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=["']https?:/i, 'no external CDN');
 });
+
+test('the organiser docs name the allowlist placeholder that must be replaced', () => {
+  const manifest = JSON.parse(fs.readFileSync(MANIFEST_PATH, 'utf8'));
+  const placeholder = manifest.urlFetchWhitelist[0];
+  for (const doc of ['../../sheet_templates/apps_script/README.md', '../../docs/apps-script.md']) {
+    const text = fs.readFileSync(new URL(doc, import.meta.url), 'utf8');
+    assert.ok(text.includes(placeholder), doc + ' must mention ' + placeholder);
+    assert.ok(text.includes('THIDUA_SECRET') && text.includes('THIDUA_URL'), doc);
+  }
+});
