@@ -85,7 +85,7 @@ function menuSubmit() {
     toast_('Chưa nộp báo cáo (bạn đã chọn "Không").');
     return { sent: false, reason: 'cancelled' };
   }
-  return sendEvent('submit', { interactive: true, config: config });
+  return sendEvent('submit', { interactive: true });
 }
 
 /** Menu: install the onEdit and onChange triggers (once each). */
@@ -237,12 +237,12 @@ function unixSeconds_() {
 
 /**
  * Sends one event to <THIDUA_URL>/hooks/sheets and tells the user the outcome.
- * options: {sheet, range, auto, interactive, triggerEvent, config}.
+ * options: {sheet, range, auto, interactive, triggerEvent}.
  * Returns {sent, status, ok, reason, message} (never throws).
  */
 function sendEvent(event, options) {
   options = options || {};
-  var config = options.config || readConfig_();
+  var config = readConfig_();
   if (config.problems.length) {
     notifyConfigProblem_(config, !!options.interactive);
     return { sent: false, ok: false, reason: 'config', message: configMessage_(config) };
@@ -367,13 +367,18 @@ function retryAfterSeconds_(response) {
  * (and records the time), false when the previous automatic event was < 2 s ago.
  */
 function claimAutoSlot_() {
-  var cache = CacheService.getDocumentCache() || CacheService.getScriptCache();
-  var now = Date.now();
-  var last = Number(cache.get(THIDUA.CACHE_KEY_LAST_AUTO) || 0);
-  if (last && now - last >= 0 && now - last < THIDUA.AUTO_MIN_INTERVAL_MS) {
-    return false;
+  try {
+    var cache = CacheService.getDocumentCache() || CacheService.getScriptCache();
+    var now = Date.now();
+    var last = Number(cache.get(THIDUA.CACHE_KEY_LAST_AUTO) || 0);
+    if (last && now - last >= 0 && now - last < THIDUA.AUTO_MIN_INTERVAL_MS) {
+      return false;
+    }
+    cache.put(THIDUA.CACHE_KEY_LAST_AUTO, String(now), THIDUA.CACHE_SECONDS);
+  } catch (err) {
+    // cache unavailable (quota, outage): send anyway, the server debounces
+    console.warn('thidua: cache unavailable: ' + (err && err.message ? err.message : err));
   }
-  cache.put(THIDUA.CACHE_KEY_LAST_AUTO, String(now), THIDUA.CACHE_SECONDS);
   return true;
 }
 
@@ -412,7 +417,7 @@ function readConfig_() {
   var problems = [];
   if (!url) {
     problems.push('missing_url');
-  } else if (!/^https?:\/\/[^\s\/?#]+(\/[^\s?#]*)?$/.test(url)) {
+  } else if (!/^https:\/\/[^\s\/?#]+(\/[^\s?#]*)?$/.test(url)) {
     problems.push('bad_url');
   }
   if (!secret) {

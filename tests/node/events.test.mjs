@@ -201,6 +201,25 @@ test('an invalid THIDUA_URL is reported, not fetched', () => {
   assert.match(rec.alerts[0].prompt, /THIDUA_URL không hợp lệ/);
 });
 
+test('an http:// THIDUA_URL is refused with a message asking for https://', () => {
+  const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'http://thidua.example.com', THIDUA_SECRET: 's' } });
+  context.menuCheckNow();
+  assert.equal(rec.requests.length, 0);
+  assert.match(rec.alerts[0].prompt, /THIDUA_URL không hợp lệ \("http:\/\/thidua\.example\.com"\): phải bắt đầu bằng https:\/\//);
+});
+
+test('a failing cache does not block automatic events', () => {
+  const env = loadAddon();
+  env.context.CacheService = {
+    getDocumentCache: () => {
+      throw new Error('Service invoked too many times');
+    },
+  };
+  env.context.onEditInstalled(editEvent('Đại biểu', 'A2'));
+  assert.equal(env.rec.requests.length, 1);
+  assert.deepEqual(env.rec.toasts, []);
+});
+
 test('missing secret in a trigger: a toast instead of a blocking dialog, nothing sent', () => {
   const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'https://thidua.example.com' } });
   context.onEditInstalled(editEvent('Đại biểu', 'A2'));
