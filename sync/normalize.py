@@ -141,6 +141,22 @@ def clean_many(texts: Sequence[str] | np.ndarray) -> list[str]:
     return parts
 
 
+def map_joined(texts: Sequence[str] | np.ndarray, fn: Any) -> list[str]:
+    """Apply a str → str function that keeps NUL separators to many strings in one call."""
+    if not len(texts):
+        return []
+    big = _SEP.join(texts)
+    parts = fn(big).split(_SEP) if big.count(_SEP) == len(texts) - 1 else None
+    if parts is None or len(parts) != len(texts):
+        return [fn(t) for t in texts]
+    return parts
+
+
+def loose_keys(texts: Sequence[str] | np.ndarray) -> list[str]:
+    """`loose_key` over many strings."""
+    return map_joined(texts, loose_key)
+
+
 def _number_text(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -541,13 +557,10 @@ class NormalizedColumn:
     def match_values(self) -> np.ndarray:
         """Per-unique matching key: case-folded text for text-like columns, typed value else."""
         if self.type in ("text", "choice", "email", "phone"):
-            return np.array(
-                [
-                    match_key(t) if s == OK else None
-                    for t, s in zip(self.unique_text, self.unique_status, strict=True)
-                ],
-                dtype=object,
-            )
+            keys = np.empty(len(self.unique_text), dtype=object)
+            keys[:] = map_joined(self.unique_text, str.casefold)
+            keys[self.unique_status != OK] = None
+            return keys
         return np.array(
             [
                 v if s == OK else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..normalize import OK, loose_key
+from ..normalize import OK, loose_keys
 from ..rules.specs import UniqueRule
 from . import messages as M
 from .base import FindingParts, FormContext
@@ -26,7 +26,11 @@ def _codes(ctx: FormContext, key: str, loose: bool) -> np.ndarray:
     col = ctx.columns[key]
     match = col.match_values()
     if loose and col.type in ("text", "choice"):
-        match = np.array([None if m is None else loose_key(m) for m in match], dtype=object)
+        missing = np.array([m is None for m in match], dtype=bool)
+        loose_match = np.empty(len(match), dtype=object)
+        loose_match[:] = loose_keys(np.where(missing, "", match))
+        loose_match[missing] = None
+        match = loose_match
     ucodes, _ = pd.factorize(match, use_na_sentinel=True)
     ucodes = np.where(col.unique_status == OK, ucodes, -1)
     return ucodes[col.codes]
