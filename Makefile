@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 DEMO   := var/demo
 
-.PHONY: run test lint typecheck pytest demo clean help
+.PHONY: run test lint typecheck pytest nodetest demo clean help
 
 help:
 	@echo "make run   — chạy dịch vụ với đợt mẫu (backend local) tại http://127.0.0.1:8000"
@@ -35,7 +35,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+nodetest:
+	@command -v node >/dev/null || { echo "node (>= 20) is needed for the Apps Script tests: apt-get install nodejs"; exit 1; }
+	node --test tests/node/
+
+test: lint typecheck nodetest pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
