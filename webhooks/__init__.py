@@ -1,1 +1,38 @@
-"""The thidua-sync Flask service (DESIGN §6–§7)."""
+"""The thidua-sync Flask service (DESIGN §6–§7): `create_app` is the app factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Attach the service resources (campaign, database + migrations, queue) to `app`."""
+    from .service import Service
+
+    service = Service(dict(app.config))
+    app.extensions["thidua"] = service
+    service.start()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The service app. Settings: THIDUA_* environment, overridden by `config`."""
+    from . import api, errors, health, hooks, logs
+    from .service import settings_from_env
+
+    app = Flask(__name__)
+    app.config.update(settings_from_env())
+    if config:
+        app.config.update(config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY"])
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    logs.configure()
+    errors.register(app)
+    app.register_blueprint(hooks.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    init_app(app)
+    return app

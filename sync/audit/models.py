@@ -1,0 +1,159 @@
+"""Audit database tables (SQLAlchemy 2.0): events, jobs, snapshots, findings, submissions…
+
+Times are stored as UNIX seconds (float): comparable and indexable the same way on SQLite
+and PostgreSQL, and cheap to write on the intake path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the audit tables."""
+
+
+class Event(Base):
+    """A change signal received (Apps Script, Drive, API); a hint, never data."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(20))  # sheets | drive | api | cli
+    spreadsheet: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # edit | change | check | submit | drive
+    form: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|queued|done
+    job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    processed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    __table_args__ = (Index("ix_events_status_unit", "status", "unit", "id"),)
+
+
+class Job(Base):
+    """A unit of work: validate a unit, consolidate, or submit a unit's form."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # validate | consolidate | submit
+    unit: Mapped[str] = mapped_column(String(40))  # '*' for consolidation
+    form: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    due_at: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lease_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_jobs_status_due", "status", "due_at"),)
+
+
+class Lock(Base):
+    """A named lease (one per spreadsheet): never two jobs for one spreadsheet at once."""
+
+    __tablename__ = "locks"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    lease_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class FormStateRow(Base):
+    """What is known of one (unit, form): `sync.state.FormState` plus the last check."""
+
+    __tablename__ = "form_states"
+    campaign: Mapped[str] = mapped_column(String(100), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(40), primary_key=True)
+    form: Mapped[str] = mapped_column(String(60), primary_key=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    first_entry_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_change_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    first_valid_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    submitted_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    submitted_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    findings_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    findings_run: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    checked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Snapshot(Base):
+    """A distinct content of a unit's form, as read (deduplicated by content hash)."""
+
+    __tablename__ = "snapshots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(60))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[list[Any]] = mapped_column(JSON)
+    row_numbers: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    first_seen_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        UniqueConstraint("campaign", "unit", "form", "content_hash", name="uq_snapshot"),
+    )
+
+
+class FindingRow(Base):
+    """One finding of one check run (a run is stored only when its findings changed)."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    run: Mapped[str] = mapped_column(String(40))
+    snapshot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unit: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(60))
+    row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    column: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    code: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checked_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_findings_run", "campaign", "unit", "form", "run"),)
+
+
+class Submission(Base):
+    """An explicit submission: the official snapshot of a unit's form."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(60))
+    submitted_at: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    on_time: Mapped[bool] = mapped_column()
+    rows: Mapped[int] = mapped_column(Integer)
+    snapshot_id: Mapped[int] = mapped_column(Integer)
+
+
+class Channel(Base):
+    """A Drive push-notification channel (`files.watch`) for one unit's spreadsheet."""
+
+    __tablename__ = "channels"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    spreadsheet: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(200))
+    resource_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,213 @@
+"""Submission states in the audit database, with the methods of `sync.state.StateFile`.
+
+`AuditStates` is a drop-in for `StateFile` (it subclasses it so `sync.pipeline` and
+`sync.consolidate` take it unchanged): `get`/`observe` work on an in-memory copy loaded
+at construction, `submit` stores the official snapshot and the submission at once
+(durably), `save` upserts only the (unit, form) states that changed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..state import FormState, StateFile
+from .db import AuditError
+from .models import FormStateRow, Snapshot, Submission
+
+_STATE_FIELDS = [
+    "content_hash",
+    "rows",
+    "first_entry_at",
+    "last_change_at",
+    "first_valid_at",
+    "submitted_at",
+    "submitted_hash",
+]
+
+
+def _key(state: FormState) -> tuple[Any, ...]:
+    return tuple(getattr(state, f) for f in _STATE_FIELDS)
+
+
+class AuditStates(StateFile):
+    """Per (unit, form) state kept in the audit database instead of `.thidua/state.json`."""
+
+    def __init__(self, engine: Engine, campaign_id: str, due: dict[str, datetime] | None = None):
+        # Deliberately not calling StateFile.__init__: there is no JSON file to load.
+        self.path = Path(f"audit:{campaign_id}")
+        self.engine = engine
+        self.campaign_id = campaign_id
+        self.due = due or {}
+        self._data: dict[str, dict[str, FormState]] = {}
+        self._saved: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._load()
+
+    @classmethod
+    def for_campaign_db(cls, engine: Engine, campaign: Any) -> AuditStates:
+        """States of `campaign` (a `sync.campaign.Campaign`) with its forms' deadlines."""
+        return cls(engine, campaign.id, {f.id: f.due for f in campaign.forms})
+
+    def _load(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(FormStateRow).where(FormStateRow.campaign == self.campaign_id)
+                ).all()
+                subs = conn.execute(
+                    select(Submission.unit, Submission.form, Submission.snapshot_id)
+                    .where(Submission.campaign == self.campaign_id)
+                    .order_by(Submission.id)
+                ).all()
+                history: dict[tuple[str, str], list[dict[str, Any]]] = {}
+                snap_ids: dict[tuple[str, str], int] = {}
+                for s in conn.execute(
+                    select(Submission).where(Submission.campaign == self.campaign_id)
+                ).all():
+                    history.setdefault((s.unit, s.form), []).append(
+                        {"submitted_at": s.submitted_at, "hash": s.content_hash, "rows": s.rows}
+                    )
+                for unit, form, snap_id in subs:
+                    snap_ids[(unit, form)] = snap_id
+                snaps: dict[int, Any] = {}
+                if snap_ids:
+                    for found in conn.execute(
+                        select(Snapshot).where(Snapshot.id.in_(list(snap_ids.values())))
+                    ).all():
+                        snaps[found.id] = found
+        except SQLAlchemyError as exc:
+            raise AuditError(f"Không đọc được trạng thái từ cơ sở dữ liệu: {exc}") from exc
+        for row in rows:
+            state = FormState(**{f: getattr(row, f) for f in _STATE_FIELDS})
+            key = (row.unit, row.form)
+            if key in snap_ids and snap_ids[key] in snaps:
+                snap = snaps[snap_ids[key]]
+                state.snapshot = list(snap.rows)
+                state.snapshot_rows = list(snap.row_numbers or [])
+            state.history = history.get(key, [])
+            self._data.setdefault(row.unit, {})[row.form] = state
+            self._saved[key] = _key(state)
+
+    def submit(
+        self,
+        unit: str,
+        form: str,
+        digest: str,
+        snapshot: list[list[Any]],
+        rows: list[int],
+        now: datetime,
+    ) -> FormState:
+        """Freeze the official snapshot: snapshot + submission rows + state, one transaction."""
+        state = super().submit(unit, form, digest, snapshot, rows, now)
+        due = self.due.get(form)
+        on_time = due is None or now <= due
+        try:
+            with self.engine.begin() as conn:
+                snap_id = ensure_snapshot(
+                    conn, self.campaign_id, unit, form, digest, snapshot, rows, time.time()
+                )
+                sub_id = conn.execute(
+                    insert(Submission)
+                    .values(
+                        campaign=self.campaign_id,
+                        unit=unit,
+                        form=form,
+                        submitted_at=state.submitted_at,
+                        content_hash=digest,
+                        on_time=on_time,
+                        rows=len(rows),
+                        snapshot_id=snap_id,
+                    )
+                    .returning(Submission.id)
+                ).scalar_one()
+                self._upsert(conn, unit, form, state, submission_id=sub_id)
+        except SQLAlchemyError as exc:
+            raise AuditError(f"Không lưu được bản nộp vào cơ sở dữ liệu: {exc}") from exc
+        return state
+
+    def save(self) -> None:
+        """Upsert the states that changed since they were loaded or last saved."""
+        dirty = [
+            (unit, form, state)
+            for unit, forms in self._data.items()
+            for form, state in forms.items()
+            if self._saved.get((unit, form)) != _key(state)
+        ]
+        if not dirty:
+            return
+        try:
+            with self.engine.begin() as conn:
+                for unit, form, state in dirty:
+                    self._upsert(conn, unit, form, state)
+        except SQLAlchemyError as exc:
+            raise AuditError(f"Không lưu được trạng thái vào cơ sở dữ liệu: {exc}") from exc
+
+    def _upsert(
+        self, conn: Any, unit: str, form: str, state: FormState, submission_id: int | None = None
+    ) -> None:
+        values = {f: getattr(state, f) for f in _STATE_FIELDS}
+        if submission_id is not None:
+            values["submission_id"] = submission_id
+        where = (
+            (FormStateRow.campaign == self.campaign_id)
+            & (FormStateRow.unit == unit)
+            & (FormStateRow.form == form)
+        )
+        if conn.execute(update(FormStateRow).where(where).values(**values)).rowcount == 0:
+            conn.execute(
+                insert(FormStateRow).values(
+                    campaign=self.campaign_id, unit=unit, form=form, **values
+                )
+            )
+        self._saved[(unit, form)] = _key(state)
+
+    def as_dict(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Everything loaded, for debugging and tests."""
+        keep = {f.name for f in fields(FormState)} - {"snapshot"}
+        return {
+            u: {f: {k: v for k, v in asdict(s).items() if k in keep} for f, s in forms.items()}
+            for u, forms in self._data.items()
+        }
+
+
+def ensure_snapshot(
+    conn: Any,
+    campaign_id: str,
+    unit: str,
+    form: str,
+    digest: str,
+    rows: list[list[Any]],
+    row_numbers: list[int] | None,
+    now: float,
+) -> int:
+    """The id of the (unit, form, hash) snapshot, inserting it when it is new."""
+    where = (
+        (Snapshot.campaign == campaign_id)
+        & (Snapshot.unit == unit)
+        & (Snapshot.form == form)
+        & (Snapshot.content_hash == digest)
+    )
+    found = conn.execute(select(Snapshot.id).where(where)).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(
+            insert(Snapshot)
+            .values(
+                campaign=campaign_id,
+                unit=unit,
+                form=form,
+                content_hash=digest,
+                rows=rows,
+                row_numbers=row_numbers,
+                first_seen_at=now,
+            )
+            .returning(Snapshot.id)
+        ).scalar_one()
+    )

@@ -1,0 +1,237 @@
+"""JSON API: campaign progress, one unit's status (the Apps Script sidebar), submission.
+
+Unit endpoints are signed like events (`X-Thidua-Signature` over the raw body, empty for
+GET). Status comes from the audit database (the last check); a unit never checked is
+checked once, synchronously, under its spreadsheet lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from sync import clock
+from sync.audit import unit_forms
+from sync.campaign import Unit
+from sync.feedback import state_label
+from sync.rules.engine import UnitSummary
+from sync.status import progress
+
+from .errors import json_error
+from .guard import Refused, rate_limit, service, signed_body
+from .logs import log_event
+from .queue.worker import worker_id
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _summaries() -> list[UnitSummary]:
+    """The last recorded summary of every (unit, form); never checked → not started."""
+    svc = service()
+    out = []
+    for unit in svc.campaign.units:
+        forms = unit_forms(svc.engine, svc.campaign.id, unit.id)
+        for form in svc.campaign.forms:
+            s = (forms.get(form.id) or {}).get("summary") or {}
+            out.append(
+                UnitSummary(
+                    unit=unit.id,
+                    form=form.id,
+                    quota=s.get("quota"),
+                    rows=int(s.get("rows", 0)),
+                    valid_rows=int(s.get("valid_rows", 0)),
+                    errors=int(s.get("errors", 0)),
+                    warnings=int(s.get("warnings", 0)),
+                    shares={},
+                    state=str(s.get("state", "not_started")),
+                )
+            )
+    return out
+
+
+@bp.get("/campaign/status")
+def campaign_status() -> Response:
+    """Completeness and timeliness per form, rolled up by parent (from the last checks)."""
+    svc = service()
+    c = svc.campaign
+    summaries = _summaries()
+    return jsonify(
+        {
+            "campaign": c.id,
+            "title": c.info.title,
+            "now": clock.now(c.tz).isoformat(),
+            "progress": [p.as_dict() for p in progress(c, summaries)],
+            "units": [
+                {
+                    "unit": s.unit,
+                    "form": s.form,
+                    "rows": s.rows,
+                    "errors": s.errors,
+                    "state": s.state,
+                    "state_label": state_label(s.state, c.language),
+                }
+                for s in summaries
+            ],
+        }
+    )
+
+
+def _unit(spreadsheet: str) -> Unit:
+    unit = service().index.unit_for(spreadsheet)
+    if unit is None:
+        raise Refused(
+            json_error(
+                404,
+                "unknown_spreadsheet",
+                "Bảng tính này không thuộc đơn vị nào của đợt: kiểm tra lại mã bảng tính.",
+            )
+        )
+    return unit
+
+
+def _locked(unit: Unit) -> str:
+    """Take the spreadsheet's lock for a synchronous check; 503 when busy too long."""
+    holder = worker_id()
+    if not service().jobs.acquire(unit.id, holder, wait=10.0):
+        raise Refused(
+            json_error(503, "busy", "Bảng tính đang được kiểm tra: vui lòng thử lại sau vài giây.")
+        )
+    return holder
+
+
+def unit_payload(unit: Unit) -> dict[str, Any]:
+    """The sidebar's JSON: the unit and, per form, counts, state and findings."""
+    svc = service()
+    c = svc.campaign
+    recorded = unit_forms(svc.engine, c.id, unit.id)
+    forms = []
+    for form in c.forms:
+        rec = recorded.get(form.id) or {}
+        s = rec.get("summary") or {}
+        state = str(s.get("state", "not_started"))
+        forms.append(
+            {
+                "form": form.id,
+                "title": form.title,
+                "quota": s.get("quota", c.quota(unit.id, form.id)),
+                "rows": int(s.get("rows", 0)),
+                "valid_rows": int(s.get("valid_rows", 0)),
+                "errors": int(s.get("errors", 0)),
+                "warnings": int(s.get("warnings", 0)),
+                "state": state,
+                "state_label": state_label(state, c.language),
+                "due": form.due.astimezone(c.tz).isoformat(),
+                "checked_at": rec.get("checked_at"),
+                "findings": [
+                    {
+                        "row": f["row"],
+                        "column": f["column"],
+                        "header": form.header_of(f["column"]),
+                        "severity": f["severity"],
+                        "message": f["message"],
+                    }
+                    for f in rec.get("findings", [])
+                ],
+            }
+        )
+    return {
+        "unit": {
+            "id": unit.id,
+            "name": unit.name,
+            "parent": unit.parent,
+            "spreadsheet": svc.index.spreadsheet_of(unit.id),
+        },
+        "forms": forms,
+    }
+
+
+@bp.get("/units/<spreadsheet>/status")
+def unit_status(spreadsheet: str) -> Response:
+    """The unit's last check; checked now when it never was."""
+    try:
+        signed_body()
+        unit = _unit(spreadsheet)
+        svc = service()
+        if not any(
+            r.get("summary") for r in unit_forms(svc.engine, svc.campaign.id, unit.id).values()
+        ):
+            holder = _locked(unit)
+            try:
+                svc.handler.validate(unit.id, f"api-{holder}")
+            finally:
+                svc.jobs.release(unit.id, holder)
+    except Refused as refused:
+        return refused.response
+    log_event("unit status", source="api", unit=unit.id)
+    return jsonify(unit_payload(unit))
+
+
+@bp.post("/units/<spreadsheet>/submit")
+def unit_submit(spreadsheet: str) -> Response:
+    """Submit a form now (body `{"form": id}`, optional with a single form)."""
+    try:
+        body, digest = signed_body()
+        unit = _unit(spreadsheet)
+        rate_limit(spreadsheet)
+        svc = service()
+        try:
+            data = json.loads(body) if body.strip() else {}
+        except (ValueError, UnicodeDecodeError):
+            raise Refused(
+                json_error(400, "malformed_json", "Nội dung không phải JSON hợp lệ.")
+            ) from None
+        form_id = data.get("form") if isinstance(data, dict) else None
+        if form_id is None and len(svc.campaign.forms) == 1:
+            form_id = svc.campaign.forms[0].id
+        if not isinstance(form_id, str) or form_id not in {f.id for f in svc.campaign.forms}:
+            known = ", ".join(f.id for f in svc.campaign.forms)
+            raise Refused(
+                json_error(400, "unknown_form", f"Cần chọn biểu mẫu để nộp (một trong: {known}).")
+            )
+        event_id, duplicate = svc.jobs.add_event(
+            source="api",
+            spreadsheet=spreadsheet,
+            unit=unit.id,
+            kind="submit",
+            form=form_id,
+            payload={"form": form_id},
+            digest=digest,
+            status="done",
+        )
+        if duplicate:
+            raise Refused(
+                json_error(
+                    409, "duplicate", "Yêu cầu nộp này đã được nhận trước đó.", event_id=event_id
+                )
+            )
+        holder = _locked(unit)
+        try:
+            result = svc.handler.submit(unit.id, form_id, f"api-{event_id}")
+        finally:
+            svc.jobs.release(unit.id, holder)
+        svc.jobs.schedule_consolidation()
+    except Refused as refused:
+        log_event(
+            "submit refused", logging.WARNING, source="api", status=refused.response.status_code
+        )
+        return refused.response
+    log_event("submit", source="api", unit=unit.id, form=form_id, **result)
+    if not result.get("submitted"):
+        return json_error(422, "submission_refused", str(result.get("message")))
+    when = result["submitted_at"]
+    late = bool(result["late"])
+    form = svc.campaign.form(form_id)
+    return jsonify(
+        {
+            "event_id": event_id,
+            "unit": unit.id,
+            "form": form_id,
+            "submitted_at": when,
+            "late": late,
+            "message": f"Đã nộp «{form.title}» của {unit.name}"
+            + (" — TRỄ HẠN." if late else " — đúng hạn."),
+        }
+    )

@@ -1,0 +1,62 @@
+"""Request helpers shared by the blueprints: the service, signature checks, rate limits."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import cast
+
+from flask import Response, current_app, request
+
+from .errors import json_error
+from .service import Service
+from .signing import HEADER, SignatureError, verify
+
+
+class Refused(Exception):
+    """Stop handling a request with this JSON response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+def service() -> Service:
+    return cast(Service, current_app.extensions["thidua"])
+
+
+def signed_body() -> tuple[bytes, str]:
+    """The raw body after size and signature checks; and a digest of the signature."""
+    limit = current_app.config["MAX_BODY"]
+    if request.content_length is not None and request.content_length > limit:
+        raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
+    body = request.get_data(cache=True)
+    if len(body) > limit:
+        raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
+    header = request.headers.get(HEADER)
+    try:
+        verify(service().secret, body, header)
+    except SignatureError as exc:
+        reason = "missing_signature" if not header else "bad_signature"
+        message = (
+            f"Thiếu chữ ký {HEADER}: cấu hình lại tiện ích Apps Script với khoá bí mật."
+            if not header
+            else "Chữ ký không đúng hoặc đã quá 5 phút: kiểm tra khoá bí mật và đồng hồ máy."
+        )
+        raise Refused(json_error(401, reason, message)) from exc
+    assert header is not None
+    return body, hashlib.sha256(header.encode()).hexdigest()
+
+
+def rate_limit(key: str) -> None:
+    """429 with Retry-After when `key` (a spreadsheet) sent too much."""
+    wait = service().limiter.take(key)
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        resp = json_error(
+            429,
+            message=f"Bảng tính gửi quá nhiều sự kiện: vui lòng đợi {seconds} giây rồi thử lại.",
+            retry_after=seconds,
+        )
+        resp.headers["Retry-After"] = str(seconds)
+        raise Refused(resp)

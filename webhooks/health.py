@@ -1,0 +1,28 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from sync.audit import ping
+
+from .errors import json_error
+from .guard import service
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """The process answers."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    """The audit database answers."""
+    if not ping(service().engine):
+        return json_error(
+            503, "database_unavailable", "Cơ sở dữ liệu chưa sẵn sàng: thử lại sau ít phút."
+        )
+    return jsonify({"status": "ready", "database": "ok"})

@@ -1,0 +1,122 @@
+"""The embedded worker: one thread in the service process over the database queue.
+
+Each tick: re-claim jobs of dead workers, turn quiet event bursts into jobs, then run due
+jobs (embedded) or hand them to RQ (scale-out: `executor`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..logs import log_event
+from .store import ClaimedJob
+
+if TYPE_CHECKING:
+    from ..service import Service
+
+log = logging.getLogger(__name__)
+
+
+def worker_id() -> str:
+    """host:pid:random — unique per worker, stable for its lifetime."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Dispatches and runs jobs; `tick()` once, or `start()` a background thread."""
+
+    def __init__(
+        self,
+        service: Service,
+        poll: float = 0.2,
+        executor: Callable[[int, str], None] | None = None,
+    ) -> None:
+        self.service = service
+        self.poll = poll
+        self.executor = executor
+        self.id = worker_id()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self, now: float | None = None) -> int:
+        """One round; returns how many jobs were run (or handed to RQ)."""
+        jobs = self.service.jobs
+        jobs.reclaim(now)
+        jobs.dispatch(now)
+        if self.executor is not None:
+            handed = 0
+            for job_id, unit in jobs.due_jobs(now):
+                if jobs.mark_enqueued(job_id):
+                    self.executor(job_id, unit)
+                    handed += 1
+            return handed
+        done = 0
+        while not self._stop.is_set():
+            job = jobs.claim(self.id, now)
+            if job is None:
+                break
+            self.execute(job)
+            done += 1
+        return done
+
+    def execute(self, job: ClaimedJob) -> None:
+        """Run a claimed job; record done, or failed with a retry later."""
+        jobs = self.service.jobs
+        try:
+            result = self.service.handler.run(job)
+        except Exception as exc:
+            log.warning("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
+            log_event(
+                "job failed",
+                logging.WARNING,
+                job=job.id,
+                kind=job.kind,
+                unit=job.unit,
+                error=type(exc).__name__,
+            )
+            jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
+            return
+        jobs.finish(job, self.id, result)
+        if job.kind in ("validate", "submit"):
+            jobs.schedule_consolidation()
+
+    def run_until_idle(self, timeout: float = 10.0, now: float | None = None) -> int:
+        """Tick until nothing is left to do now (tests, `thidua` commands)."""
+        end = time.monotonic() + timeout
+        total = 0
+        while time.monotonic() < end:
+            n = self.tick(now)
+            total += n
+            if n == 0:
+                return total
+        return total
+
+    # -- background thread ---------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="thidua-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.tick()
+            except Exception as exc:  # keep the worker alive; the database may come back
+                log.error("worker tick failed: %s", type(exc).__name__, exc_info=exc)
+                busy = 0
+            if not busy:
+                self._stop.wait(self.poll)

@@ -1,0 +1,124 @@
+"""The service's resources: campaign, audit database, queue, store, lookup, rate limiter.
+
+Settings come from the environment (`THIDUA_*`) and are overridden by the app config.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sync.audit import campaign_url, open_engine
+from sync.campaign import load_campaign
+from sync.errors import ConfigError
+from sync.stores import Store, open_store
+
+from .queue.handlers import JobHandler
+from .queue.store import JobStore
+from .queue.worker import Worker
+from .ratelimit import TokenBucket
+from .units import SpreadsheetIndex
+
+DEFAULTS: dict[str, Any] = {
+    "CAMPAIGN": None,
+    "SECRET": None,
+    "DATABASE_URL": None,
+    "REDIS_URL": None,
+    "REDIS_QUEUE": "thidua",
+    "DEBOUNCE_SECONDS": 3.0,
+    "CONSOLIDATE_DEBOUNCE_SECONDS": 60.0,
+    "MAX_BODY": 16 * 1024,
+    "RATE_PER_MINUTE": 30.0,
+    "JOB_LEASE_SECONDS": 300.0,
+    "POLL_SECONDS": 0.2,
+    "WORKER": "thread",  # thread | none (tests drive `service.worker.tick()` themselves)
+    "STORE": None,  # a Store instance (tests); default open_store(campaign)
+}
+_ENV = {
+    "CAMPAIGN": ("THIDUA_CAMPAIGN", str),
+    "SECRET": ("THIDUA_SECRET", str),
+    "DATABASE_URL": ("THIDUA_DATABASE_URL", str),
+    "REDIS_URL": ("THIDUA_REDIS_URL", str),
+    "REDIS_QUEUE": ("THIDUA_RQ_QUEUE", str),
+    "DEBOUNCE_SECONDS": ("THIDUA_DEBOUNCE_SECONDS", float),
+    "CONSOLIDATE_DEBOUNCE_SECONDS": ("THIDUA_CONSOLIDATE_DEBOUNCE_SECONDS", float),
+    "MAX_BODY": ("THIDUA_MAX_BODY", int),
+    "RATE_PER_MINUTE": ("THIDUA_RATE_PER_MINUTE", float),
+    "JOB_LEASE_SECONDS": ("THIDUA_JOB_LEASE_SECONDS", float),
+    "POLL_SECONDS": ("THIDUA_POLL_SECONDS", float),
+    "WORKER": ("THIDUA_WORKER", str),
+}
+
+
+def settings_from_env() -> dict[str, Any]:
+    """DEFAULTS overridden by THIDUA_* environment variables."""
+    out = dict(DEFAULTS)
+    for key, (var, kind) in _ENV.items():
+        raw = os.environ.get(var)
+        if raw:
+            try:
+                out[key] = kind(raw)
+            except ValueError:
+                raise ConfigError(f"Biến môi trường {var}='{raw}' không hợp lệ") from None
+    return out
+
+
+def campaign_secret(campaign_dir: Path) -> str:
+    """`.thidua/secret` beside the campaign file, created (random, mode 600) if absent."""
+    path = campaign_dir / ".thidua" / "secret"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+class Service:
+    """Everything the blueprints and workers share (one per app / worker process)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        if not config.get("CAMPAIGN"):
+            raise ConfigError(
+                "Chưa chỉ định tệp đợt (campaign.yaml): đặt THIDUA_CAMPAIGN hoặc cấu hình CAMPAIGN"
+            )
+        self.config = config
+        self.campaign = load_campaign(config["CAMPAIGN"])
+        self.secret: str = config.get("SECRET") or campaign_secret(self.campaign.base_dir)
+        self.database_url = campaign_url(self.campaign, config.get("DATABASE_URL"))
+        self.engine = open_engine(self.database_url)
+        self.jobs = JobStore(
+            self.engine,
+            self.campaign.id,
+            debounce=float(config["DEBOUNCE_SECONDS"]),
+            consolidate_debounce=float(config["CONSOLIDATE_DEBOUNCE_SECONDS"]),
+            lease=float(config["JOB_LEASE_SECONDS"]),
+        )
+        self.index = SpreadsheetIndex(self.campaign)
+        self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
+        self._store: Store | None = config.get("STORE")
+        self.handler = JobHandler(self)
+        executor = None
+        if config.get("REDIS_URL"):
+            from .queue import rq
+
+            executor = rq.executor(self, rq.connect(config["REDIS_URL"]), config["REDIS_QUEUE"])
+        self.worker = Worker(self, poll=float(config["POLL_SECONDS"]), executor=executor)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.campaign)
+        return self._store
+
+    def start(self) -> None:
+        if self.config.get("WORKER", "thread") == "thread":
+            self.worker.start()
+
+    def close(self) -> None:
+        self.worker.stop()
+        self.engine.dispose()

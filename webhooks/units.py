@@ -1,0 +1,48 @@
+"""Which unit a spreadsheet id names — the one place this lookup lives.
+
+local backend: a unit's "spreadsheet id" is its unit id. google: `units[].spreadsheet`
+(an id or a URL) or the id recorded at provisioning (`recorded`, from the Google store).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from sync.campaign import Campaign, Unit
+
+_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+
+
+def spreadsheet_id(ref: str) -> str:
+    """The id inside a Google Sheets URL, or `ref` itself."""
+    m = _URL_ID.search(ref)
+    return m.group(1) if m else ref.strip()
+
+
+class SpreadsheetIndex:
+    """spreadsheet id → unit for one campaign."""
+
+    def __init__(self, campaign: Campaign, recorded: Mapping[str, str] | None = None) -> None:
+        self.campaign = campaign
+        self._by_id: dict[str, Unit] = {}
+        if campaign.backend.kind == "google":
+            for unit in campaign.units:
+                if unit.spreadsheet:
+                    self._by_id[spreadsheet_id(unit.spreadsheet)] = unit
+            for unit_id, sid in (recorded or {}).items():
+                try:
+                    self._by_id.setdefault(spreadsheet_id(sid), campaign.unit(unit_id))
+                except KeyError:
+                    continue
+        else:
+            self._by_id = {u.id: u for u in campaign.units}
+        self._sid = {u.id: sid for sid, u in self._by_id.items()}
+
+    def unit_for(self, spreadsheet: str) -> Unit | None:
+        """The unit whose spreadsheet this is, or None."""
+        return self._by_id.get(spreadsheet)
+
+    def spreadsheet_of(self, unit_id: str) -> str | None:
+        """The spreadsheet id of a unit (None when not provisioned yet)."""
+        return self._sid.get(unit_id)
