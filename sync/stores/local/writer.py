@@ -85,6 +85,8 @@ def _apply_form(wb: Workbook, ws: Worksheet, form: Form, feedback: FormFeedback)
         cell = ws.cell(row=row, column=scol)
         if cell.value != text and not (cell.value in ("", None) and text is None):
             cell.value = text
+            if looks_like_formula(text):
+                cell.data_type = "s"
             changed = True
         rgb = FILLS.get(wanted.severity or "") if wanted else None
         if _fill_of(cell) != rgb and (rgb is not None or _fill_of(cell) is not None):
