@@ -67,7 +67,10 @@ def status_column(campaign_file: Path, unit: str) -> list[Any]:
     """The feedback column (C) of the data rows written so far."""
     path = campaign_file.parent / "workbooks" / f"{unit}.xlsx"
     ws = openpyxl.load_workbook(path)["Danh sách"]
-    return [ws.cell(row=r, column=3).value for r in range(2, ws.max_row + 1)]
+    values = [ws.cell(row=r, column=3).value for r in range(2, ws.max_row + 1)]
+    while values and values[-1] is None:
+        values.pop()
+    return values
 
 
 def event(unit: str = "DV1", kind: str = "edit", **extra: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -176,6 +177,20 @@ class AuditStates(StateFile):
         }
 
 
+def _cell(value: Any) -> Any:
+    """A JSON-safe cell: NA/NaN/NaT → "" (as leadership sees it), other objects as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return "" if value != value else value
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
 def ensure_snapshot(
     conn: Any,
     campaign_id: str,
@@ -204,7 +219,7 @@ def ensure_snapshot(
                 unit=unit,
                 form=form,
                 content_hash=digest,
-                rows=rows,
+                rows=[[_cell(v) for v in row] for row in rows],
                 row_numbers=row_numbers,
                 first_seen_at=now,
             )
