@@ -216,20 +216,18 @@ def _fix_table(campaign: Campaign, result: ValidationResult) -> pd.DataFrame:
     names = {u.id: u.name for u in campaign.units}
     forms = {f.id: f for f in campaign.forms}
     rows = []
-    for rec in result.report.frame.itertuples(index=False):
-        form = forms.get(rec.form)
-        header = (
-            form.header_of(rec.column) if form is not None and isinstance(rec.column, str) else ""
-        )
+    for rec in result.report.frame.to_dict("records"):
+        form = forms.get(str(rec["form"]))
+        unit, row, column = str(rec["unit"]), rec["row"], rec["column"]
         rows.append(
             [
-                rec.unit,
-                names.get(rec.unit, rec.unit),
-                form.title if form else rec.form,
-                "" if pd.isna(rec.row) else int(rec.row),
-                header,
-                SEVERITY_VI.get(rec.severity, rec.severity),
-                rec.message,
+                unit,
+                names.get(unit, unit),
+                form.title if form else rec["form"],
+                "" if pd.isna(row) else int(row),
+                form.header_of(column) if form and isinstance(column, str) else "",
+                SEVERITY_VI.get(str(rec["severity"]), rec["severity"]),
+                rec["message"],
             ]
         )
     return pd.DataFrame(rows, columns=FIX_COLUMNS)

@@ -117,9 +117,9 @@ def sample_value(form: Form, key: str, unit_name: str, rng: random.Random) -> An
     if col.type == "bool":
         return rng.choice(["x", "", "x", ""])
     if col.type == "date":
-        lo = col.min if isinstance(col.min, date) else date(2025, 1, 6)
-        hi = col.max if isinstance(col.max, date) else date(2025, 3, 28)
-        day = lo + timedelta(days=rng.randint(0, max(0, (hi - lo).days)))
+        first = col.min if isinstance(col.min, date) else date(2025, 1, 6)
+        last = col.max if isinstance(col.max, date) else date(2025, 3, 28)
+        day = first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
         return day.strftime("%d/%m/%Y")
     if col.type == "email":
         return f"cd{rng.randint(100, 999)}@example.vn"
@@ -190,7 +190,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
         fills[unit.id] = sample_rows(form, max(1, min(quota, 12)), unit.name, rng)
     _plant_mistakes(form, units, fills, campaign)
     for unit_id, rows in fills.items():
-        store.put_rows(campaign.unit(unit_id), form.id, rows)  # type: ignore[attr-defined]
+        store.put_rows(unit_id, form.id, rows)
     states = StateFile.for_campaign(campaign.base_dir)
     run = run_validation(campaign, store, now=on_time, states=states)
     say(
@@ -210,8 +210,8 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     # The last unit fills in after the deadline, within the grace period.
     quota = campaign.quota(late_unit.id, form.id) or 2
     store.put_rows(
-        late_unit, form.id, sample_rows(form, max(1, min(quota, 6)), late_unit.name, rng)
-    )  # type: ignore[attr-defined]
+        late_unit.id, form.id, sample_rows(form, max(1, min(quota, 6)), late_unit.name, rng)
+    )
     try:
         submit(campaign, store, late_unit.id, form.id, now=late_at, states=states)
         result.late.append(late_unit.id)

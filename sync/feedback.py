@@ -254,18 +254,16 @@ def _summary(
         return out
     out.append(list(t["list_head"]))
     forms = {f.id: f for f in campaign.forms}
-    for rec in findings.itertuples(index=False):
-        form = forms.get(rec.form)
-        header = (
-            form.header_of(rec.column) if form is not None and isinstance(rec.column, str) else ""
-        )
+    for rec in findings.to_dict("records"):
+        found = forms.get(str(rec["form"]))
+        row = rec["row"]
         out.append(
             [
-                form.title if form else rec.form,
-                "" if pd.isna(rec.row) else int(rec.row),
-                header,
-                t[rec.severity] if rec.severity in ("error", "warning") else rec.severity,
-                rec.message,
+                found.title if found else rec["form"],
+                "" if pd.isna(row) else int(row),
+                found.header_of(rec["column"]) if found and isinstance(rec["column"], str) else "",
+                t.get(str(rec["severity"]), rec["severity"]),
+                rec["message"],
             ]
         )
     return out

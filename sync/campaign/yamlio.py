@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -116,10 +116,10 @@ def read_yaml(file: Path, what: str = "tệp") -> YamlDoc:
         node = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        mark_line = mark.line + 1 if mark is not None else None
         problem = (exc.problem or exc.context or "cú pháp YAML không hợp lệ").strip()
         raise ConfigError(
-            [ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {problem}", line)]
+            [ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {problem}", mark_line)]
         ) from None
     except YAMLError as exc:
         raise ConfigError([ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {exc}")]) from None
@@ -199,7 +199,7 @@ def validation_issues(
             if (isinstance(node, Mapping) and part in node) or (
                 isinstance(node, list) and isinstance(part, int) and part < len(node)
             ):
-                node = node[part]
+                node = cast(Any, node)[part]
                 loc.append(part)
             elif err["type"] == "missing" and part == err["loc"][-1]:
                 loc.append(part)

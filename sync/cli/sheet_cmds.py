@@ -53,13 +53,17 @@ def _run(c: Campaign, units: list[str] | None, feedback: bool) -> Run:
     store = open_store(c)
     ids = [u.id for u in c.units]
     ticker = iter(bar(ids, "Đọc bảng tính"))
+
+    def tick(_unit: str) -> None:
+        next(ticker, None)
+
     return run_validation(
         c,
         store,
         now=clock.now(c.tz),
         units=units,
         feedback=feedback,
-        tick=lambda _u: next(ticker, None),
+        tick=tick,
     )
 
 
@@ -112,7 +116,9 @@ def validate(
         if s.unit in run.units and (not form_id or s.form == form_id)
     ]
     errors = int((frame["severity"] == "error").sum())
-    findings = [_finding_dict(rec) for rec in frame.to_dict("records")]
+    findings = [
+        _finding_dict({str(k): v for k, v in rec.items()}) for rec in frame.to_dict("records")
+    ]
     if fmt == "json":
         payload = {
             "campaign": c.id,
@@ -219,9 +225,13 @@ def consolidate(campaign: Path, out: Path | None) -> None:
     run = _run(c, None, feedback=False)
     tables = build_consolidated(c, run.result, StateFile.for_campaign(c.base_dir))
     if out is not None:
-        from ..stores.local import write_workbook
+        from ..stores.local import writer
 
-        location = str(write_workbook(out, tables))
+        try:
+            writer.write_consolidated(out, c, tables)
+        except OSError as exc:
+            raise ThiduaError(f"Không ghi được {out}: {exc.strerror}") from exc
+        location = str(out)
     else:
         location = open_store(c).write_consolidated(tables)
     echo_ok(f"Đã ghi bảng tổng hợp: {location}")

@@ -8,7 +8,7 @@ tables prepared by `sync.consolidate`. They never validate.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,16 @@ class Store(ABC):
     def location(self, unit: Unit) -> str:
         """Where the unit's sheet is (path or URL), for messages."""
         return unit.id
+
+    def put_rows(
+        self,
+        unit_id: str,
+        form_id: str,
+        rows: Sequence[Mapping[str, Any] | Sequence[Any] | None],
+        start_row: int | None = None,
+    ) -> None:
+        """Simulate a unit typing rows below the header (demo and tests)."""
+        raise NotImplementedError(f"{self.kind} store cannot type rows for a unit")
 
     def lock(self, unit: Unit, form_id: str) -> None:  # noqa: B027 - optional capability
         """Protect the form's data range after the deadline (stores that can)."""
