@@ -27,7 +27,7 @@ from sync.stores.local import LocalStore
 from sync.stores.memory import MemoryStore
 
 DATA = Path(__file__).parent / "data" / "stores" / "campaign.yaml"
-STORES = ["memory", "local"]
+STORES = ["memory", "local", "google"]
 
 
 class Driver:
@@ -165,6 +165,11 @@ def make_store(kind: str, campaign: Campaign, tmp_path: Path) -> tuple[Store, Dr
     if kind == "memory":
         memory = MemoryStore(campaign)
         return memory, MemoryDriver(memory)
+    if kind == "google":
+        from tests.google_driver import GoogleDriver, make_google_store
+
+        google = make_google_store(campaign, tmp_path)
+        return google, GoogleDriver(google)  # type: ignore[return-value]
     local = LocalStore(campaign, folder=tmp_path / "workbooks")
     return local, LocalDriver(local)
 

@@ -1,0 +1,297 @@
+"""The Google Sheets store (DESIGN §5): the only place in the project that uses gspread.
+
+Calls per operation (counted on the fake server by tests/test_api_calls.py):
+- `read_unit`: 1 `spreadsheets.get` (fields mask with grid data of every tab);
+- `write_feedback`: 0 or 1 `spreadsheets.batchUpdate` (diffed against the last read);
+- `provision`: 1 read + at most 1 batchUpdate (+ Drive create and one share per new editor);
+- `write_consolidated`: 1 read + 2 writes (+ 1 Drive create the first time).
+See docs/google-mode.md for the choices.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...campaign.model import GoogleBackend
+from ...errors import PermissionDenied, SheetNotFound, StoreError
+from ..base import ProvisionReport, Store, UnitSheets
+from ..grid import find_tab, locate_header
+from . import consolidated as consolidation
+from .api import Api, spreadsheet_id, url_of
+from .feedback import feedback_requests
+from .provision import DEFAULT_ROWS, plan_unit
+from .read import content_revision, forms_from_tabs, unavailable
+from .registry import REGISTRY_NAME, Registry
+from .retry import RetryingHTTPClient, RetryPolicy, TokenBucket
+from .sheetdata import DATE_TYPES, PROVISION_FIELDS, READ_FIELDS, Tab, parse_tabs, serial
+
+if TYPE_CHECKING:
+    from ...campaign import Campaign, Unit
+    from ...consolidate import Consolidated
+    from ...feedback import UnitFeedback
+
+log = logging.getLogger(__name__)
+
+__all__ = ["GoogleStore", "RetryPolicy", "TokenBucket"]
+
+
+class GoogleStore(Store):
+    """Unit spreadsheets and the consolidated spreadsheet in Google Sheets."""
+
+    kind = "google"
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        client: Any = None,
+        *,
+        account_email: str | None = None,
+        registry_path: Path | None = None,
+        policy: RetryPolicy | None = None,
+        requests_per_minute: float | None = None,
+        burst: float = 10.0,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+        new_tab_rows: int = DEFAULT_ROWS,
+    ) -> None:
+        super().__init__(campaign)
+        self.backend = campaign.google or GoogleBackend(kind="google")
+        if client is None:
+            from .auth import build_client
+
+            client, found_email = build_client(campaign)
+            account_email = account_email or found_email
+        self.account_email = account_email
+        sleep = sleep or time.sleep
+        clock = clock or time.monotonic
+        self.policy = policy or RetryPolicy(sleep=sleep, clock=clock)
+        rate = requests_per_minute or self.backend.requests_per_minute
+        self.bucket = TokenBucket(rate, burst=burst, sleep=sleep, clock=clock)
+        self.http = RetryingHTTPClient.wrap(client.http_client, self.policy, self.bucket)
+        self.api = Api(self.http)
+        path = registry_path or campaign.base_dir / ".thidua" / REGISTRY_NAME
+        self.registry = Registry(path)
+        self._seen: dict[str, tuple[str, dict[str, Tab]]] = {}
+        self.new_tab_rows = new_tab_rows
+
+    # -- where --------------------------------------------------------------------------
+    def spreadsheet_id(self, unit: Unit) -> str | None:
+        """Adopted (`units[].spreadsheet`) first, else the one this store created."""
+        if unit.spreadsheet:
+            return spreadsheet_id(unit.spreadsheet)
+        return self.registry.unit_id(unit.id)
+
+    def location(self, unit: Unit) -> str:
+        sid = self.spreadsheet_id(unit)
+        return url_of(sid) if sid else f"(chưa có bảng tính cho đơn vị {unit.id})"
+
+    # -- provisioning -------------------------------------------------------------------
+    def provision(self, unit: Unit) -> ProvisionReport:
+        entry = self.registry.unit(unit.id)
+        created = False
+        lines: list[str] = []
+        if unit.spreadsheet:
+            sid = spreadsheet_id(unit.spreadsheet)
+            if sid is None:
+                raise StoreError(
+                    f"units[].spreadsheet của đơn vị {unit.id} ('{unit.spreadsheet}') không phải "
+                    "đường dẫn bảng tính Google: hãy chép đúng đường dẫn dạng "
+                    "https://docs.google.com/spreadsheets/d/<mã>/edit."
+                )
+            if entry.get("id") != sid:
+                lines.append(f"Dùng bảng tính có sẵn {url_of(sid)}")
+        else:
+            sid = entry.get("id")
+            if not sid:
+                name = f"{self.campaign.info.title} — {unit.name}"
+                sid = self.api.create_spreadsheet(
+                    name, self.backend.folder_id, f"tạo bảng tính cho đơn vị {unit.name}"
+                )
+                created = True
+        if entry.get("id") != sid:
+            entry.clear()
+            entry["id"] = sid
+            self.registry.save()
+        what = f"chuẩn bị bảng tính của đơn vị {unit.name}"
+        tabs = parse_tabs(self.api.get(sid, PROVISION_FIELDS, what))
+        plan = plan_unit(self.campaign, unit, tabs, created, self.account_email, self.new_tab_rows)
+        if plan.requests:
+            self.api.batch_update(sid, plan.requests, what)
+        self._seen.pop(unit.id, None)
+        shared = entry.setdefault("shared", [])
+        for email in unit.editors:
+            if email.lower() in shared:
+                continue
+            self.api.share(sid, email, self.backend.notify_editors, f"chia sẻ cho {email}")
+            shared.append(email.lower())
+            self.registry.save()
+            lines.append(f"Chia sẻ quyền chỉnh sửa cho {email}")
+        report = ProvisionReport(unit_id=unit.id, location=url_of(sid), created=created)
+        if created:
+            tabs_text = ", ".join(f"'{f.tab}'" for f in self.campaign.forms)
+            report.actions.append(f"Tạo mới sổ {url_of(sid)} với các tab {tabs_text}")
+        report.actions += lines + plan.actions
+        if not report.actions:
+            report.actions.append("Không có thay đổi")
+        return report
+
+    # -- reading ------------------------------------------------------------------------
+    def _read_tabs(self, unit: Unit, sid: str) -> tuple[dict[str, Any], dict[str, Tab]]:
+        payload = self.api.get(sid, READ_FIELDS, f"đọc bảng tính của đơn vị {unit.name}")
+        tabs = parse_tabs(payload)
+        self._seen[unit.id] = (sid, tabs)
+        return payload, tabs
+
+    def read_unit(self, unit: Unit) -> UnitSheets:
+        sid = self.spreadsheet_id(unit)
+        if sid is None:
+            return unavailable(
+                unit,
+                f"Chưa có bảng tính của đơn vị {unit.name} ({unit.id}): hãy chạy thidua "
+                "provision, hoặc ghi đường dẫn bảng tính có sẵn vào units[].spreadsheet.",
+            )
+        try:
+            payload, tabs = self._read_tabs(unit, sid)
+        except (SheetNotFound, PermissionDenied) as exc:
+            log.warning("unit %s unreadable: %s", unit.id, exc)
+            return unavailable(
+                unit, f"Không đọc được bảng tính của đơn vị {unit.name} ({url_of(sid)}): {exc}"
+            )
+        forms = forms_from_tabs(self.campaign, unit, tabs)
+        return UnitSheets(unit_id=unit.id, forms=forms, revision=content_revision(payload))
+
+    def revision(self, unit: Unit) -> str | None:
+        """Drive `modifiedTime` (one cheap Drive call); None when there is no sheet."""
+        sid = self.spreadsheet_id(unit)
+        if sid is None:
+            return None
+        try:
+            return self.api.modified_time(sid, f"xem thời điểm sửa của đơn vị {unit.name}")
+        except (SheetNotFound, PermissionDenied):
+            return None
+
+    # -- feedback -----------------------------------------------------------------------
+    def write_feedback(self, unit: Unit, feedback: UnitFeedback) -> bool:
+        sid = self.spreadsheet_id(unit)
+        if sid is None:
+            raise SheetNotFound(
+                f"Chưa có bảng tính của đơn vị {unit.name} ({unit.id}): hãy chạy thidua provision."
+            )
+        seen = self._seen.get(unit.id)
+        tabs = seen[1] if seen is not None and seen[0] == sid else self._read_tabs(unit, sid)[1]
+        requests = feedback_requests(self.campaign, tabs, feedback)
+        if not requests:
+            return False
+        try:
+            self.api.batch_update(sid, requests, f"ghi kết quả kiểm tra cho đơn vị {unit.name}")
+        except StoreError:
+            self._seen.pop(unit.id, None)
+            raise
+        return True
+
+    # -- consolidated -------------------------------------------------------------------
+    def consolidated_id(self) -> str | None:
+        if self.backend.consolidated:
+            return spreadsheet_id(self.backend.consolidated)
+        value = self.registry.consolidated.get("id")
+        return str(value) if value else None
+
+    def write_consolidated(self, consolidated: Consolidated) -> str:
+        what = "ghi bảng tính tổng hợp"
+        entry = self.registry.consolidated
+        sid = self.consolidated_id()
+        previous = list(entry.get("tabs", []))
+        if sid is None:
+            name = f"{self.campaign.info.title} — Tổng hợp"
+            sid = self.api.create_spreadsheet(name, self.backend.folder_id, what)
+            entry.clear()
+            entry["id"] = sid
+            self.registry.save()
+            previous = []
+            fresh = True
+        else:
+            fresh = False
+        tabs = parse_tabs(self.api.get(sid, consolidation.TITLE_FIELDS, what))
+        if fresh:
+            previous = list(tabs)
+        tables = consolidation.table_rows(consolidated, self.campaign.tz)
+        requests, data = consolidation.plan(tables, tabs, consolidated.total_rows, previous)
+        self.api.batch_update(sid, requests, what)
+        self.api.values_batch_update(sid, data, what)
+        entry["tabs"] = list(tables)
+        self.registry.save()
+        return url_of(sid)
+
+    def read_consolidated(self) -> dict[str, list[list[Any]]]:
+        sid = self.consolidated_id()
+        if sid is None:
+            return {}
+        payload = self.api.get(sid, consolidation.READ_FIELDS, "đọc bảng tính tổng hợp")
+        tabs = sorted(parse_tabs(payload).values(), key=lambda t: t.index)
+        return {t.title: consolidation.padded(t) for t in tabs}
+
+    # -- test hook ----------------------------------------------------------------------
+    def put_rows(
+        self,
+        unit_id: str,
+        form_id: str,
+        rows: Sequence[Mapping[str, Any] | Sequence[Any] | None],
+        start_row: int | None = None,
+    ) -> None:
+        """Simulate a unit typing (tests, benchmarks): one batchUpdate, typed values."""
+        unit = self.campaign.unit(unit_id)
+        form = self.campaign.form(form_id)
+        sid = self.spreadsheet_id(unit)
+        if sid is None:
+            raise SheetNotFound(f"Chưa có bảng tính của đơn vị {unit_id}")
+        _payload, tabs = self._read_tabs(unit, sid)
+        self._seen.pop(unit.id, None)
+        name = find_tab(tabs, form.tab)
+        if name is None:
+            raise SheetNotFound(f"Không có tab '{form.tab}'")
+        tab = tabs[name]
+        layout = locate_header(tab.values, form)
+        number = start_row or layout.header_row + 1
+        requests = []
+        for row in rows:
+            if row is not None:
+                values = (
+                    row if isinstance(row, Mapping) else dict(zip(form.keys, row, strict=False))
+                )
+                for key, value in values.items():
+                    if key in layout.columns:
+                        requests.append(
+                            _typed_cell(tab.sheet_id, number, layout.columns[key], value)
+                        )
+            number += 1
+        if requests:
+            self.api.batch_update(sid, requests, "nhập thử dữ liệu")
+
+
+def _typed_cell(sheet_id: int, row: int, col: int, value: Any) -> dict[str, Any]:
+    from .sheetdata import extended
+
+    cell: dict[str, Any] = {}
+    if isinstance(value, date):
+        cell["userEnteredValue"] = {"numberValue": serial(value)}
+        timed = isinstance(value, datetime) and (value.hour, value.minute) != (0, 0)
+        kind = DATE_TYPES[1] if timed else DATE_TYPES[0]
+        cell["userEnteredFormat"] = {
+            "numberFormat": {"type": kind, "pattern": "dd/mm/yyyy hh:mm" if timed else "dd/mm/yyyy"}
+        }
+    else:
+        ext = extended(value)
+        if ext is not None:
+            cell["userEnteredValue"] = ext
+    return {
+        "updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col},
+            "rows": [{"values": [cell]}],
+            "fields": "userEnteredValue,userEnteredFormat.numberFormat",
+        }
+    }

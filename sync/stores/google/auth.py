@@ -1,0 +1,117 @@
+"""Credentials for the Google store (never called by the tests: they inject a client).
+
+Order: `backend.credentials` (a service-account key file), else `backend.oauth_client`
+(the organiser's own Google account through the installed-app OAuth flow, token cached in
+`.thidua/google-token.json`), else `GOOGLE_APPLICATION_CREDENTIALS`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...errors import ConfigError, PermissionDenied
+
+if TYPE_CHECKING:
+    from ...campaign import Campaign
+
+SCOPES = [
+    "https://www.googleapis.com/auth/spreadsheets",
+    "https://www.googleapis.com/auth/drive",
+]
+TOKEN_NAME = "google-token.json"
+
+
+def _path(campaign: Campaign, value: str) -> Path:
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else campaign.base_dir / path
+
+
+def load_credentials(campaign: Campaign) -> Any:
+    """google-auth credentials for the campaign's Google backend."""
+    backend = campaign.google
+    if backend is None:
+        raise ConfigError("Đợt thi đua không dùng backend.kind: google.")
+    if backend.credentials:
+        return _service_account(_path(campaign, backend.credentials))
+    if backend.oauth_client:
+        return _user_oauth(
+            _path(campaign, backend.oauth_client), campaign.base_dir / ".thidua" / TOKEN_NAME
+        )
+    env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if env:
+        return _service_account(Path(env))
+    raise ConfigError(
+        "Chưa có thông tin đăng nhập Google: hãy ghi đường dẫn tệp khoá tài khoản dịch vụ "
+        "(JSON) vào backend.credentials, hoặc tệp OAuth client vào backend.oauth_client, hoặc "
+        "đặt biến môi trường GOOGLE_APPLICATION_CREDENTIALS. Xem docs/google-mode.md."
+    )
+
+
+def _service_account(path: Path) -> Any:
+    from google.oauth2 import service_account
+
+    if not path.exists():
+        raise ConfigError(
+            f"Không thấy tệp khoá tài khoản dịch vụ {path}: hãy tải khoá JSON từ Google Cloud "
+            "Console (IAM › Tài khoản dịch vụ › Khoá › Thêm khoá) và sửa backend.credentials."
+        )
+    try:
+        return service_account.Credentials.from_service_account_file(str(path), scopes=SCOPES)
+    except (ValueError, KeyError, OSError) as exc:
+        raise ConfigError(
+            f"Tệp {path} không phải khoá tài khoản dịch vụ hợp lệ ({type(exc).__name__}): hãy "
+            "tải lại khoá JSON (loại 'Service account') từ Google Cloud Console."
+        ) from None
+
+
+def _user_oauth(client_file: Path, token_file: Path) -> Any:
+    from google.auth.exceptions import GoogleAuthError
+    from google.auth.transport.requests import Request
+    from google.oauth2.credentials import Credentials
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    creds = None
+    if token_file.exists():
+        try:
+            creds = Credentials.from_authorized_user_file(str(token_file), SCOPES)
+        except (ValueError, OSError):
+            creds = None
+    try:
+        if creds is not None and creds.expired and creds.refresh_token:
+            creds.refresh(Request())
+        if creds is None or not creds.valid:
+            if not client_file.exists():
+                raise ConfigError(
+                    f"Không thấy tệp OAuth client {client_file}: hãy tạo 'OAuth client ID' loại "
+                    "'Desktop app' trong Google Cloud Console, tải JSON và sửa "
+                    "backend.oauth_client."
+                )
+            flow = InstalledAppFlow.from_client_secrets_file(str(client_file), SCOPES)
+            creds = flow.run_local_server(port=0, open_browser=True)
+    except GoogleAuthError as exc:
+        raise PermissionDenied(
+            f"Đăng nhập Google không thành công ({exc}): hãy xoá {token_file} rồi chạy lại để "
+            "đăng nhập lại."
+        ) from None
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    token_file.write_text(creds.to_json(), encoding="utf-8")
+    os.chmod(token_file, 0o600)
+    return creds
+
+
+def account_email(creds: Any) -> str | None:
+    """The e-mail the store acts as (service accounts know it; user OAuth does not)."""
+    email = getattr(creds, "service_account_email", None)
+    return str(email) if email else None
+
+
+def build_client(campaign: Campaign) -> tuple[Any, str | None]:
+    """A gspread client for production, and the account e-mail when known."""
+    import gspread
+
+    from .retry import RetryingHTTPClient
+
+    creds = load_credentials(campaign)
+    return gspread.Client(auth=creds, http_client=RetryingHTTPClient), account_email(creds)
