@@ -185,3 +185,22 @@ def unit_forms(engine: Engine, campaign_id: str, unit: str) -> dict[str, dict[st
     except SQLAlchemyError as exc:
         raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
     return out
+
+
+def mark_submitted(engine: Engine, campaign_id: str, unit: str, form: str, late: bool) -> None:
+    """After a submission, the recorded summary's state is the submission state."""
+    where = (
+        (FormStateRow.campaign == campaign_id)
+        & (FormStateRow.unit == unit)
+        & (FormStateRow.form == form)
+    )
+    try:
+        with engine.begin() as conn:
+            found = conn.execute(select(FormStateRow.summary).where(where)).first()
+            if found is None or found[0] is None:
+                return
+            summary = dict(found[0])
+            summary["state"] = "submitted_late" if late else "submitted_on_time"
+            conn.execute(update(FormStateRow).where(where).values(summary=summary))
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không ghi được trạng thái nộp: {exc}") from exc

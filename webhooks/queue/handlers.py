@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sync import clock
 from sync.audit import AuditStates, record_run
+from sync.audit.records import mark_submitted
 from sync.errors import SubmissionError
 
 from ..logs import log_event
@@ -85,6 +86,7 @@ class JobHandler:
         except SubmissionError as exc:
             return {"submitted": False, "message": str(exc)}
         record_run(svc.engine, run, run_id, units=[unit])
+        mark_submitted(svc.engine, c.id, unit, form, late)
         return {
             "submitted": True,
             "late": late,
