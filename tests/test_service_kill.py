@@ -51,9 +51,17 @@ def test_sigkill_mid_job_then_restart(service_config, campaign_file, tmp_path) -
 
     marker = tmp_path / "fed"
     proc = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(campaign_file), str(marker),
-         str(service_config["DATABASE_URL"])],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            str(campaign_file),
+            str(marker),
+            str(service_config["DATABASE_URL"]),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60

@@ -22,9 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_rq_worker_processes_jobs(campaign_file, pg_url, redis_url) -> None:  # type: ignore[no-untyped-def]
     queue = f"thidua-test-{uuid.uuid4().hex[:8]}"
     config = {
-        "CAMPAIGN": str(campaign_file), "SECRET": SECRET, "DATABASE_URL": pg_url,
-        "REDIS_URL": redis_url, "REDIS_QUEUE": queue, "WORKER": "none",
-        "DEBOUNCE_SECONDS": 0.2, "CONSOLIDATE_DEBOUNCE_SECONDS": 30,
+        "CAMPAIGN": str(campaign_file),
+        "SECRET": SECRET,
+        "DATABASE_URL": pg_url,
+        "REDIS_URL": redis_url,
+        "REDIS_QUEUE": queue,
+        "WORKER": "none",
+        "DEBOUNCE_SECONDS": 0.2,
+        "CONSOLIDATE_DEBOUNCE_SECONDS": 30,
     }
     write_rows(campaign_file, "DV1", [["Lò Thị Mai", 1985]])
     write_rows(campaign_file, "DV2", [["", 1990]])
@@ -47,7 +52,11 @@ def test_rq_worker_processes_jobs(campaign_file, pg_url, redis_url) -> None:  # 
         }
         done = subprocess.run(
             [sys.executable, "-m", "sync.cli", "worker", str(campaign_file), "--burst"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr[-2000:]
         with svc.engine.connect() as conn:
