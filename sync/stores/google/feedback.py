@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from ...campaign import Campaign, Form
     from ...feedback import FormFeedback, UnitFeedback
 
-STATUS_FIELDS = "userEnteredValue,userEnteredFormat.backgroundColor"
-NOTE_FIELDS = "note,userEnteredFormat.backgroundColor"
+STATUS_FIELDS = "userEnteredValue,userEnteredFormat.backgroundColorStyle"
+NOTE_FIELDS = "note,userEnteredFormat.backgroundColorStyle"
 
 
 def _get(values: list[list[Any]], row: int, col: int) -> Any:
@@ -45,7 +45,9 @@ def _put(values: list[list[Any]], row: int, col: int, value: Any) -> None:
 
 def _background(severity: str | None) -> dict[str, Any]:
     """userEnteredFormat with the service colour, or empty (= colour cleared)."""
-    return {"backgroundColor": colour(COLOURS[severity])} if severity in COLOURS else {}
+    if severity not in COLOURS:
+        return {}
+    return {"backgroundColorStyle": {"rgbColor": colour(COLOURS[severity])}}
 
 
 def _grow(tab: Tab, rows: int, cols: int, out: list[dict[str, Any]]) -> None:

@@ -131,6 +131,7 @@ class RetryingHTTPClient(HTTPClient):
         policy = self.policy
         start = policy.clock()
         attempt = 0
+        waited = 0.0
         while True:
             attempt += 1
             if self.bucket is not None:
@@ -158,12 +159,13 @@ class RetryingHTTPClient(HTTPClient):
                     raise failure
                 retry_after = _retry_after(response)
             wait = policy.delay(attempt, retry_after)
-            spent = policy.clock() - start
+            spent = max(policy.clock() - start, waited)
             if attempt >= policy.attempts or spent + wait > policy.total:
                 log.warning("giving up %s %s after %d attempts", method, endpoint, attempt)
                 raise failure
             log.info("retry %d of %s %s in %.1fs (%s)", attempt, method, endpoint, wait, failure)
             policy.sleep(wait)
+            waited += wait
 
 
 # --- error translation ------------------------------------------------------------------

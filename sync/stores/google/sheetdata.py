@@ -11,7 +11,7 @@ from ..layout import plain_value
 
 CELL_FIELDS = (
     "effectiveValue,formattedValue,note,"
-    "userEnteredFormat(backgroundColor,numberFormat),effectiveFormat/numberFormat"
+    "userEnteredFormat(backgroundColorStyle,numberFormat),effectiveFormat/numberFormat"
 )
 SHEET_PROPS = "properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount))"
 READ_FIELDS = f"sheets({SHEET_PROPS},data(rowData(values({CELL_FIELDS}))))"
@@ -32,8 +32,9 @@ def colour(rgb: tuple[int, int, int]) -> dict[str, float]:
     return {"red": rgb[0] / 255, "green": rgb[1] / 255, "blue": rgb[2] / 255}
 
 
-def severity_of(bg: dict[str, Any] | None) -> str | None:
-    """'error'/'warning' when a background is one of the service's colours."""
+def severity_of(fmt: dict[str, Any] | None) -> str | None:
+    """'error'/'warning' when a cell's background is one of the service's colours."""
+    bg = ((fmt or {}).get("backgroundColorStyle") or {}).get("rgbColor")
     if not bg:
         return None
     rgb = tuple(round(float(bg.get(k, 0)) * 255) for k in ("red", "green", "blue"))
@@ -154,7 +155,7 @@ def parse_tabs(payload: dict[str, Any]) -> dict[str, Tab]:
                 for j, c in enumerate(cells):
                     if c.get("note"):
                         tab.notes[(number, c0 + j)] = str(c["note"])
-                    mark = severity_of((c.get("userEnteredFormat") or {}).get("backgroundColor"))
+                    mark = severity_of(c.get("userEnteredFormat"))
                     if mark:
                         tab.marks[(number, c0 + j)] = mark
         while tab.values and not tab.values[-1]:
