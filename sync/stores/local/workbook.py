@@ -88,8 +88,10 @@ def style_column(wb: Workbook, ws: Worksheet, form: Form, col: Column, idx: int)
     letter = get_column_letter(number)
     ws.column_dimensions[letter].width = column_width(col)
     first, last = header_row + 1, header_row + DATA_ROWS
-    for row in range(first, last + 1):
-        ws.cell(row=row, column=number).protection = UNLOCKED
+    # A column style unlocks every cell of the column that has no record of its own, so
+    # data cells stay editable without writing thousands of empty styled cells (which made
+    # every later read parse ~60 000 cells per workbook). Header cells have records: locked.
+    ws.column_dimensions[letter].protection = UNLOCKED
     formula = _list_formula(wb, col)
     if formula:
         dv = DataValidation(
