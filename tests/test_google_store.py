@@ -134,7 +134,7 @@ def test_sharing_sends_no_email_unless_configured(fake: FakeGoogle, tmp_path: Pa
             seen.append(query)
         return original(method, path, query, body, headers)
 
-    fake.handle = spy  # type: ignore[method-assign]
+    fake.handle = spy  # type: ignore[method-assign,assignment]
     quiet = make_google_store(google_campaign(tmp_path), tmp_path, fake)
     quiet.provision(quiet.campaign.units[0])
     loud_dir = tmp_path / "loud"
@@ -414,7 +414,7 @@ def test_timeouts_are_retried_then_reported(fake: FakeGoogle, tmp_path: Path) ->
             raise requests.ReadTimeout("read timed out")
         return original(*args)
 
-    fake.handle = flaky  # type: ignore[method-assign]
+    fake.handle = flaky  # type: ignore[method-assign,assignment]
     assert store.read_unit(unit).problem is None and len(sleeps) == 1
     failures["left"] = 100
     with pytest.raises(RemoteError, match="không trả lời kịp"):
