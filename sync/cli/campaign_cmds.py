@@ -127,6 +127,7 @@ def write_quotas(path: Path, form_id: str, parts: dict[str, int]) -> None:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -8,6 +8,7 @@ consolidated output. Writes are atomic (temp file + os.replace) and serialised p
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,3 +117,14 @@ class LocalStore(Store):
 
     def read_consolidated(self) -> dict[str, list[list[Any]]]:
         return writer.read_consolidated(self.consolidated_path)
+
+    def put_rows(
+        self,
+        unit_id: str,
+        form_id: str,
+        rows: Sequence[Mapping[str, Any] | Sequence[Any] | None],
+        start_row: int | None = None,
+    ) -> None:
+        """Simulate a unit typing rows below the header (demo and tests)."""
+        unit = self.campaign.unit(unit_id)
+        writer.put_rows(self.path(unit), self.campaign.form(form_id), rows, start_row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ...errors import WorkbookLocked
+from ...errors import StoreError, WorkbookLocked
 from ...feedback import GUIDE_TAB, SUMMARY_TAB
 from ..grid import find_tab, locate_header
 from ..layout import (
@@ -226,3 +227,30 @@ def read_consolidated(path: Path) -> dict[str, list[list[Any]]]:
             rows.pop()
         out[ws.title] = rows
     return out
+
+
+def put_rows(
+    path: Path,
+    form: Form,
+    rows: Sequence[Mapping[str, Any] | Sequence[Any] | None],
+    start_row: int | None = None,
+) -> None:
+    """Type rows into a form's tab as a unit would (demo and tests), by header position."""
+    with workbook_lock(path):
+        wb = open_workbook(path)
+        name = find_tab(wb.sheetnames, form.tab)
+        if name is None:
+            raise StoreError(f"Sổ {path.name} không có tab '{form.tab}'")
+        ws = wb[name]
+        layout = locate_header(worksheet_rows(ws, form.header_row + 10), form)
+        row_number = start_row or layout.header_row + 1
+        for row in rows:
+            if row is not None:
+                values = (
+                    row if isinstance(row, Mapping) else dict(zip(form.keys, row, strict=False))
+                )
+                for key, value in values.items():
+                    if key in layout.columns:
+                        ws.cell(row=row_number, column=layout.columns[key] + 1, value=value)
+            row_number += 1
+        atomic_save(wb, path, cached_formula_values(path, wb))
