@@ -1,6 +1,7 @@
 """Benchmark: Google API calls per operation, counted on the fake server (DESIGN §10).
 
-An "event" = one unit edits one cell, then `run_validation(..., units=[unit])`.
+An "event" = one unit edits one cell, then `run_validation(..., units=[unit], cache=…)`
+with the service's cache of the other units' last read sheets.
 Prints `reads_per_event`, `writes_per_event`, `writes_per_unchanged_event`,
 `reads_per_consolidation_100_units`, `writes_per_consolidation_100_units`.
 
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from sync.campaign import Campaign, load_campaign  # noqa: E402
 from sync.consolidate import build_consolidated  # noqa: E402
-from sync.pipeline import run_validation  # noqa: E402
+from sync.pipeline import SheetCache, run_validation  # noqa: E402
 from sync.state import StateFile  # noqa: E402
 from tests.fake_google import FakeGoogle  # noqa: E402
 from tests.google_driver import make_google_store  # noqa: E402
@@ -66,15 +67,16 @@ def measure(event_units: int = 10, consolidation_units: int = 100) -> dict[str, 
         for unit in campaign.units:
             store.provision(unit)
             store.put_rows(unit.id, "dai_bieu", ROWS)
-        run_validation(campaign, store, now=NOW, states=states)
+        cache = SheetCache()  # what the service keeps between events
+        run_validation(campaign, store, now=NOW, states=states, cache=cache)
         unit = campaign.units[0]
         store.put_rows(unit.id, "dai_bieu", [{"nam_sinh": "năm 1985"}])  # the unit's edit
         fake.reset_counts()
-        run_validation(campaign, store, now=NOW, states=states, units=[unit.id])
+        run_validation(campaign, store, now=NOW, states=states, units=[unit.id], cache=cache)
         out["reads_per_event"] = fake.reads()
         out["writes_per_event"] = fake.writes()
         fake.reset_counts()
-        run_validation(campaign, store, now=NOW, states=states, units=[unit.id])
+        run_validation(campaign, store, now=NOW, states=states, units=[unit.id], cache=cache)
         out["writes_per_unchanged_event"] = fake.writes()
         out["event_units"] = event_units
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,30 @@ class Run:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     write_errors: dict[str, str] = field(default_factory=dict)
+
+
+class SheetCache:
+    """The last sheets read of every unit, kept by a long-running process (the service).
+
+    An event names one unit; campaign-wide rules (uniqueness across units) still need the
+    other units' rows, which come from here instead of costing one read each. Every read
+    refreshes the cache; a full pass (consolidation) refreshes it for every unit.
+    """
+
+    def __init__(self) -> None:
+        self._sheets: dict[str, UnitSheets] = {}
+        self._lock = threading.Lock()
+
+    def get(self, unit_id: str) -> UnitSheets | None:
+        with self._lock:
+            return self._sheets.get(unit_id)
+
+    def put(self, sheets: dict[str, UnitSheets]) -> None:
+        with self._lock:
+            self._sheets.update(sheets)
+
+    def __len__(self) -> int:
+        return len(self._sheets)
 
 
 def read_units(
@@ -120,11 +145,25 @@ def run_validation(
     units: Collection[str] | None = None,
     feedback: bool = True,
     tick: Tick | None = None,
+    cache: SheetCache | None = None,
 ) -> Run:
-    """Validate the campaign (all units read: uniqueness is campaign-wide) and write feedback."""
+    """Validate the campaign and write feedback for the selected units.
+
+    Uniqueness is campaign-wide, so every unit's rows are needed: the selected units are
+    always read; the others come from `cache` when it has them, else they are read too.
+    """
     states = states or StateFile.for_campaign(campaign.base_dir)
     selected = [u.id for u in campaign.units if units is None or u.id in units]
-    sheets = read_units(store, campaign.units, tick)
+    cached = {} if cache is None else {u.id: cache.get(u.id) for u in campaign.units}
+    to_read = [u for u in campaign.units if u.id in selected or cached.get(u.id) is None]
+    fresh = read_units(store, to_read, tick)
+    if cache is not None:
+        cache.put(fresh)
+    sheets: dict[str, UnitSheets] = {}
+    for u in campaign.units:
+        found = fresh.get(u.id) or cached.get(u.id)
+        if found is not None:
+            sheets[u.id] = found
     data, extra = assemble(campaign, sheets)
     times = observe(campaign, states, sheets, now)
     result = validate(campaign, data, now=now, times=times, units=selected, extra=extra)
@@ -157,6 +196,7 @@ def submit(
     *,
     now: datetime,
     states: StateFile | None = None,
+    cache: SheetCache | None = None,
 ) -> tuple[bool, Run]:
     """Freeze the unit's current rows as the official snapshot. Returns (late, run).
 
@@ -177,7 +217,7 @@ def submit(
             f"Biểu mẫu «{form.title}» đã khoá sổ lúc {closes}: không nhận bản nộp mới"
         )
     states = states or StateFile.for_campaign(campaign.base_dir)
-    run = run_validation(campaign, store, now=now, states=states, units=[unit.id])
+    run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
     summary = next(s for s in run.result.summaries if s.unit == unit.id and s.form == form.id)
     if run.sheets[unit.id].problem is not None:
         raise SubmissionError(str(run.sheets[unit.id].problem.message))  # type: ignore[union-attr]

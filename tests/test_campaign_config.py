@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,14 +115,38 @@ def test_directory_argument_reads_campaign_yaml(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "path", "line", "text"),
     [
-        ("  language: vi", "  language: vi\n  languge: en", "campaign.languge", 7, "không được hỗ trợ"),
+        (
+            "  language: vi",
+            "  language: vi\n  languge: en",
+            "campaign.languge",
+            7,
+            "không được hỗ trợ",
+        ),
         ("quotas: {ds: 2}", "quotas: {ds: -2}", "units[1].quotas.ds", 29, "≥ 0"),
         ("quotas: {ds: 2}", "quotas: {dsx: 2}", "units[1].quotas.dsx", 29, "không có trong forms"),
-        ("{policy: dai_hoi_co_so}", "{policy: khong_co}", "units[0].quotas.hn.policy", 24, "không tồn tại"),
+        (
+            "{policy: dai_hoi_co_so}",
+            "{policy: khong_co}",
+            "units[0].quotas.hn.policy",
+            24,
+            "không tồn tại",
+        ),
         ("  - id: B", "  - id: A", "units[1].id", 25, "bị trùng"),
         ("parent: A", "parent: Z", "units[1].parent", 27, "không tồn tại"),
-        ("timezone: Asia/Ho_Chi_Minh", "timezone: Asia/Hanoi_City", "campaign.timezone", 5, "múi giờ"),
-        ("template: ds_test.yaml\n    tab", "template: khong_co\n    tab", "forms[1].template", 41, "không có mẫu biểu"),
+        (
+            "timezone: Asia/Ho_Chi_Minh",
+            "timezone: Asia/Hanoi_City",
+            "campaign.timezone",
+            5,
+            "múi giờ",
+        ),
+        (
+            "template: ds_test.yaml\n    tab",
+            "template: khong_co\n    tab",
+            "forms[1].template",
+            41,
+            "không có mẫu biểu",
+        ),
         ("grace: 2d", "grace: two days", "forms[0].grace", 35, "khoảng thời gian"),
         ("kind: local", "kind: ftp", "backend.kind", 8, "không được hỗ trợ"),
         ("opens: 2025-03-01", "opens: 2025-05-01", "forms[0].due", 34, "phải sau ngày mở"),
@@ -143,7 +166,7 @@ def test_errors_name_path_and_line(
 def test_parent_cycle_is_reported(tmp_path: Path) -> None:
     text = CAMPAIGN.replace("    parent: null", "    parent: B")
     message = messages(write(tmp_path, text))
-    assert "vòng" in message and "A → B → A" in message or "B → A → B" in message
+    assert ("vòng" in message and "A → B → A" in message) or "B → A → B" in message
 
 
 def test_rule_on_unknown_column(tmp_path: Path) -> None:

@@ -24,8 +24,20 @@ SEED_002 = TieredPolicy.model_validate(
 
 @pytest.mark.parametrize(
     ("staff", "delegates"),
-    [(0, 0), (1, 1), (99, 99), (100, 70), (155, 108), (285, 199), (286, 200), (299, 200),
-     (300, 210), (428, 299), (429, 300), (5000, 300)],
+    [
+        (0, 0),
+        (1, 1),
+        (99, 99),
+        (100, 70),
+        (155, 108),
+        (285, 199),
+        (286, 200),
+        (299, 200),
+        (300, 210),
+        (428, 299),
+        (429, 300),
+        (5000, 300),
+    ],
 )
 def test_tiered_policy_of_seed_002(staff: int, delegates: int) -> None:
     assert tiered(SEED_002, staff) == delegates
@@ -56,7 +68,9 @@ def test_ties_go_to_larger_weight_then_file_order() -> None:
 
 
 def test_total_cannot_cover_minimums() -> None:
-    with pytest.raises(AllocationError, match=r"Tổng 5 không đủ cho mức tối thiểu 2 × 3 đơn vị = 6"):
+    with pytest.raises(
+        AllocationError, match=r"Tổng 5 không đủ cho mức tối thiểu 2 × 3 đơn vị = 6"
+    ):
         allocate({"A": 1, "B": 1, "C": 1}, 5, minimum=2)
 
 
@@ -70,7 +84,9 @@ def test_zero_weights_rejected() -> None:
     st.integers(min_value=0, max_value=2000),
     st.integers(min_value=0, max_value=3),
 )
-def test_parts_sum_exactly_and_respect_minimum(weights: list[int], total: int, minimum: int) -> None:
+def test_parts_sum_exactly_and_respect_minimum(
+    weights: list[int], total: int, minimum: int
+) -> None:
     w = {f"U{i}": x for i, x in enumerate(weights)}
     if minimum * len(w) > total:
         with pytest.raises(AllocationError):

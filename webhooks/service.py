@@ -13,6 +13,7 @@ from typing import Any
 from sync.audit import campaign_url, open_engine
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
+from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
 
 from .queue.handlers import JobHandler
@@ -102,6 +103,7 @@ class Service:
         self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
         self._store: Store | None = config.get("STORE")
         self.handler = JobHandler(self)
+        self.sheets = SheetCache()  # other units' last read sheets: one read per event
         executor = None
         if config.get("REDIS_URL"):
             from .queue import rq

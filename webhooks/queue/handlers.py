@@ -51,7 +51,9 @@ class JobHandler:
 
         svc = self.service
         c = svc.campaign
-        run = run_validation(c, svc.store, now=clock.now(c.tz), states=self.states(), units=[unit])
+        run = run_validation(
+            c, svc.store, now=clock.now(c.tz), states=self.states(), units=[unit], cache=svc.sheets
+        )
         record_run(svc.engine, run, run_id, units=[unit])
         return {
             "written": run.written,
@@ -67,7 +69,9 @@ class JobHandler:
         svc = self.service
         c = svc.campaign
         states = self.states()
-        run = run_validation(c, svc.store, now=clock.now(c.tz), states=states, feedback=False)
+        run = run_validation(
+            c, svc.store, now=clock.now(c.tz), states=states, feedback=False, cache=svc.sheets
+        )
         record_run(svc.engine, run, run_id)
         location = svc.store.write_consolidated(build_consolidated(c, run.result, states))
         return {"location": str(location), "units": len(run.units)}
@@ -82,7 +86,9 @@ class JobHandler:
             return {"submitted": False, "message": "Chưa chọn biểu mẫu để nộp."}
         now = clock.now(c.tz)
         try:
-            late, run = submit(c, svc.store, unit, form, now=now, states=self.states())
+            late, run = submit(
+                c, svc.store, unit, form, now=now, states=self.states(), cache=svc.sheets
+            )
         except SubmissionError as exc:
             return {"submitted": False, "message": str(exc)}
         record_run(svc.engine, run, run_id, units=[unit])
