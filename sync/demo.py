@@ -18,8 +18,7 @@ from typing import Any
 from .campaign import Campaign, Form, builtin_dir, load_campaign
 from .consolidate import build_consolidated
 from .errors import SubmissionError, ThiduaError
-from .pipeline import run_validation, submit
-from .state import StateFile
+from .pipeline import default_states, run_validation, submit
 from .stores import open_store
 
 SAMPLE = "laichau-2025"
@@ -191,7 +190,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     _plant_mistakes(form, units, fills, campaign)
     for unit_id, rows in fills.items():
         store.put_rows(unit_id, form.id, rows)
-    states = StateFile.for_campaign(campaign.base_dir)
+    states = default_states(campaign)
     run = run_validation(campaign, store, now=on_time, states=states)
     say(
         f"Kiểm tra lúc {on_time.astimezone(campaign.tz):%d/%m/%Y %H:%M}: "

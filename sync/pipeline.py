@@ -38,6 +38,13 @@ class Run:
     write_errors: dict[str, str] = field(default_factory=dict)
 
 
+def default_states(campaign: Campaign) -> StateFile:
+    """The campaign's audit database (`.thidua/audit.sqlite3` or THIDUA_DATABASE_URL)."""
+    from .audit import open_states
+
+    return open_states(campaign)
+
+
 class SheetCache:
     """The last sheets read of every unit, kept by a long-running process (the service).
 
@@ -152,7 +159,7 @@ def run_validation(
     Uniqueness is campaign-wide, so every unit's rows are needed: the selected units are
     always read; the others come from `cache` when it has them, else they are read too.
     """
-    states = states or StateFile.for_campaign(campaign.base_dir)
+    states = states or default_states(campaign)
     selected = [u.id for u in campaign.units if units is None or u.id in units]
     cached = {} if cache is None else {u.id: cache.get(u.id) for u in campaign.units}
     to_read = [u for u in campaign.units if u.id in selected or cached.get(u.id) is None]
@@ -216,7 +223,7 @@ def submit(
         raise SubmissionError(
             f"Biểu mẫu «{form.title}» đã khoá sổ lúc {closes}: không nhận bản nộp mới"
         )
-    states = states or StateFile.for_campaign(campaign.base_dir)
+    states = states or default_states(campaign)
     run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
     summary = next(s for s in run.result.summaries if s.unit == unit.id and s.form == form.id)
     if run.sheets[unit.id].problem is not None:

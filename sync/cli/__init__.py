@@ -59,7 +59,7 @@ def cli(now: str | None, verbose: bool) -> None:
     clock.pin(now)
 
 
-from . import campaign_cmds, demo_cmds, service_cmds, sheet_cmds  # noqa: E402,F401  (register commands)
+from . import campaign_cmds, demo_cmds, service_cmds, sheet_cmds, watch_cmds  # noqa: E402,F401  (register commands)
 
 
 def main() -> None:

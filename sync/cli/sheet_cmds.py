@@ -15,7 +15,7 @@ from ..campaign import Campaign, load_campaign
 from ..consolidate import build_consolidated
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_label
-from ..pipeline import Run, run_validation, submit
+from ..pipeline import Run, default_states, run_validation, submit
 from ..rules.findings import FINDING_COLUMNS
 from ..state import StateFile
 from ..status import progress
@@ -49,7 +49,9 @@ def _form(c: Campaign, form: str | None) -> None:
             ) from None
 
 
-def _run(c: Campaign, units: list[str] | None, feedback: bool) -> Run:
+def _run(
+    c: Campaign, units: list[str] | None, feedback: bool, states: StateFile | None = None
+) -> Run:
     store = open_store(c)
     ids = [u.id for u in c.units]
     ticker = iter(bar(ids, "Đọc bảng tính"))
@@ -64,6 +66,7 @@ def _run(c: Campaign, units: list[str] | None, feedback: bool) -> Run:
         units=units,
         feedback=feedback,
         tick=tick,
+        states=states,
     )
 
 
@@ -222,8 +225,9 @@ def _print_table(
 def consolidate(campaign: Path, out: Path | None) -> None:
     """Ghi bảng tổng hợp (Tổng hợp, từng biểu mẫu, Cần sửa)."""
     c = load_campaign(campaign)
-    run = _run(c, None, feedback=False)
-    tables = build_consolidated(c, run.result, StateFile.for_campaign(c.base_dir))
+    states = default_states(c)
+    run = _run(c, None, feedback=False, states=states)
+    tables = build_consolidated(c, run.result, states)
     if out is not None:
         from ..stores.local import writer
 

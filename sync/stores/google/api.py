@@ -16,6 +16,7 @@ from gspread.urls import (
 from .retry import GOOGLE_ERRORS, RetryingHTTPClient, translate
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
+DRIVE_CHANNELS_STOP_URL = "https://www.googleapis.com/drive/v3/channels/stop"
 _ID_IN_URL = re.compile(r"/spreadsheets/d/([a-zA-Z0-9_-]+)")
 _BARE_ID = re.compile(r"[a-zA-Z0-9_-]{20,}")
 
@@ -94,3 +95,30 @@ class Api:
         found = self._call(what, "get", f"{DRIVE_FILES_API_V3_URL}/{file_id}", params=params)
         value = found.get("modifiedTime")
         return str(value) if value else None
+
+    # -- change signals (push channels, polling) -----------------------------------------
+    def watch(self, file_id: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+        """Drive `files.watch`: open a push channel on one file."""
+        url = f"{DRIVE_FILES_API_V3_URL}/{file_id}/watch"
+        params = {"supportsAllDrives": "true"}
+        found: dict[str, Any] = self._call(what, "post", url, params=params, json=body)
+        return found
+
+    def stop_channel(self, channel_id: str, resource_id: str, what: str) -> None:
+        """Drive `channels.stop`."""
+        body = {"id": channel_id, "resourceId": resource_id}
+        self._call(what, "post", DRIVE_CHANNELS_STOP_URL, json=body)
+
+    def list_files(self, q: str, fields: str, what: str, page_token: str | None = None) -> Any:
+        """Drive `files.list` over My Drive and shared drives."""
+        params = {
+            "q": q,
+            "fields": fields,
+            "pageSize": "1000",
+            "supportsAllDrives": "true",
+            "includeItemsFromAllDrives": "true",
+            "corpora": "allDrives",
+        }
+        if page_token:
+            params["pageToken"] = page_token
+        return self._call(what, "get", DRIVE_FILES_API_V3_URL, params=params)

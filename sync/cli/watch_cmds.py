@@ -1,0 +1,169 @@
+"""`thidua watch start|renew|stop|poll`: Drive change signals for the Google backend."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..audit import campaign_url, open_engine
+from ..campaign import Campaign, load_campaign
+from ..campaign.model import parse_duration
+from ..errors import ThiduaError
+from ..stores import open_store
+from . import EXIT_USAGE, cli
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from ..stores.google import GoogleStore
+    from ..stores.google.watch import WatchReport
+
+CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
+
+
+def google_store(c: Campaign) -> GoogleStore:
+    """The campaign's Google store (the commands have no meaning on other backends)."""
+    from ..stores.google import GoogleStore
+
+    store = open_store(c)
+    if not isinstance(store, GoogleStore):
+        raise ThiduaError(
+            f"Đợt này dùng backend.kind: {c.backend.kind}: lệnh thidua watch chỉ dùng với "
+            "backend.kind: google (kho local không có thông báo thay đổi từ Drive)."
+        )
+    return store
+
+
+def _seconds(text: str) -> float:
+    raw = text.strip().lower()
+    try:
+        if raw.endswith("s"):
+            return float(raw[:-1])
+        if raw.replace(".", "", 1).isdigit():
+            return float(raw)
+        return parse_duration(raw).total_seconds()
+    except (ValueError, TypeError):
+        raise ThiduaError(
+            f"Khoảng thời gian '{text}' không hợp lệ: viết ví dụ 30s, 5m, 1h."
+        ) from None
+
+
+def _setup(campaign: Path) -> tuple[Campaign, GoogleStore, Engine]:
+    c = load_campaign(campaign)
+    store = google_store(c)
+    return c, store, open_engine(campaign_url(c))
+
+
+def _report(ctx: click.Context, report: WatchReport, done: str) -> None:
+    if report.created:
+        click.echo(f"Đã mở {len(report.created)} kênh mới: {', '.join(report.created)}")
+    if report.kept:
+        click.echo(f"Giữ {len(report.kept)} kênh còn hạn: {', '.join(report.kept)}")
+    if report.stopped:
+        click.echo(f"Đã dừng {len(report.stopped)} kênh: {', '.join(report.stopped)}")
+    for unit, message in report.failed.items():
+        click.secho(f"✗ {unit}: {message}", fg="red", err=True)
+    if report.failed:
+        click.secho(
+            f"{len(report.failed)} đơn vị chưa xong: sửa lỗi ở trên rồi chạy lại lệnh.",
+            fg="red",
+            err=True,
+        )
+        ctx.exit(EXIT_USAGE)
+    click.echo(done)
+
+
+@cli.group()
+def watch() -> None:
+    """Nhận thông báo thay đổi từ Google Drive (kênh đẩy, hoặc hỏi định kỳ)."""
+
+
+@watch.command()
+@CAMPAIGN
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Địa chỉ HTTPS công khai của dịch vụ (thông báo gửi tới <URL>/hooks/drive).",
+)
+@click.option("--ttl", default="24h", show_default=True, help="Thời hạn mỗi kênh.")
+@click.pass_context
+def start(ctx: click.Context, campaign: Path, base_url: str | None, ttl: str) -> None:
+    """Mở một kênh thông báo (files.watch) cho bảng tính của mỗi đơn vị."""
+    from ..stores.google.watch import Channels
+
+    _c, store, engine = _setup(campaign)
+    report = Channels(store, engine).start(base_url, ttl=_seconds(ttl))
+    _report(ctx, report, "Xong: gia hạn kênh bằng thidua watch renew (dịch vụ tự gia hạn).")
+
+
+@watch.command()
+@CAMPAIGN
+@click.option("--margin", default="1h", show_default=True, help="Thay kênh hết hạn trong vòng.")
+@click.option("--ttl", default="24h", show_default=True, help="Thời hạn kênh mới.")
+@click.pass_context
+def renew(ctx: click.Context, campaign: Path, margin: str, ttl: str) -> None:
+    """Thay các kênh sắp hết hạn (mở kênh mới trước, rồi dừng kênh cũ)."""
+    from ..stores.google.watch import Channels
+
+    _c, store, engine = _setup(campaign)
+    report = Channels(store, engine).renew(ttl=_seconds(ttl), margin=_seconds(margin))
+    _report(ctx, report, "Xong.")
+
+
+@watch.command()
+@CAMPAIGN
+@click.pass_context
+def stop(ctx: click.Context, campaign: Path) -> None:
+    """Dừng mọi kênh thông báo của đợt (khi đợt kết thúc)."""
+    from ..stores.google.watch import Channels
+
+    _c, store, engine = _setup(campaign)
+    report = Channels(store, engine).stop()
+    _report(ctx, report, "Đã dừng mọi kênh thông báo của đợt.")
+
+
+@watch.command()
+@CAMPAIGN
+@click.option("--interval", default="30s", show_default=True, help="Khoảng cách giữa hai lần hỏi.")
+@click.option("--once", is_flag=True, help="Hỏi một lần rồi thoát.")
+def poll(campaign: Path, interval: str, once: bool) -> None:
+    """Hỏi Drive định kỳ (một lệnh files.list mỗi lần) và xếp việc kiểm tra đơn vị đã sửa."""
+    from webhooks.queue.store import JobStore
+
+    from ..stores.google.watch import poll_changes, poll_since, save_poll_since
+
+    c, store, engine = _setup(campaign)
+    every = _seconds(interval)
+    if every <= 0:
+        raise ThiduaError(f"--interval phải lớn hơn 0 (đang là {interval}).")
+    jobs = JobStore(engine, c.id)
+    if not once:
+        click.echo(f"Hỏi Drive mỗi {every:g} giây; Ctrl+C để dừng.")
+    while True:
+        started = time.monotonic()
+        since = poll_since(store, time.time() - every)
+        changes, newest = poll_changes(store, since)
+        queued = 0
+        for change in changes:
+            digest = hashlib.sha256(
+                f"poll:{change.spreadsheet}:{change.modified}".encode()
+            ).hexdigest()
+            _id, duplicate = jobs.add_event(
+                source="poll",
+                spreadsheet=change.spreadsheet,
+                unit=change.unit,
+                kind="change",
+                payload={"modifiedTime": change.modified},
+                digest=digest,
+            )
+            queued += not duplicate
+        if newest != since:
+            save_poll_since(store, newest)
+        click.echo(f"{len(changes)} bảng tính thay đổi, {queued} việc kiểm tra mới được xếp hàng.")
+        if once:
+            return
+        time.sleep(max(0.0, every - (time.monotonic() - started)))
