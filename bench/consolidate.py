@@ -1,0 +1,86 @@
+"""Benchmark: consolidation of 500 units × 40 rows on the local store (issue 3).
+
+Builds a campaign with the built-in `dai_bieu` template in a temp folder, provisions and
+fills every unit's workbook, then times one `thidua consolidate` pass (read every
+workbook, validate, build and write Tong-hop.xlsx). Prints `seconds:` and `peak_rss_mb:`.
+
+    .venv/bin/python bench/consolidate.py [--units 500] [--rows 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sync.campaign import load_campaign  # noqa: E402
+from sync.consolidate import build_consolidated  # noqa: E402
+from sync.demo import sample_rows  # noqa: E402
+from sync.pipeline import run_validation  # noqa: E402
+from sync.state import StateFile  # noqa: E402
+from sync.stores import open_store  # noqa: E402
+
+NOW = datetime(2025, 4, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+def campaign_file(folder: Path, units: int, rows: int) -> Path:
+    lines = [
+        "campaign: {id: bench, title: Bench, organizer: LĐLĐ tỉnh}",
+        "backend: {kind: local, path: ./workbooks}",
+        "units:",
+        *[
+            f"  - {{id: DV{i:03d}, name: Đơn vị {i}, staff: {100 + i}, quotas: {{dai_bieu: {rows}}}}}"
+            for i in range(units)
+        ],
+        "forms:",
+        "  - id: dai_bieu",
+        "    template: dai_bieu",
+        "    due: 2025-04-20T17:00",
+        "    rules:",
+        "      - {kind: max_rows, quota: true}",
+        "      - {kind: min_share, where: {gioi_tinh: Nữ}, share: 0.3, severity: warning}",
+    ]
+    path = folder / "campaign.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--units", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        campaign = load_campaign(campaign_file(Path(tmp), args.units, args.rows))
+        store = open_store(campaign)
+        form = campaign.form("dai_bieu")
+        rng = random.Random(1)
+        started = time.perf_counter()
+        for unit in campaign.units:
+            store.provision(unit)
+            store.put_rows(unit.id, form.id, sample_rows(form, args.rows, unit.name, rng))
+        print(f"setup_seconds: {time.perf_counter() - started:.1f}", file=sys.stderr)
+        states = StateFile(Path(tmp) / "state.json")
+        started = time.perf_counter()
+        run = run_validation(campaign, store, now=NOW, states=states, feedback=False)
+        tables = build_consolidated(campaign, run.result, states)
+        store.write_consolidated(tables)
+        seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"units: {args.units}")
+    print(f"rows: {args.units * args.rows}")
+    print(f"seconds: {seconds:.2f}")
+    print(f"peak_rss_mb: {peak:.0f}")
+
+
+if __name__ == "__main__":
+    main()
