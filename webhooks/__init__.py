@@ -11,11 +11,16 @@ __all__ = ["create_app", "init_app"]
 
 def init_app(app: Flask) -> None:
     """Attach the service resources (campaign, database + migrations, queue) to `app`."""
+    from .schedule import Scheduler
     from .service import Service
 
     service = Service(dict(app.config))
     app.extensions["thidua"] = service
     service.start()
+    scheduler = Scheduler(service)  # deadline locks, Drive channel renewal
+    app.extensions["thidua_scheduler"] = scheduler
+    if service.config.get("WORKER", "thread") == "thread":
+        scheduler.start()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

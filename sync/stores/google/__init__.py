@@ -28,7 +28,15 @@ from .provision import DEFAULT_ROWS, plan_unit
 from .read import content_revision, forms_from_tabs, unavailable
 from .registry import REGISTRY_NAME, Registry
 from .retry import RetryingHTTPClient, RetryPolicy, TokenBucket
-from .sheetdata import DATE_TYPES, PROVISION_FIELDS, READ_FIELDS, Tab, parse_tabs, serial
+from .sheetdata import (
+    DATE_TYPES,
+    PROVISION_FIELDS,
+    READ_FIELDS,
+    SHEET_PROPS,
+    Tab,
+    parse_tabs,
+    serial,
+)
 
 if TYPE_CHECKING:
     from ...campaign import Campaign, Unit
@@ -36,6 +44,9 @@ if TYPE_CHECKING:
     from ...feedback import UnitFeedback
 
 log = logging.getLogger(__name__)
+
+LOCK_DESCRIPTION = "thidua-sync: khoá sổ {form}"
+LOCK_FIELDS = f"sheets({SHEET_PROPS},protectedRanges(protectedRangeId,description))"
 
 __all__ = ["GoogleStore", "RetryPolicy", "TokenBucket"]
 
@@ -234,6 +245,42 @@ class GoogleStore(Store):
         payload = self.api.get(sid, consolidation.READ_FIELDS, "đọc bảng tính tổng hợp")
         tabs = sorted(parse_tabs(payload).values(), key=lambda t: t.index)
         return {t.title: consolidation.padded(t) for t in tabs}
+
+    # -- deadline lock ------------------------------------------------------------------
+    def lock(self, unit: Unit, form_id: str) -> None:
+        """Protect the form's data rows so only the service account can edit (§3.4).
+
+        Idempotent: our protected range is recognised by its description; 1 read, and
+        1 batchUpdate only the first time.
+        """
+        form = self.campaign.form(form_id)
+        sid = self.spreadsheet_id(unit)
+        if sid is None:
+            raise SheetNotFound(
+                f"Chưa có bảng tính của đơn vị {unit.name} ({unit.id}): không khoá sổ được."
+            )
+        what = f"khoá sổ «{form.title}» của đơn vị {unit.name}"
+        tabs = parse_tabs(self.api.get(sid, LOCK_FIELDS, what))
+        name = find_tab(tabs, form.tab)
+        if name is None:
+            raise SheetNotFound(
+                f"Bảng tính của đơn vị {unit.name} không có tab '{form.tab}': chạy lại "
+                "thidua provision rồi khoá sổ."
+            )
+        tab = tabs[name]
+        description = LOCK_DESCRIPTION.format(form=form.id)
+        if any(p.get("description") == description for p in tab.protected):
+            return
+        rng = {"sheetId": tab.sheet_id, "startRowIndex": form.header_row}
+        protected: dict[str, Any] = {
+            "range": rng,
+            "description": description,
+            "warningOnly": False,
+        }
+        if self.account_email:
+            protected["editors"] = {"users": [self.account_email]}
+        self.api.batch_update(sid, [{"addProtectedRange": {"protectedRange": protected}}], what)
+        self._seen.pop(unit.id, None)
 
     # -- test hook ----------------------------------------------------------------------
     def put_rows(
