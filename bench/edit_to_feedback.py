@@ -31,7 +31,6 @@ from tests.fake_google import FakeGoogle  # noqa: E402
 from tests.google_driver import make_google_store  # noqa: E402
 from tests.service_helpers import SECRET, event, post_event  # noqa: E402
 from tests.test_google_watch import google_campaign_file  # noqa: E402
-from webhooks.units import SpreadsheetIndex  # noqa: E402
 
 
 def main() -> None:
@@ -72,9 +71,6 @@ def main() -> None:
         svc = app.extensions["thidua"]
         fake.latency = args.latency
         sids = {u.id: str(store.spreadsheet_id(u)) for u in campaign.units}
-        # The service's index does not yet read the ids the Google store recorded at
-        # provisioning (.thidua/google.json): give it them, as the service should.
-        svc.index = SpreadsheetIndex(svc.campaign, recorded=sids)
         errors: list[str] = []
 
         def edit(unit_id: str, index: int) -> None:

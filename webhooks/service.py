@@ -99,9 +99,13 @@ class Service:
             consolidate_debounce=float(config["CONSOLIDATE_DEBOUNCE_SECONDS"]),
             lease=float(config["JOB_LEASE_SECONDS"]),
         )
-        self.index = SpreadsheetIndex(self.campaign)
-        self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
         self._store: Store | None = config.get("STORE")
+        self.index = SpreadsheetIndex(
+            self.campaign,
+            recorded=self.store.recorded_spreadsheets(),
+            refresh=lambda: self.store.recorded_spreadsheets(),
+        )
+        self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
         self.handler = JobHandler(self)
         self.sheets = SheetCache()  # other units' last read sheets: one read per event
         executor = None

@@ -7,7 +7,7 @@ local backend: a unit's "spreadsheet id" is its unit id. google: `units[].spread
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sync.campaign import Campaign, Unit
 
@@ -23,8 +23,18 @@ def spreadsheet_id(ref: str) -> str:
 class SpreadsheetIndex:
     """spreadsheet id → unit for one campaign."""
 
-    def __init__(self, campaign: Campaign, recorded: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        campaign: Campaign,
+        recorded: Mapping[str, str] | None = None,
+        refresh: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
         self.campaign = campaign
+        self._refresh = refresh
+        self._build(recorded)
+
+    def _build(self, recorded: Mapping[str, str] | None) -> None:
+        campaign = self.campaign
         self._by_id: dict[str, Unit] = {}
         if campaign.backend.kind == "google":
             for unit in campaign.units:
@@ -40,8 +50,17 @@ class SpreadsheetIndex:
         self._sid = {u.id: sid for sid, u in self._by_id.items()}
 
     def unit_for(self, spreadsheet: str) -> Unit | None:
-        """The unit whose spreadsheet this is, or None."""
-        return self._by_id.get(spreadsheet)
+        """The unit whose spreadsheet this is, or None.
+
+        On a miss the ids recorded at provisioning are re-read (a small file; lookups happen
+        only for correctly signed events), so spreadsheets provisioned while the service
+        runs are found without a restart.
+        """
+        found = self._by_id.get(spreadsheet)
+        if found is None and self._refresh is not None:
+            self._build(self._refresh())
+            found = self._by_id.get(spreadsheet)
+        return found
 
     def spreadsheet_of(self, unit_id: str) -> str | None:
         """The spreadsheet id of a unit (None when not provisioned yet)."""

@@ -109,5 +109,9 @@ class Store(ABC):
         """Simulate a unit typing rows below the header (demo and tests)."""
         raise NotImplementedError(f"{self.kind} store cannot type rows for a unit")
 
+    def recorded_spreadsheets(self) -> dict[str, str]:
+        """unit id → spreadsheet id recorded at provisioning (stores that record them)."""
+        return {}
+
     def lock(self, unit: Unit, form_id: str) -> None:  # noqa: B027 - optional capability
         """Protect the form's data range after the deadline (stores that can)."""

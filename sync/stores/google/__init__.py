@@ -97,6 +97,11 @@ class GoogleStore(Store):
             return spreadsheet_id(unit.spreadsheet)
         return self.registry.unit_id(unit.id)
 
+    def recorded_spreadsheets(self) -> dict[str, str]:
+        """Ids from `.thidua/google.json` as on disk now (provisioning may run elsewhere)."""
+        fresh = Registry(self.registry.path)
+        return {u.id: sid for u in self.campaign.units if (sid := fresh.unit_id(u.id))}
+
     def location(self, unit: Unit) -> str:
         sid = self.spreadsheet_id(unit)
         return url_of(sid) if sid else f"(chưa có bảng tính cho đơn vị {unit.id})"
