@@ -69,6 +69,7 @@ def main() -> None:
             }
         )
         svc = app.extensions["thidua"]
+        svc.warmed.wait(60)  # a running service has read every unit once already
         fake.latency = args.latency
         sids = {u.id: str(store.spreadsheet_id(u)) for u in campaign.units}
         errors: list[str] = []

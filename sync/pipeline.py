@@ -56,6 +56,19 @@ class SheetCache:
     def __init__(self) -> None:
         self._sheets: dict[str, UnitSheets] = {}
         self._lock = threading.Lock()
+        self._fill = threading.Lock()
+
+    def fill(
+        self, units: list[Unit], read: Callable[[list[Unit]], dict[str, UnitSheets]]
+    ) -> dict[str, UnitSheets]:
+        """The cached sheets of `units`, reading the missing ones once even when several
+        jobs start cold at the same time."""
+        with self._fill:
+            missing = [u for u in units if self.get(u.id) is None]
+            if missing:
+                self.put(read(missing))
+        with self._lock:
+            return {u.id: self._sheets[u.id] for u in units if u.id in self._sheets}
 
     def get(self, unit_id: str) -> UnitSheets | None:
         with self._lock:
@@ -161,16 +174,14 @@ def run_validation(
     """
     states = states or default_states(campaign)
     selected = [u.id for u in campaign.units if units is None or u.id in units]
-    cached = {} if cache is None else {u.id: cache.get(u.id) for u in campaign.units}
-    to_read = [u for u in campaign.units if u.id in selected or cached.get(u.id) is None]
-    fresh = read_units(store, to_read, tick)
-    if cache is not None:
+    if cache is None:
+        fresh = read_units(store, campaign.units, tick)
+    else:
+        fresh = read_units(store, [u for u in campaign.units if u.id in selected], tick)
         cache.put(fresh)
-    sheets: dict[str, UnitSheets] = {}
-    for u in campaign.units:
-        found = fresh.get(u.id) or cached.get(u.id)
-        if found is not None:
-            sheets[u.id] = found
+        others = [u for u in campaign.units if u.id not in fresh]
+        fresh.update(cache.fill(others, lambda units: read_units(store, units, tick)))
+    sheets = {u.id: fresh[u.id] for u in campaign.units if u.id in fresh}
     data, extra = assemble(campaign, sheets)
     times = observe(campaign, states, sheets, now)
     result = validate(campaign, data, now=now, times=times, units=selected, extra=extra)

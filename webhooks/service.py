@@ -5,8 +5,10 @@ Settings come from the environment (`THIDUA_*`) and are overridden by the app co
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,8 @@ from .queue.worker import Worker
 from .ratelimit import TokenBucket
 from .units import SpreadsheetIndex
 
+log = logging.getLogger("thidua.service")
+
 DEFAULTS: dict[str, Any] = {
     "CAMPAIGN": None,
     "SECRET": None,
@@ -34,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_PER_MINUTE": 30.0,
     "JOB_LEASE_SECONDS": 300.0,
     "POLL_SECONDS": 0.2,
+    "WORKER_THREADS": 4,  # jobs of different spreadsheets run in parallel
     "WORKER": "thread",  # thread | none (tests drive `service.worker.tick()` themselves)
     "STORE": None,  # a Store instance (tests); default open_store(campaign)
 }
@@ -49,6 +54,7 @@ _ENV = {
     "RATE_PER_MINUTE": ("THIDUA_RATE_PER_MINUTE", float),
     "JOB_LEASE_SECONDS": ("THIDUA_JOB_LEASE_SECONDS", float),
     "POLL_SECONDS": ("THIDUA_POLL_SECONDS", float),
+    "WORKER_THREADS": ("THIDUA_WORKER_THREADS", int),
     "WORKER": ("THIDUA_WORKER", str),
 }
 
@@ -108,12 +114,18 @@ class Service:
         self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
         self.handler = JobHandler(self)
         self.sheets = SheetCache()  # other units' last read sheets: one read per event
+        self.warmed = threading.Event()
         executor = None
         if config.get("REDIS_URL"):
             from .queue import rq
 
             executor = rq.executor(self, rq.connect(config["REDIS_URL"]), config["REDIS_QUEUE"])
-        self.worker = Worker(self, poll=float(config["POLL_SECONDS"]), executor=executor)
+        self.worker = Worker(
+            self,
+            poll=float(config["POLL_SECONDS"]),
+            executor=executor,
+            threads=int(config.get("WORKER_THREADS") or 1),
+        )
 
     @property
     def store(self) -> Store:
@@ -124,6 +136,19 @@ class Service:
     def start(self) -> None:
         if self.config.get("WORKER", "thread") == "thread":
             self.worker.start()
+            threading.Thread(target=self.warm, name="thidua-warm", daemon=True).start()
+
+    def warm(self) -> None:
+        """Read every unit once into the sheet cache, so the first events read one unit."""
+        from sync.pipeline import read_units
+
+        try:
+            units = list(self.campaign.units)
+            self.sheets.fill(units, lambda todo: read_units(self.store, todo))
+        except Exception as exc:  # the first events will read what is missing
+            log.warning("cache warm-up failed: %s", type(exc).__name__)
+        finally:
+            self.warmed.set()
 
     def close(self) -> None:
         self.worker.stop()

@@ -11,11 +11,12 @@ worker died is re-claimed after its lease expires.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,9 @@ from sync.audit.models import Event, Job, Lock
 
 CONSOLIDATE = "*"
 ACTIVE = ("pending", "enqueued", "running")
+
+
+_CONSOLIDATION_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,15 @@ class JobStore:
     def schedule_consolidation(self, now: float | None = None) -> int | None:
         """A consolidation job due after `consolidate_debounce`, unless one is waiting."""
         t = time.time() if now is None else now
-        with self.engine.begin() as conn:
+        # Check-then-insert must not race: worker threads of this process take a lock;
+        # on PostgreSQL worker processes also share a transaction-scoped advisory lock
+        # (SQLite transactions here are BEGIN IMMEDIATE, already serialised).
+        with _CONSOLIDATION_LOCK, self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                    {"key": f"thidua-consolidate:{self.campaign}"},
+                )
             waiting = conn.execute(
                 select(Job.id).where(
                     (Job.campaign == self.campaign)

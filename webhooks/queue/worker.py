@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from ..logs import log_event
@@ -37,10 +38,13 @@ class Worker:
         service: Service,
         poll: float = 0.2,
         executor: Callable[[int, str], None] | None = None,
+        threads: int = 1,
     ) -> None:
         self.service = service
         self.poll = poll
         self.executor = executor
+        self.threads = max(1, threads)
+        self._pool: ThreadPoolExecutor | None = None
         self.id = worker_id()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -59,11 +63,23 @@ class Worker:
             return handed
         done = 0
         while not self._stop.is_set():
-            job = jobs.claim(self.id, now)
-            if job is None:
+            # Claim up to `threads` jobs: a claim never hands out a spreadsheet that has a
+            # job running, so the batch holds different spreadsheets and may run at once.
+            batch: list[ClaimedJob] = []
+            while len(batch) < self.threads:
+                job = jobs.claim(self.id, now)
+                if job is None:
+                    break
+                batch.append(job)
+            if not batch:
                 break
-            self.execute(job)
-            done += 1
+            if len(batch) == 1:
+                self.execute(batch[0])
+            else:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="thidua-job")
+                list(self._pool.map(self.execute, batch))
+            done += len(batch)
         return done
 
     def execute(self, job: ClaimedJob) -> None:
@@ -110,6 +126,9 @@ class Worker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _loop(self) -> None:
         while not self._stop.is_set():
