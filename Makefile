@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 DEMO   := var/demo
 
-.PHONY: run test lint typecheck pytest nodetest demo clean help
+.PHONY: run test lint typecheck pytest nodetest browser demo clean help
 
 help:
 	@echo "make run   — chạy dịch vụ với đợt mẫu (backend local) tại http://127.0.0.1:8000"
@@ -32,7 +32,27 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+NODE_STAMP := node_modules/.package-lock.json
+
+# axe-core (accessibility checks in the browser tests), pinned by package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the browser tests: apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Debian's Chromium for the Playwright browser tests (no browser download is possible).
+CHROMIUM ?= /usr/bin/chromium
+browser: $(NODE_STAMP)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (Debian) for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium fonts-dejavu-core; \
+	  else \
+	    echo "browser tests need $(CHROMIUM): sudo apt-get install chromium (they skip without it)"; \
+	  fi; \
+	fi
+
+pytest: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 nodetest:
@@ -42,4 +62,4 @@ nodetest:
 test: lint typecheck nodetest pytest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules test-artifacts

@@ -13,9 +13,15 @@ def init_app(app: Flask) -> None:
     """Attach the service resources (campaign, database + migrations, queue) to `app`."""
     from .schedule import Scheduler
     from .service import Service
+    from .web import init_web
 
     service = Service(dict(app.config))
     app.extensions["thidua"] = service
+    init_web(app, service)
+    from .web import csrf
+
+    for name in ("hooks", "api", "health"):  # signed or read-only JSON: no CSRF token
+        csrf.exempt(app.blueprints[name])
     service.start()
     scheduler = Scheduler(service)  # deadline locks, Drive channel renewal
     app.extensions["thidua_scheduler"] = scheduler
@@ -25,7 +31,7 @@ def init_app(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The service app. Settings: THIDUA_* environment, overridden by `config`."""
-    from . import api, errors, health, hooks, logs
+    from . import api, auth, dashboard, errors, health, hooks, logs, upload
     from .service import settings_from_env
 
     app = Flask(__name__)
@@ -39,5 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(hooks.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(upload.bp)
     init_app(app)
     return app

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import threading
-from pathlib import Path
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sync.audit import campaign_url, open_engine
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
+from sync.links import campaign_secret
 from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
 
@@ -41,8 +42,11 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_THREADS": 4,  # jobs of different spreadsheets run in parallel
     "WORKER": "thread",  # thread | none (tests drive `service.worker.tick()` themselves)
     "STORE": None,  # a Store instance (tests); default open_store(campaign)
+    "COOKIE_SECURE": None,  # None: Secure cookies; `serve` on loopback HTTP turns it off
+    "SESSION_HOURS": 12.0,
+    "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
 }
-_ENV = {
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CAMPAIGN": ("THIDUA_CAMPAIGN", str),
     "SECRET": ("THIDUA_SECRET", str),
     "DATABASE_URL": ("THIDUA_DATABASE_URL", str),
@@ -56,6 +60,9 @@ _ENV = {
     "POLL_SECONDS": ("THIDUA_POLL_SECONDS", float),
     "WORKER_THREADS": ("THIDUA_WORKER_THREADS", int),
     "WORKER": ("THIDUA_WORKER", str),
+    "COOKIE_SECURE": ("THIDUA_COOKIE_SECURE", lambda v: v.strip().lower() in ("1", "true", "yes")),
+    "SESSION_HOURS": ("THIDUA_SESSION_HOURS", float),
+    "UPLOAD_MAX_BYTES": ("THIDUA_UPLOAD_MAX_BYTES", int),
 }
 
 
@@ -70,19 +77,6 @@ def settings_from_env() -> dict[str, Any]:
             except ValueError:
                 raise ConfigError(f"Biến môi trường {var}='{raw}' không hợp lệ") from None
     return out
-
-
-def campaign_secret(campaign_dir: Path) -> str:
-    """`.thidua/secret` beside the campaign file, created (random, mode 600) if absent."""
-    path = campaign_dir / ".thidua" / "secret"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(value + "\n")
-    return value
 
 
 class Service:
@@ -149,6 +143,10 @@ class Service:
             log.warning("cache warm-up failed: %s", type(exc).__name__)
         finally:
             self.warmed.set()
+        try:  # the dashboard shows the last check: one for every unit, due now
+            self.jobs.schedule_consolidation(now=time.time() - self.jobs.consolidate_debounce)
+        except Exception as exc:
+            log.warning("start-up consolidation not scheduled: %s", type(exc).__name__)
 
     def close(self) -> None:
         self.worker.stop()

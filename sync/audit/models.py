@@ -157,3 +157,38 @@ class Channel(Base):
     resource_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class User(Base):
+    """An organiser account of the dashboard (`thidua user add`); password hashed with argon2."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    username: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[float] = mapped_column(Float)
+    last_login_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)  # bumped: sessions end
+
+    __table_args__ = (UniqueConstraint("campaign", "username", name="uq_user"),)
+
+
+class Upload(Base):
+    """A workbook uploaded by a unit on its upload page (offline mode), kept as uploaded."""
+
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    uploaded_at: Mapped[float] = mapped_column(Float)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    accepted: Mapped[bool] = mapped_column()
+    message: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # counts per form
+
+    __table_args__ = (Index("ix_uploads_unit", "campaign", "unit", "id"),)

@@ -59,7 +59,15 @@ def cli(now: str | None, verbose: bool) -> None:
     clock.pin(now)
 
 
-from . import campaign_cmds, demo_cmds, service_cmds, sheet_cmds, watch_cmds  # noqa: E402,F401  (register commands)
+from . import (  # noqa: E402,F401  (register commands)
+    campaign_cmds,
+    demo_cmds,
+    links_cmds,
+    service_cmds,
+    sheet_cmds,
+    user_cmds,
+    watch_cmds,
+)
 
 
 def main() -> None:

@@ -1,0 +1,108 @@
+"""`thidua user add|list|passwd|remove`: organiser accounts of the dashboard."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from ..audit import campaign_url, open_engine
+from ..campaign import load_campaign
+from ..users import add_user, list_users, remove_user, set_password
+from . import cli
+from .output import echo_ok, table
+
+CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
+USERNAME = click.argument("username")
+PASSWORD_STDIN = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Đọc mật khẩu từ dòng đầu của stdin (cho kịch bản), thay vì hỏi.",
+)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    value: str = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    return value
+
+
+@cli.group()
+def user() -> None:
+    """Tài khoản đăng nhập trang tổng hợp (người tổ chức, lãnh đạo)."""
+
+
+@user.command("add")
+@CAMPAIGN
+@USERNAME
+@click.option("--name", default="", help="Họ tên hiển thị, ví dụ 'Nguyễn Văn A'.")
+@PASSWORD_STDIN
+def user_add(campaign: Path, username: str, name: str, password_stdin: bool) -> None:
+    """Tạo tài khoản USERNAME (mật khẩu ≥ 10 ký tự, lưu dạng băm argon2)."""
+    c = load_campaign(campaign)
+    engine = open_engine(campaign_url(c))
+    try:
+        account = add_user(engine, c.id, username, _password(password_stdin), name)
+    finally:
+        engine.dispose()
+    echo_ok(f"Đã tạo tài khoản '{account.username}' ({account.name}).")
+
+
+@user.command("list")
+@CAMPAIGN
+def user_list(campaign: Path) -> None:
+    """Liệt kê các tài khoản và lần đăng nhập gần nhất."""
+    c = load_campaign(campaign)
+    engine = open_engine(campaign_url(c))
+    try:
+        accounts = list_users(engine, c.id)
+    finally:
+        engine.dispose()
+    if not accounts:
+        click.echo("Chưa có tài khoản nào: tạo bằng 'thidua user add CAMPAIGN TÊN'.")
+        return
+
+    def when(ts: float | None) -> str:
+        if ts is None:
+            return "chưa đăng nhập"
+        return datetime.fromtimestamp(ts, c.tz).strftime("%d/%m/%Y %H:%M")
+
+    click.echo(
+        table(
+            ["Tên đăng nhập", "Họ tên", "Tạo lúc", "Đăng nhập gần nhất"],
+            [[a.username, a.name, when(a.created_at), when(a.last_login_at)] for a in accounts],
+        )
+    )
+
+
+@user.command("passwd")
+@CAMPAIGN
+@USERNAME
+@PASSWORD_STDIN
+def user_passwd(campaign: Path, username: str, password_stdin: bool) -> None:
+    """Đổi mật khẩu USERNAME; mọi phiên đăng nhập cũ của tài khoản kết thúc."""
+    c = load_campaign(campaign)
+    engine = open_engine(campaign_url(c))
+    try:
+        set_password(engine, c.id, username, _password(password_stdin))
+    finally:
+        engine.dispose()
+    echo_ok(f"Đã đổi mật khẩu của '{username.strip().lower()}'.")
+
+
+@user.command("remove")
+@CAMPAIGN
+@USERNAME
+def user_remove(campaign: Path, username: str) -> None:
+    """Xoá tài khoản USERNAME."""
+    c = load_campaign(campaign)
+    engine = open_engine(campaign_url(c))
+    try:
+        remove_user(engine, c.id, username)
+    finally:
+        engine.dispose()
+    echo_ok(f"Đã xoá tài khoản '{username.strip().lower()}'.")

@@ -1,0 +1,186 @@
+"""Organiser accounts of the dashboard (DESIGN §7): stored in the audit database.
+
+Passwords are hashed with argon2id (argon2-cffi); a verification re-hashes when the
+parameters changed. `session_version` is bumped on a password change so that sessions
+signed before it end.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from .audit import AuditError
+from .audit.models import User
+from .errors import ThiduaError
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "no such user" equal to a wrong password.
+_DUMMY_HASH = _hasher.hash("thidua-no-such-user")
+
+
+class UserError(ThiduaError):
+    """An account cannot be created or changed (name taken, weak password…)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """An organiser account, without its password hash."""
+
+    id: int
+    username: str
+    name: str
+    created_at: float
+    last_login_at: float | None
+    session_version: int
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=row.id,
+        username=row.username,
+        name=row.name,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+        session_version=row.session_version,
+    )
+
+
+def check_username(username: str) -> str:
+    """The normalised username, or UserError saying what a valid one looks like."""
+    value = username.strip().lower()
+    if not USERNAME.match(value):
+        raise UserError(
+            f"Tên đăng nhập '{username}' không hợp lệ: dùng 2–40 ký tự chữ thường không dấu, "
+            "số, dấu chấm, gạch ngang hoặc gạch dưới, bắt đầu bằng chữ hoặc số."
+        )
+    return value
+
+
+def check_password(password: str, username: str = "") -> None:
+    """UserError when the password is too weak to guard leadership's data."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"Mật khẩu quá ngắn: cần ít nhất {MIN_PASSWORD} ký tự.")
+    if username and username.lower() in password.lower():
+        raise UserError("Mật khẩu không được chứa tên đăng nhập.")
+    if len(set(password)) < 4:
+        raise UserError("Mật khẩu quá đơn giản: dùng nhiều ký tự khác nhau hơn.")
+
+
+def add_user(
+    engine: Engine, campaign: str, username: str, password: str, name: str = ""
+) -> Account:
+    """Create an account; UserError when the name is taken or the password weak."""
+    username = check_username(username)
+    check_password(password, username)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(User).values(
+                    campaign=campaign,
+                    username=username,
+                    name=name.strip() or username,
+                    password_hash=_hasher.hash(password),
+                    created_at=time.time(),
+                    session_version=1,
+                )
+            )
+    except IntegrityError:
+        raise UserError(
+            f"Tài khoản '{username}' đã có: dùng 'thidua user passwd' để đổi mật khẩu."
+        ) from None
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không ghi được tài khoản vào cơ sở dữ liệu: {exc}") from exc
+    found = get_user(engine, campaign, username)
+    assert found is not None
+    return found
+
+
+def get_user(engine: Engine, campaign: str, username: str) -> Account | None:
+    """The account named `username` (any case), or None."""
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(User).where(
+                    (User.campaign == campaign) & (User.username == username.strip().lower())
+                )
+            ).first()
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được tài khoản: {exc}") from exc
+    return _account(row) if row is not None else None
+
+
+def list_users(engine: Engine, campaign: str) -> list[Account]:
+    """Every account of the campaign, by username."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(User).where(User.campaign == campaign).order_by(User.username)
+            ).all()
+            return [_account(r) for r in rows]
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được danh sách tài khoản: {exc}") from exc
+
+
+def authenticate(engine: Engine, campaign: str, username: str, password: str) -> Account | None:
+    """The account when the password matches (its last login is recorded), else None."""
+    where = (User.campaign == campaign) & (User.username == username.strip().lower())
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(select(User).where(where)).first()
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được tài khoản: {exc}") from exc
+    stored = row.password_hash if row is not None else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    values: dict[str, object] = {"last_login_at": time.time()}
+    if _hasher.check_needs_rehash(stored):
+        values["password_hash"] = _hasher.hash(password)
+    with engine.begin() as conn:
+        conn.execute(update(User).where(where).values(**values))
+    return _account(row)
+
+
+def set_password(engine: Engine, campaign: str, username: str, password: str) -> Account:
+    """Change a password; every open session of the account ends."""
+    username = check_username(username)
+    check_password(password, username)
+    where = (User.campaign == campaign) & (User.username == username)
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(User)
+            .where(where)
+            .values(
+                password_hash=_hasher.hash(password),
+                session_version=User.session_version + 1,
+            )
+        )
+    if not done.rowcount:
+        raise UserError(f"Không có tài khoản '{username}'.")
+    found = get_user(engine, campaign, username)
+    assert found is not None
+    return found
+
+
+def remove_user(engine: Engine, campaign: str, username: str) -> None:
+    """Delete an account; its sessions end at their next request."""
+    username = check_username(username)
+    with engine.begin() as conn:
+        done = conn.execute(
+            delete(User).where((User.campaign == campaign) & (User.username == username))
+        )
+    if not done.rowcount:
+        raise UserError(f"Không có tài khoản '{username}'.")
