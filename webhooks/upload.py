@@ -1,7 +1,408 @@
-"""Unit upload page (offline mode, DESIGN §7). Placeholder until the upload page lands."""
+"""Unit upload page (offline mode, DESIGN §7), reached by a per-unit signed link.
+
+- GET  /u/<token>                the unit's page: forms, deadlines, last check, history
+- POST /u/<token>/upload         a filled workbook: checked (sync.uploads), kept, and when
+                                 accepted it replaces the unit's workbook and is validated
+- GET  /u/<token>/workbook.xlsx  the unit's workbook with the feedback written in
+- POST /u/<token>/submit         Nộp one form (sync.pipeline.submit through the job handler)
+
+Post/Redirect/Get with flashed messages. Only the local backend has upload pages: with
+Google, units edit their own spreadsheet and the page says so.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
-bp = Blueprint("upload", __name__)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from sync import clock
+from sync import uploads as up
+from sync.audit import unit_forms
+from sync.campaign import Unit
+from sync.errors import StoreError
+from sync.feedback import state_label
+from sync.links import LinkError, read_link
+
+from .errors import page_error
+from .guard import service
+from .logs import log_event
+from .queue.worker import worker_id
+from .web import csrf, limiter
+
+bp = Blueprint("upload", __name__, url_prefix="/u")
+MULTIPART_SLACK = 64 * 1024
+"""Room for the multipart envelope and the CSRF field around the file itself."""
+
+
+class Stop(Exception):
+    """End the request with this response (a refused link, a busy workbook…)."""
+
+    def __init__(self, response: ResponseReturnValue) -> None:
+        super().__init__("stop")
+        self.response = response
+
+
+def _unit(token: str) -> Unit:
+    svc = service()
+    try:
+        return read_link(svc.campaign, svc.secret, token, now=clock.now().timestamp())
+    except LinkError as exc:
+        expired = "hết hạn" in str(exc)
+        status = 410 if expired else 403
+        log_event("upload link refused", logging.WARNING, source="web", status=status)
+        raise Stop(page_error(status, str(exc), _("Đường dẫn không dùng được"))) from None
+
+
+def _local_only(unit: Unit) -> None:
+    svc = service()
+    if svc.store.kind != "local":
+        body = render_template("upload/google.html", unit=unit)
+        raise Stop(Response(body, status=200, mimetype="text/html"))
+
+
+def _limits() -> up.Limits:
+    return up.Limits(max_bytes=int(current_app.config.get("UPLOAD_MAX_BYTES") or 10 * up.MiB))
+
+
+def _token_key() -> str:
+    return "upload:" + str((request.view_args or {}).get("token", ""))[:200]
+
+
+def _guarded(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """Resolve the token (error page when invalid) and turn Stop into its response."""
+
+    def wrapped(token: str) -> ResponseReturnValue:
+        try:
+            unit = _unit(token)
+            _local_only(unit)
+            return view(token, unit)
+        except Stop as stop:
+            return stop.response
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _lock(unit: Unit) -> str:
+    holder = worker_id()
+    if not service().jobs.acquire(unit.id, holder, wait=15.0):
+        raise Stop(
+            page_error(
+                503,
+                _("Sổ của đơn vị đang được kiểm tra: vui lòng đợi vài giây rồi thử lại."),
+            )
+        )
+    return holder
+
+
+def _fmt(value: datetime | float | str | None) -> str:
+    """dd/mm/yyyy HH:MM in the campaign's timezone ('' for none)."""
+    c = service().campaign
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)):
+        value = datetime.fromtimestamp(value, c.tz)
+    elif isinstance(value, str):
+        value = clock.parse_instant(value, c.tz)
+    return value.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
+
+
+def _left(due: datetime, now: datetime) -> str:
+    """'còn 8 ngày 8 giờ' (the countdown's text before thidua.js refreshes it)."""
+    seconds = int((due - now).total_seconds())
+    d, rest = divmod(abs(seconds), 86400)
+    h, m = rest // 3600, rest % 3600 // 60
+    if seconds >= 0:
+        return _("còn %(d)d ngày %(h)d giờ %(m)d phút", d=d, h=h, m=m)
+    return _("đã quá hạn %(d)d ngày %(h)d giờ", d=d, h=h)
+
+
+def _forms(unit: Unit, now: datetime) -> list[dict[str, Any]]:
+    """What the page shows per form: deadlines, lock, counts, state, findings."""
+    svc = service()
+    c = svc.campaign
+    recorded = unit_forms(svc.engine, c.id, unit.id)
+    out = []
+    for form in c.forms:
+        rec = recorded.get(form.id) or {}
+        s = rec.get("summary") or {}
+        state = str(s.get("state", "not_started"))
+        locked = form.lock and now > form.closes
+        findings = sorted(
+            rec.get("findings", []),
+            key=lambda f: (f["row"] is None, f["row"] or 0, f["severity"] != "error"),
+        )
+        out.append(
+            {
+                "form": form,
+                "quota": s.get("quota", c.quota(unit.id, form.id)),
+                "rows": int(s.get("rows", 0)),
+                "valid_rows": int(s.get("valid_rows", 0)),
+                "errors": int(s.get("errors", 0)),
+                "warnings": int(s.get("warnings", 0)),
+                "state": state,
+                "state_label": state_label(state, c.language),
+                "due_iso": form.due.astimezone(c.tz).isoformat(),
+                "due": _fmt(form.due),
+                "left": _left(form.due, now),
+                "closes": _fmt(form.closes) if form.grace else "",
+                "opens": _fmt(form.opens) if form.opens else "",
+                "not_open": form.opens is not None and now < form.opens,
+                "locked": locked,
+                "lock_at": _fmt(form.closes) if form.lock else "",
+                "submitted_at": _fmt(rec.get("submitted_at")),
+                "checked_at": _fmt(rec.get("checked_at")),
+                "findings": [{**f, "header": form.header_of(f["column"])} for f in findings],
+            }
+        )
+    return out
+
+
+def _ensure_checked(unit: Unit) -> None:
+    """A unit never checked is checked once (its workbook may already hold rows)."""
+    svc = service()
+    recorded = unit_forms(svc.engine, svc.campaign.id, unit.id)
+    if any(r.get("summary") for r in recorded.values()):
+        return
+    holder = worker_id()
+    if not svc.jobs.acquire(unit.id, holder, wait=5.0):
+        return
+    try:
+        svc.handler.validate(unit.id, f"upload-{holder}")
+    finally:
+        svc.jobs.release(unit.id, holder)
+
+
+@bp.get("/<token>")
+@_guarded
+def page(token: str, unit: Unit) -> ResponseReturnValue:
+    """The unit's upload page."""
+    svc = service()
+    c = svc.campaign
+    now = clock.now(c.tz)
+    with contextlib.suppress(StoreError):
+        _ensure_checked(unit)
+    forms = _forms(unit, now)
+    titles = {f.id: f.title for f in c.forms}
+    uploads = up.history(svc.engine, c.id, unit.id)
+    subs = up.submissions(svc.engine, c, unit.id)
+    closed = up.all_locked(c, now)
+    return render_template(
+        "upload/page.html",
+        unit=unit,
+        token=token,
+        forms=forms,
+        detailed=[f for f in forms if f["rows"] or f["findings"] or f["submitted_at"]],
+        uploads=[
+            {
+                "when": _fmt(u.uploaded_at),
+                "filename": u.filename,
+                "size": up.size_text(u.size) if u.size else "—",
+                "accepted": u.accepted,
+                "errors": u.errors,
+                "warnings": u.warnings,
+                "message": u.message,
+            }
+            for u in uploads
+        ],
+        submissions=[
+            {
+                "when": _fmt(s.submitted_at),
+                "form": titles.get(s.form, s.form),
+                "rows": s.rows,
+                "on_time": s.on_time,
+            }
+            for s in subs
+        ],
+        closed=closed,
+        closed_message=up.all_locked_message(c) if closed else "",
+        max_size=up.size_text(_limits().max_bytes),
+        has_workbook=svc.store.path(unit).exists(),  # type: ignore[attr-defined]
+    )
+
+
+def _refuse(unit: Unit, token: str, message: str, **record: Any) -> ResponseReturnValue:
+    svc = service()
+    if record:
+        up.record_upload(svc.engine, svc.campaign, unit, accepted=False, message=message, **record)
+    log_event("upload refused", logging.WARNING, source="web", unit=unit.id)
+    flash(message, "error")
+    return redirect(url_for("upload.page", token=token) + "#gui")
+
+
+@bp.post("/<token>/upload")
+@csrf.exempt
+@limiter.limit("30 per hour", key_func=_token_key)
+@_guarded
+def upload(token: str, unit: Unit) -> ResponseReturnValue:
+    """Check a filled workbook; accepted → it replaces the unit's workbook and is checked."""
+    svc = service()
+    c = svc.campaign
+    limits = _limits()
+    request.max_content_length = limits.max_bytes + MULTIPART_SLACK
+    try:
+        csrf.protect()  # after the size limit is raised (the app-wide one is for webhooks)
+        sent = request.files.get("workbook")
+    except RequestEntityTooLarge:
+        return _refuse(
+            unit,
+            token,
+            up.too_large(request.content_length, limits).message,
+            filename=_("(tệp quá lớn)"),
+            data=None,
+            size=int(request.content_length or 0),
+        )
+    if sent is None or not sent.filename:
+        flash(_("Chưa chọn tệp: bấm «Chọn tệp», chọn sổ Excel đã điền rồi bấm «Gửi lên»."), "error")
+        return redirect(url_for("upload.page", token=token) + "#gui")
+    data = sent.stream.read(limits.max_bytes + 1)
+    record: dict[str, Any] = {"filename": sent.filename, "data": data, "size": len(data)}
+    now = clock.now(c.tz)
+    if up.all_locked(c, now):
+        return _refuse(unit, token, up.all_locked_message(c), **record)
+    try:
+        up.check_package(data, limits)
+    except up.UploadRefused as refused:
+        if refused.code == "too_large":
+            record["data"] = None
+        return _refuse(unit, token, refused.message, **record)
+    staged = up.staging(c, unit, data)
+    target = svc.store.path(unit)  # type: ignore[attr-defined]
+    holder = _lock(unit)
+    try:
+        try:
+            up.check_workbook(staged, c, unit, now=now, current=target if target.exists() else None)
+        except up.UploadRefused as refused:
+            return _refuse(unit, token, refused.message, staged=staged, **record)
+        kept = up.record_upload(
+            svc.engine, c, unit, accepted=True, message="", staged=staged, **record
+        )
+        assert kept.stored_path is not None
+        up.install(c.base_dir / kept.stored_path, target)
+        svc.handler.validate(unit.id, f"upload-{kept.id}")
+    finally:
+        svc.jobs.release(unit.id, holder)
+        staged.unlink(missing_ok=True)
+    svc.jobs.schedule_consolidation()
+    recorded = unit_forms(svc.engine, c.id, unit.id)
+    result = {
+        fid: {k: int(v) for k, v in (rec.get("summary") or {}).items() if k in _COUNTS}
+        for fid, rec in recorded.items()
+    }
+    errors = sum(v.get("errors", 0) for v in result.values())
+    warnings = sum(v.get("warnings", 0) for v in result.values())
+    if errors:
+        message = _(
+            "Đã nhận tệp. Kết quả kiểm tra: %(e)d lỗi, %(w)d cảnh báo — xem bảng bên dưới, "
+            "sửa trong sổ rồi gửi lại.",
+            e=errors,
+            w=warnings,
+        )
+        category = "warning"
+    else:
+        message = _(
+            "Đã nhận tệp. Không có lỗi (%(w)d cảnh báo). Kiểm tra lại rồi bấm «Nộp».",
+            w=warnings,
+        )
+        category = "success"
+    up.set_result(svc.engine, kept.id, result, message)
+    log_event("upload", source="web", unit=unit.id, upload=kept.id, errors=errors)
+    flash(message, category)
+    return redirect(url_for("upload.page", token=token) + "#ket-qua")
+
+
+_COUNTS = ("rows", "valid_rows", "errors", "warnings")
+
+
+@bp.get("/<token>/workbook.xlsx")
+@_guarded
+def workbook(token: str, unit: Unit) -> ResponseReturnValue:
+    """The unit's workbook, with the feedback of the last check written in."""
+    svc = service()
+    path = svc.store.path(unit)  # type: ignore[attr-defined]
+    if not path.exists():
+        return page_error(
+            404,
+            _("Chưa có sổ của đơn vị: liên hệ ban tổ chức để được tạo sổ."),
+        )
+    data = path.read_bytes()  # a snapshot: a concurrent replace cannot tear the download
+    resp = send_file(
+        _bytes_io(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{unit.id}-phan-hoi.xlsx",
+        max_age=0,
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _bytes_io(data: bytes) -> Any:
+    import io
+
+    return io.BytesIO(data)
+
+
+@bp.post("/<token>/submit")
+@limiter.limit("30 per hour", key_func=_token_key)
+@_guarded
+def submit(token: str, unit: Unit) -> ResponseReturnValue:
+    """Nộp one form: its current rows become the official snapshot (refusals are shown)."""
+    svc = service()
+    c = svc.campaign
+    form_id = request.form.get("form", "")
+    if form_id not in {f.id for f in c.forms}:
+        flash(_("Chưa chọn biểu mẫu để nộp."), "error")
+        return redirect(url_for("upload.page", token=token))
+    form = c.form(form_id)
+    holder = _lock(unit)
+    try:
+        result = svc.handler.submit(unit.id, form_id, f"upload-submit-{int(time.time())}")
+    finally:
+        svc.jobs.release(unit.id, holder)
+    if not result.get("submitted"):
+        log_event("submit refused", logging.WARNING, source="web", unit=unit.id, form=form_id)
+        flash(_("Chưa nộp được: %(m)s", m=str(result.get("message"))), "error")
+        return redirect(url_for("upload.page", token=token) + "#ket-qua")
+    svc.jobs.schedule_consolidation()
+    when = _fmt(str(result["submitted_at"]))
+    if result.get("late"):
+        text = _("Đã nộp «%(f)s» lúc %(t)s — TRỄ HẠN.", f=form.title, t=when)
+        category = "warning"
+    else:
+        text = _("Đã nộp «%(f)s» lúc %(t)s — đúng hạn.", f=form.title, t=when)
+        category = "success"
+    log_event("submit", source="web", unit=unit.id, form=form_id, late=bool(result.get("late")))
+    flash(text, category)
+    return redirect(url_for("upload.page", token=token) + "#ket-qua")
+
+
+@bp.errorhandler(429)
+def _too_many(exc: Exception) -> ResponseReturnValue:
+    return page_error(
+        429,
+        _(
+            "Đơn vị đã gửi quá nhiều lần trong một giờ. Hãy đợi một lúc rồi gửi lại; các "
+            "tệp đã gửi trước đó vẫn được giữ."
+        ),
+    )
