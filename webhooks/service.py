@@ -109,6 +109,7 @@ class Service:
         self.handler = JobHandler(self)
         self.sheets = SheetCache()  # other units' last read sheets: one read per event
         self.warmed = threading.Event()
+        self._all_checked = False
         executor = None
         if config.get("REDIS_URL"):
             from .queue import rq
@@ -143,10 +144,31 @@ class Service:
             log.warning("cache warm-up failed: %s", type(exc).__name__)
         finally:
             self.warmed.set()
-        try:  # the dashboard shows the last check: one for every unit, due now
-            self.jobs.schedule_consolidation(now=time.time() - self.jobs.consolidate_debounce)
-        except Exception as exc:
-            log.warning("start-up consolidation not scheduled: %s", type(exc).__name__)
+
+    def ensure_checked(self) -> bool:
+        """Schedule a consolidation due now when some unit has never been checked (the
+        dashboard shows the last recorded check). True when everything has been."""
+        if self._all_checked:
+            return True
+        from sqlalchemy import func, select
+
+        from sync.audit.models import FormStateRow
+
+        expected = len(self.campaign.units) * len(self.campaign.forms)
+        with self.engine.connect() as conn:
+            checked = conn.execute(
+                select(func.count())
+                .select_from(FormStateRow)
+                .where(
+                    (FormStateRow.campaign == self.campaign.id)
+                    & (FormStateRow.summary.is_not(None))
+                )
+            ).scalar_one()
+        if checked >= expected:
+            self._all_checked = True
+            return True
+        self.jobs.schedule_consolidation(now=time.time() - self.jobs.consolidate_debounce)
+        return False
 
     def close(self) -> None:
         self.worker.stop()

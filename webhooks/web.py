@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -24,6 +25,8 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from sync import clock
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .service import Service
@@ -107,6 +110,14 @@ def init_web(app: Flask, service: Service) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_secure_headers)
+
+    @app.before_request
+    def _first_check() -> None:
+        if request.blueprint == "dashboard" and request.endpoint != "dashboard.favicon":
+            try:
+                service.ensure_checked()
+            except Exception as exc:  # the page still shows what is recorded
+                log.warning("first check not scheduled: %s", type(exc).__name__)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
