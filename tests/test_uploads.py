@@ -231,3 +231,27 @@ def test_size_text() -> None:
     assert up.size_text(500) == "500 byte"
     assert up.size_text(12 * 1024) == "12 KB"
     assert up.size_text(int(10.5 * up.MiB)) == "10,5 MB"
+
+
+def test_changed_rows_of_a_locked_form_are_refused(campaign_file: Path, tmp_path: Path) -> None:
+    text = campaign_file.read_text(encoding="utf-8")
+    campaign_file.write_text(
+        text.replace(
+            "due: 2099-04-20T17:00", "due: 2025-04-20T17:00\n    grace: 2d\n    lock: true"
+        ),
+        encoding="utf-8",
+    )
+    c = load_campaign(campaign_file)
+    current = campaign_file.parent / "workbooks" / "DV1.xlsx"
+    wb = openpyxl.load_workbook(current)
+    wb["Danh sách"].append(["Lò Thị Mai", 1985])
+    wb.save(current)
+    after = datetime.fromisoformat("2025-04-23T09:00:00+07:00")
+    same = _save_copy(campaign_file, tmp_path)
+    up.check_workbook(same, c, c.unit("DV1"), now=after, current=current)  # unchanged: fine
+    changed = _save_copy(campaign_file, tmp_path, lambda wb: wb["Danh sách"].append(["B", 1990]))
+    up.check_workbook(changed, c, c.unit("DV1"), now=NOW, current=current)  # before the lock
+    with pytest.raises(up.UploadRefused) as info:
+        up.check_workbook(changed, c, c.unit("DV1"), now=after, current=current)
+    assert info.value.code == "locked"
+    assert "«Danh sách» đã khoá sổ lúc 17:00 ngày 22/04/2025" in info.value.message
