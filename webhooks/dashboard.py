@@ -1,13 +1,52 @@
-"""Organiser dashboard (DESIGN §7). Placeholder until the dashboard lands."""
+"""Organiser dashboard (DESIGN §7): progress per form, drill-down, downloads, print list.
+
+Pages read the audit database (the last recorded checks), never the sheets. Downloads of
+the consolidated workbook and CSV run a fresh consolidation (like the `consolidate` job),
+under the consolidation lock only while reading and validating.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+import csv
+import io
+import math
+import re
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from sync import clock
+from sync.audit import record_run, unit_forms
+from sync.audit.records import campaign_forms, latest_rows
+from sync.consolidate import Consolidated, build_consolidated, tree_order
+from sync.errors import ThiduaError
 
 from .auth import login_required
+from .charts import progress_chart
+from .dashboard_data import (
+    BADGES,
+    countdown_text,
+    finding_lines,
+    fmt_pct,
+    fmt_time,
+    form_view,
+    place_of,
+    state_text,
+)
+from .errors import page_error
+from .guard import service
+from .logs import log_event
+from .queue.store import CONSOLIDATE
+from .queue.worker import worker_id
 
 bp = Blueprint("dashboard", __name__)
+LOCK_WAIT = 30.0  # seconds a download waits for a running consolidation
 
 
 @bp.get("/favicon.ico")
@@ -23,4 +62,247 @@ def home() -> ResponseReturnValue:
 @bp.get("/dashboard")
 @login_required
 def index() -> ResponseReturnValue:
-    return render_template("error.html", title="Tổng hợp", message="")
+    """Per form: deadline, progress chart, the units table rolled up by parent."""
+    svc = service()
+    c = svc.campaign
+    now = clock.now(c.tz)
+    checks = campaign_forms(svc.engine, c.id)
+    views = [form_view(c, form, checks, now) for form in c.forms]
+    charts = {
+        v.form.id: progress_chart(
+            f"chart-{v.form.id}",
+            _("Tiến độ nộp: %(form)s", form=v.form.title),
+            v.progress,
+        )
+        for v in views
+    }
+    countdowns = {v.form.id: countdown_text(v.form.due, now) for v in views}
+    checked = [t["checked_at"] for t in checks.values() if t.get("checked_at")]
+    return render_template(
+        "dashboard/index.html",
+        views=views,
+        charts=charts,
+        countdowns=countdowns,
+        last_check=fmt_time(max(checked), c) if checked else "",
+        now_text=now.strftime("%d/%m/%Y %H:%M"),
+    )
+
+
+@bp.get("/dashboard/units/<unit_id>")
+@login_required
+def unit(unit_id: str) -> ResponseReturnValue:
+    """One unit: per form its last check and its findings with row and column."""
+    svc = service()
+    c = svc.campaign
+    found = next((u for u in c.units if u.id == unit_id), None)
+    if found is None:
+        return page_error(
+            404,
+            _("Không có đơn vị mã «%(id)s» trong đợt này.", id=unit_id[:60]),
+            title=_("Không tìm thấy đơn vị"),
+        )
+    recorded = unit_forms(svc.engine, c.id, found.id)
+    forms = []
+    for form in c.forms:
+        rec = recorded.get(form.id) or {}
+        s = rec.get("summary") or {}
+        state = str(s.get("state", "not_started")) if s else "unchecked"
+        forms.append(
+            {
+                "form": form,
+                "checked": bool(s),
+                "quota": s.get("quota", c.quota(found.id, form.id)),
+                "rows": int(s.get("rows", 0)),
+                "valid_rows": int(s.get("valid_rows", 0)),
+                "errors": int(s.get("errors", 0)),
+                "warnings": int(s.get("warnings", 0)),
+                "shares": [(k, fmt_pct(v)) for k, v in (s.get("shares") or {}).items()],
+                "state": state,
+                "state_label": state_text(state),
+                "badge": BADGES.get(state, "idle"),
+                "checked_at": fmt_time(rec.get("checked_at"), c),
+                "last_change": fmt_time(rec.get("last_change_at"), c),
+                "submitted_at": fmt_time(rec.get("submitted_at"), c),
+                "findings": finding_lines(form, rec.get("findings") or []),
+            }
+        )
+    parent = c.unit(found.parent) if found.parent else None
+    return render_template("dashboard/unit.html", unit=found, parent=parent, forms=forms)
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+class Busy(Exception):
+    """A consolidation is running and did not finish in time."""
+
+
+def fresh_consolidation() -> Consolidated:
+    """Read and validate every unit now (like the `consolidate` job) and record the check."""
+    from sync.pipeline import run_validation
+
+    svc = service()
+    c = svc.campaign
+    holder = "web-" + worker_id()
+    if not svc.jobs.acquire(CONSOLIDATE, holder, wait=LOCK_WAIT):
+        raise Busy
+    try:
+        states = svc.handler.states()
+        run = run_validation(
+            c, svc.store, now=clock.now(c.tz), states=states, feedback=False, cache=svc.sheets
+        )
+        record_run(svc.engine, run, f"web-{uuid.uuid4().hex[:16]}")
+        return build_consolidated(c, run.result, states)
+    finally:
+        svc.jobs.release(CONSOLIDATE, holder)
+
+
+def _failed(exc: Exception) -> Response:
+    if isinstance(exc, Busy):
+        return page_error(
+            503,
+            _("Hệ thống đang tổng hợp số liệu. Hãy thử tải lại sau ít giây."),
+            title=_("Đang bận"),
+        )
+    log_event("download failed", source="web", error=type(exc).__name__)
+    return page_error(
+        503,
+        _("Không tạo được tệp tổng hợp: %(reason)s", reason=str(exc)),
+        title=_("Không tải được"),
+    )
+
+
+def ascii_name(text: str) -> str:
+    """A file-name-safe ASCII version of an id."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "tep"
+
+
+@bp.get("/dashboard/download/tong-hop.xlsx")
+@login_required
+def download_xlsx() -> ResponseReturnValue:
+    """The consolidated workbook (Tổng hợp, one tab per form, Cần sửa), built now."""
+    from sync.stores.local.writer import write_consolidated
+
+    svc = service()
+    try:
+        tables = fresh_consolidation()
+    except (Busy, ThiduaError) as exc:
+        return _failed(exc)
+    with tempfile.TemporaryDirectory(prefix="thidua-xlsx-") as tmp:
+        path = Path(tmp) / "Tong-hop.xlsx"
+        write_consolidated(path, svc.campaign, tables)
+        data = path.read_bytes()
+    log_event("download", source="web", kind="xlsx", bytes=len(data))
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"Tong-hop-{ascii_name(svc.campaign.id)}.xlsx",
+    )
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell as Excel should read it: missing values (None, NaN, NA, NaT) are empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _unknown_form(form_id: str) -> Response:
+    return page_error(
+        404,
+        _("Không có biểu mẫu mã «%(id)s» trong đợt này.", id=form_id[:60]),
+        title=_("Không tìm thấy biểu mẫu"),
+    )
+
+
+@bp.get("/dashboard/download/<form_id>.csv")
+@login_required
+def download_csv(form_id: str) -> ResponseReturnValue:
+    """A form's merged rows (its consolidated tab) as CSV, UTF-8 with BOM for Excel."""
+    svc = service()
+    c = svc.campaign
+    form = next((f for f in c.forms if f.id == form_id), None)
+    if form is None:
+        return _unknown_form(form_id)
+    try:
+        frame = fresh_consolidation().tables[form.tab]
+    except (Busy, ThiduaError) as exc:
+        return _failed(exc)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([str(col) for col in frame.columns])
+    for rec in frame.itertuples(index=False, name=None):
+        writer.writerow([_csv_cell(v) for v in rec])
+    log_event("download", source="web", kind="csv", form=form.id, rows=len(frame))
+    return Response(
+        out.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": (
+                f'attachment; filename="{ascii_name(c.id)}-{ascii_name(form.id)}.csv"'
+            ),
+        },
+    )
+
+
+# --- print list -----------------------------------------------------------------------------
+
+SCOPES = ("da_nop", "tat_ca")
+
+
+@bp.get("/dashboard/print/<form_id>")
+@login_required
+def print_list(form_id: str) -> ResponseReturnValue:
+    """ "Danh sách trích ngang": A4 landscape, official title block, rows of the units.
+
+    `?pham_vi=da_nop` (default): the official rows of units that submitted;
+    `?pham_vi=tat_ca`: every unit, the submitted rows or else the rows last read.
+    """
+    svc = service()
+    c = svc.campaign
+    form = next((f for f in c.forms if f.id == form_id), None)
+    if form is None:
+        return _unknown_form(form_id)
+    scope = request.args.get("pham_vi", "da_nop")
+    if scope not in SCOPES:
+        scope = "da_nop"
+    official = latest_rows(svc.engine, c.id, form.id, official=True)
+    rows_by_unit = dict(official)
+    if scope == "tat_ca":
+        live = latest_rows(svc.engine, c.id, form.id, official=False)
+        for unit_id, rows in live.items():
+            rows_by_unit.setdefault(unit_id, rows)
+    lines = []
+    for u, _depth in tree_order(c):
+        for values in rows_by_unit.get(u.id, []):
+            lines.append(
+                {
+                    "unit": u.name,
+                    "values": ["" if v is None else v for v in values][: len(form.keys)],
+                    "official": u.id in official,
+                }
+            )
+    now = clock.now(c.tz)
+    units_listed = sum(1 for u in c.units if rows_by_unit.get(u.id))
+    return render_template(
+        "dashboard/print.html",
+        form=form,
+        lines=lines,
+        scope=scope,
+        units_listed=units_listed,
+        submitted_units=sum(1 for u in c.units if u.id in official),
+        place=place_of(c.info.organizer),
+        day=f"{now.day:02d}",
+        month=f"{now.month:02d}",
+        year=now.year,
+    )

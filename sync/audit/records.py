@@ -87,6 +87,7 @@ def record_run(engine: Engine, run: Run, run_id: str, units: Collection[str] | N
                             "errors": s.errors,
                             "warnings": s.warnings,
                             "state": s.state,
+                            "shares": {k: _plain(v) for k, v in s.shares.items()},
                         }
                     except KeyError:
                         summary = None
@@ -184,6 +185,82 @@ def unit_forms(engine: Engine, campaign_id: str, unit: str) -> dict[str, dict[st
                 }
     except SQLAlchemyError as exc:
         raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
+    return out
+
+
+def campaign_forms(engine: Engine, campaign_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The last recorded check of every (unit, form) of a campaign, without findings:
+    summary, times and finding counts, in one query (the dashboard's table)."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    FormStateRow.unit,
+                    FormStateRow.form,
+                    FormStateRow.summary,
+                    FormStateRow.checked_at,
+                    FormStateRow.submitted_at,
+                    FormStateRow.last_change_at,
+                    FormStateRow.content_hash,
+                ).where(FormStateRow.campaign == campaign_id)
+            ).all()
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
+    return {
+        (r.unit, r.form): {
+            "summary": r.summary,
+            "checked_at": r.checked_at,
+            "submitted_at": r.submitted_at,
+            "last_change_at": r.last_change_at,
+            "content_hash": r.content_hash,
+        }
+        for r in rows
+    }
+
+
+def latest_rows(
+    engine: Engine, campaign_id: str, form: str, official: bool
+) -> dict[str, list[list[Any]]]:
+    """Per unit, the rows of a form as last read (`official`: as submitted) from snapshots."""
+    from .models import Snapshot, Submission
+
+    out: dict[str, list[list[Any]]] = {}
+    where: Any
+    try:
+        with engine.connect() as conn:
+            if official:
+                wanted = {
+                    r.unit: r.snapshot_id
+                    for r in conn.execute(
+                        select(Submission.unit, Submission.snapshot_id)
+                        .where((Submission.campaign == campaign_id) & (Submission.form == form))
+                        .order_by(Submission.id)
+                    ).all()
+                }
+                where = Snapshot.id.in_(list(wanted.values()))
+            else:
+                hashes = {
+                    r.unit: r.content_hash
+                    for r in conn.execute(
+                        select(FormStateRow.unit, FormStateRow.content_hash).where(
+                            (FormStateRow.campaign == campaign_id) & (FormStateRow.form == form)
+                        )
+                    ).all()
+                    if r.content_hash
+                }
+                where = (
+                    (Snapshot.campaign == campaign_id)
+                    & (Snapshot.form == form)
+                    & Snapshot.content_hash.in_(sorted(set(hashes.values())))
+                )
+            for snap in conn.execute(select(Snapshot).where(where).order_by(Snapshot.id)).all():
+                if official and wanted.get(snap.unit) != snap.id:
+                    continue
+                if not official and hashes.get(snap.unit) != snap.content_hash:
+                    continue
+                out[snap.unit] = [list(row) for row in snap.rows]
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được danh sách đã lưu: {exc}") from exc
     return out
 
 
