@@ -30,6 +30,11 @@ def pin(now: datetime | str | None) -> None:
     _pinned = parse_instant(now) if isinstance(now, str) else now
 
 
+def is_pinned() -> bool:
+    """True when `pin` fixed the clock."""
+    return _pinned is not None
+
+
 def now(tz: ZoneInfo | None = None) -> datetime:
     """The current instant: pinned, else THIDUA_NOW, else the system clock."""
     value = _pinned

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 
+from .. import clock
+from ..campaign import Campaign, load_campaign
 from ..demo import print_summary, run_demo
+from ..links import campaign_secret, make_link
 from . import cli
 
 
@@ -31,8 +37,66 @@ def run_sample(ctx: click.Context, directory: Path, port: int, no_serve: bool) -
     else:
         click.echo(f"Đợt mẫu đã có ở {directory} (xoá thư mục để tạo lại).")
     click.echo(f"Sổ của các đơn vị: {directory / 'workbooks'}")
+    campaign = load_campaign(directory / "campaign.yaml")
+    login = demo_organiser(campaign)
+    moment = pin_demo_clock(campaign)
+    base = f"http://127.0.0.1:{port}"
+    unit = campaign.units[0]
+    until = datetime.now(campaign.tz) + timedelta(days=30)
+    link = make_link(campaign, campaign_secret(campaign.base_dir), unit, until).url(base)
+    click.echo("")
+    click.echo(f"Trang tổng hợp (ban tổ chức): {base}/dashboard")
+    click.echo(f"  đăng nhập mẫu: tên '{login[0]}', mật khẩu '{login[1]}'")
+    click.echo(f"Trang nộp bài của {unit.name}: {link}")
+    click.echo(f"  đường dẫn của mọi đơn vị: thidua links {directory / 'campaign.yaml'}")
+    if moment is not None:
+        click.echo(
+            f"Đồng hồ của dịch vụ mẫu được ghim lúc {moment:%H:%M %d/%m/%Y} (đợt mẫu năm "
+            f"{moment:%Y}: danh sách đại biểu đã quá hạn, đang trong thời gian gia hạn); "
+            "đặt THIDUA_NOW để chọn thời điểm khác."
+        )
     if no_serve:
         return
     from .service_cmds import serve
 
+    click.echo("Dừng dịch vụ: Ctrl+C\n")
     ctx.invoke(serve, campaign=directory / "campaign.yaml", port=port)
+
+
+DEMO_USER = "bantochuc"
+
+
+def demo_organiser(campaign: Campaign) -> tuple[str, str]:
+    """The sample's organiser account, created once; its password kept beside the audit DB."""
+    from ..audit import campaign_url, open_engine
+    from ..users import add_user, get_user, set_password
+
+    path = campaign.base_dir / ".thidua" / "demo-login.txt"
+    password = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    if not password:
+        password = "demo-" + secrets.token_urlsafe(9)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(password + "\n")
+    engine = open_engine(campaign_url(campaign))
+    try:
+        if get_user(engine, campaign.id, DEMO_USER) is None:
+            add_user(engine, campaign.id, DEMO_USER, password, name="Ban Tổ chức (mẫu)")
+        else:
+            set_password(engine, campaign.id, DEMO_USER, password)
+    finally:
+        engine.dispose()
+    return DEMO_USER, password
+
+
+def pin_demo_clock(campaign: Campaign) -> datetime | None:
+    """The sample's deadlines are in 2025: serve it as seen an hour after the demo's late
+    submission (delegate list past due, still in its grace period, not yet locked), unless
+    the user pinned a time (--now / THIDUA_NOW)."""
+    if os.environ.get("THIDUA_NOW") or clock.is_pinned():
+        return None
+    form = next((f for f in campaign.forms if f.id == "dai_bieu"), campaign.forms[0])
+    moment = (form.due + form.grace / 2 + timedelta(hours=1)).astimezone(campaign.tz)
+    clock.pin(moment)
+    return moment

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..errors import ThiduaError
 from . import cli
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path, exists=True))
 
 
@@ -18,15 +20,44 @@ CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path, exists=Tru
 @click.option("--host", default="127.0.0.1", show_default=True, help="Địa chỉ lắng nghe.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Cổng lắng nghe.")
 @click.option("--threads", default=8, show_default=True, type=int, help="Số luồng phục vụ.")
-def serve(campaign: Path, host: str, port: int, threads: int) -> None:
-    """Chạy dịch vụ nhận sự kiện thay đổi, kiểm tra và tổng hợp (waitress)."""
+@click.option(
+    "--behind-proxy",
+    is_flag=True,
+    envvar="THIDUA_BEHIND_PROXY",
+    help="Tin các tiêu đề X-Forwarded-* của một reverse proxy (HTTPS) đứng trước dịch vụ.",
+)
+def serve(
+    campaign: Path,
+    host: str,
+    port: int,
+    threads: int,
+    behind_proxy: bool,
+) -> None:
+    """Chạy dịch vụ: nhận sự kiện, kiểm tra, tổng hợp, trang tổng hợp và trang nộp bài."""
     from waitress import serve as waitress_serve
 
     from webhooks import create_app
 
-    app = create_app({"CAMPAIGN": str(campaign.resolve())})
+    config: dict[str, Any] = {"CAMPAIGN": str(campaign.resolve())}
+    loopback = host in LOOPBACK
+    if "THIDUA_COOKIE_SECURE" not in os.environ:
+        # plain HTTP on this machine only (make run); anywhere else cookies need HTTPS
+        config["COOKIE_SECURE"] = not loopback
+    app = create_app(config)
+    if behind_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     svc = app.extensions["thidua"]
-    click.echo(f"Dịch vụ thidua cho đợt «{svc.campaign.info.title}» tại http://{host}:{port}")
+    base = f"http://{host}:{port}"
+    click.echo(f"Dịch vụ thidua cho đợt «{svc.campaign.info.title}» tại {base}")
+    click.echo(f"Trang tổng hợp (ban tổ chức): {base}/dashboard")
+    if not loopback and not behind_proxy:
+        click.secho(
+            "Lưu ý: phiên đăng nhập chỉ gửi qua HTTPS; hãy đặt dịch vụ sau một reverse proxy "
+            "HTTPS và dùng --behind-proxy (xem docs/web.md).",
+            fg="yellow",
+        )
     if not app.config.get("SECRET") and not os.environ.get("THIDUA_SECRET"):
         secret_file = svc.campaign.base_dir / ".thidua" / "secret"
         click.echo(f"Khoá bí mật ký sự kiện: {secret_file} (đặt THIDUA_SECRET để dùng khoá khác)")
