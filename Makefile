@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 DEMO   := var/demo
 
-.PHONY: run test lint typecheck pytest nodetest browser demo clean help
+.PHONY: run test lint typecheck pytest nodetest browser translations demo clean help
 
 help:
 	@echo "make run   — chạy dịch vụ với đợt mẫu (backend local) tại http://127.0.0.1:8000"
@@ -60,6 +60,19 @@ nodetest:
 	node --test tests/node/
 
 test: lint typecheck nodetest pytest
+
+# Page texts are Vietnamese msgids; English lives in webhooks/translations/en. After changing
+# texts: `make translations`, translate the new entries in messages.po, `make translations`.
+TRANSLATIONS := webhooks/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+	  --project thidua-sync -o $(TRANSLATIONS)/messages.pot .
+	@if [ -f $(TRANSLATIONS)/en/LC_MESSAGES/messages.po ]; then \
+	  $(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l en; \
+	else \
+	  $(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l en; \
+	fi
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules test-artifacts
