@@ -82,7 +82,7 @@ def test_upload_findings_download_reupload_submit(app, client, campaign_file) ->
     resp = post_file(
         client, token, workbook_with(campaign_file, [["Lò Thị Mai", 1800], ["", 1990]])
     )
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("#ket-qua")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/u/{token}")
     page = client.get(f"/u/{token}").get_data(as_text=True)
     text = text_of(page)
     assert "Kết quả kiểm tra: 2 lỗi" in text
@@ -247,3 +247,19 @@ def test_google_backend_explains_instead(app, client) -> None:  # type: ignore[n
         svc._store = real
     assert resp.status_code == 200 and "Google" in text_of(resp.get_data(as_text=True))
     assert 'type="file"' not in resp.get_data(as_text=True)
+
+
+def test_uploads_are_rate_limited_per_link(app, client) -> None:  # type: ignore[no-untyped-def]
+    token = token_for(app)
+    csrf = csrf_of(client.get(f"/u/{token}").get_data(as_text=True))
+    statuses = [
+        client.post(f"/u/{token}/upload", data={"csrf_token": csrf}).status_code for _ in range(31)
+    ]
+    assert statuses[:30] == [302] * 30 and statuses[30] == 429
+    resp = client.post(f"/u/{token}/upload", data={"csrf_token": csrf})
+    assert resp.status_code == 429
+    assert "gửi quá nhiều lần trong một giờ" in text_of(resp.get_data(as_text=True))
+    other = token_for(app, unit="DV2")  # another unit's link is not held back
+    assert client.get(f"/u/{other}").status_code == 200
+    csrf2 = csrf_of(client.get(f"/u/{other}").get_data(as_text=True))
+    assert client.post(f"/u/{other}/upload", data={"csrf_token": csrf2}).status_code == 302

@@ -244,10 +244,13 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
 def _refuse(unit: Unit, token: str, message: str, **record: Any) -> ResponseReturnValue:
     svc = service()
     if record:
-        up.record_upload(svc.engine, svc.campaign, unit, accepted=False, message=message, **record)
+        stamp = clock.now().timestamp()
+        up.record_upload(
+            svc.engine, svc.campaign, unit, accepted=False, message=message, now=stamp, **record
+        )
     log_event("upload refused", logging.WARNING, source="web", unit=unit.id)
     flash(message, "error")
-    return redirect(url_for("upload.page", token=token) + "#gui")
+    return redirect(url_for("upload.page", token=token))
 
 
 @bp.post("/<token>/upload")
@@ -274,10 +277,11 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
         )
     if sent is None or not sent.filename:
         flash(_("Chưa chọn tệp: bấm «Chọn tệp», chọn sổ Excel đã điền rồi bấm «Gửi lên»."), "error")
-        return redirect(url_for("upload.page", token=token) + "#gui")
+        return redirect(url_for("upload.page", token=token))
     data = sent.stream.read(limits.max_bytes + 1)
     record: dict[str, Any] = {"filename": sent.filename, "data": data, "size": len(data)}
     now = clock.now(c.tz)
+    stamp = now.timestamp()
     if up.all_locked(c, now):
         return _refuse(unit, token, up.all_locked_message(c), **record)
     try:
@@ -295,7 +299,7 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
         except up.UploadRefused as refused:
             return _refuse(unit, token, refused.message, staged=staged, **record)
         kept = up.record_upload(
-            svc.engine, c, unit, accepted=True, message="", staged=staged, **record
+            svc.engine, c, unit, accepted=True, message="", staged=staged, now=stamp, **record
         )
         assert kept.stored_path is not None
         up.install(c.base_dir / kept.stored_path, target)
@@ -328,7 +332,7 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     up.set_result(svc.engine, kept.id, result, message)
     log_event("upload", source="web", unit=unit.id, upload=kept.id, errors=errors)
     flash(message, category)
-    return redirect(url_for("upload.page", token=token) + "#ket-qua")
+    return redirect(url_for("upload.page", token=token))
 
 
 _COUNTS = ("rows", "valid_rows", "errors", "warnings")
@@ -383,7 +387,7 @@ def submit(token: str, unit: Unit) -> ResponseReturnValue:
     if not result.get("submitted"):
         log_event("submit refused", logging.WARNING, source="web", unit=unit.id, form=form_id)
         flash(_("Chưa nộp được: %(m)s", m=str(result.get("message"))), "error")
-        return redirect(url_for("upload.page", token=token) + "#ket-qua")
+        return redirect(url_for("upload.page", token=token))
     svc.jobs.schedule_consolidation()
     when = _fmt(str(result["submitted_at"]))
     if result.get("late"):
@@ -394,7 +398,7 @@ def submit(token: str, unit: Unit) -> ResponseReturnValue:
         category = "success"
     log_event("submit", source="web", unit=unit.id, form=form_id, late=bool(result.get("late")))
     flash(text, category)
-    return redirect(url_for("upload.page", token=token) + "#ket-qua")
+    return redirect(url_for("upload.page", token=token))
 
 
 @bp.errorhandler(429)
