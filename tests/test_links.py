@@ -164,3 +164,19 @@ def test_cli_links_table_csv_and_one_unit(
     assert unknown.exit_code == 2 and "DV1, DV2" in unknown.output
     bad_url = runner.invoke(cli, ["links", str(campaign_file), "--base-url", "thidua.vn"])
     assert bad_url.exit_code == 2 and "http://" in bad_url.output
+
+
+def test_cli_links_warns_for_google_campaigns(
+    campaign_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THIDUA_SECRET", SECRET)
+    text = campaign_file.read_text(encoding="utf-8")
+    campaign_file.write_text(
+        text.replace(
+            "backend: {kind: local, path: ./workbooks}", "backend: {kind: google, folder_id: f1}"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["links", str(campaign_file), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "Google Trang tính" in result.output and "không nhận tệp" in result.output

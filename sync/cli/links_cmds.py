@@ -53,6 +53,12 @@ def links(campaign: Path, base_url: str, days: int | None, unit_id: str | None, 
             raise click.BadParameter(
                 f"không có đơn vị '{unit_id}' (có: {known})", param_hint="--unit"
             )
+    if c.google is not None:
+        click.echo(
+            "Lưu ý: đợt này dùng Google Trang tính — đơn vị nhập thẳng vào bảng tính của mình; "
+            "đường dẫn dưới đây chỉ mở trang giải thích, không nhận tệp gửi lên.",
+            err=True,
+        )
     rows = [[i.unit.id, i.unit.name, i.url(base_url)] for i in items]
     if fmt == "json":
         out = [
