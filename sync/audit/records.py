@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +50,7 @@ def record_run(engine: Engine, run: Run, run_id: str, units: Collection[str] | N
     from ..state import content_hash
 
     campaign = run.campaign
-    now = time.time()
+    now = run.now.timestamp()  # the pipeline's clock (pinned for what-ifs and the demo)
     frame = run.result.report.frame
     selected = list(units) if units is not None else run.units
     try:
