@@ -116,3 +116,31 @@ def ping(engine: Engine) -> bool:
     except SQLAlchemyError as exc:
         log.warning("database ping failed: %s", type(exc).__name__)
         return False
+
+
+def upsert_form_state(
+    conn: Any, campaign: str, unit: str, form: str, values: dict[str, Any]
+) -> None:
+    """Insert or update one `form_states` row atomically (INSERT … ON CONFLICT DO UPDATE):
+    validations of different units run in parallel and each may touch every unit's row."""
+    from sqlalchemy import insert, update
+
+    from .models import FormStateRow
+
+    dialect = conn.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(FormStateRow).values(campaign=campaign, unit=unit, form=form, **values)
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=["campaign", "unit", "form"], set_=values)
+        )
+        return
+    where = (
+        (FormStateRow.campaign == campaign)
+        & (FormStateRow.unit == unit)
+        & (FormStateRow.form == form)
+    )
+    if conn.execute(update(FormStateRow).where(where).values(**values)).rowcount == 0:
+        conn.execute(insert(FormStateRow).values(campaign=campaign, unit=unit, form=form, **values))

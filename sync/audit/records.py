@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .db import AuditError
+from .db import AuditError, upsert_form_state
 from .models import FindingRow, FormStateRow
 from .states import ensure_snapshot
 
@@ -143,12 +143,7 @@ def _store_form(
                     for item in items
                 ],
             )
-    if current is None:
-        conn.execute(
-            insert(FormStateRow).values(campaign=campaign_id, unit=unit, form=form, **values)
-        )
-    else:
-        conn.execute(update(FormStateRow).where(where).values(**values))
+    upsert_form_state(conn, campaign_id, unit, form, values)
 
 
 def unit_forms(engine: Engine, campaign_id: str, unit: str) -> dict[str, dict[str, Any]]:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..state import FormState, StateFile
-from .db import AuditError
+from .db import AuditError, upsert_form_state
 from .models import FormStateRow, Snapshot, Submission
 
 _STATE_FIELDS = [
@@ -155,17 +155,7 @@ class AuditStates(StateFile):
         values = {f: getattr(state, f) for f in _STATE_FIELDS}
         if submission_id is not None:
             values["submission_id"] = submission_id
-        where = (
-            (FormStateRow.campaign == self.campaign_id)
-            & (FormStateRow.unit == unit)
-            & (FormStateRow.form == form)
-        )
-        if conn.execute(update(FormStateRow).where(where).values(**values)).rowcount == 0:
-            conn.execute(
-                insert(FormStateRow).values(
-                    campaign=self.campaign_id, unit=unit, form=form, **values
-                )
-            )
+        upsert_form_state(conn, self.campaign_id, unit, form, values)
         self._saved[(unit, form)] = _key(state)
 
     def as_dict(self) -> dict[str, dict[str, dict[str, Any]]]:
