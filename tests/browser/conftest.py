@@ -83,8 +83,11 @@ class LiveServer:
         return self.app.extensions["thidua"]
 
     def stop(self) -> None:
-        self.server.close()
         self.server.task_dispatcher.shutdown()
+        # closing every channel (listening socket, wake-up pipe, connections) empties the
+        # asyncore map, which ends `server.run()` within its one-second poll
+        for channel in list(self.server._map.values()):
+            channel.close()
         self.thread.join(timeout=10)
         self.service.close()
 
