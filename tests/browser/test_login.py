@@ -39,3 +39,21 @@ def test_login_page_on_a_phone(phone: Any, live_server: LiveServer, console: Con
     phone.get_by_role("link", name="English").click()
     assert phone.get_by_role("heading", level=1).inner_text() != ""
     assert console.errors == []
+
+
+def test_english_toggle_on_the_dashboard(
+    page: Any, live_server: LiveServer, console: Console
+) -> None:
+    page.goto(live_server.url + "/login?lang=en")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in to the dashboard"
+    page.get_by_label("Username").fill(ORGANISER[0])
+    page.get_by_label("Password").fill(ORGANISER[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard**")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    screenshot(page, "dashboard-english")
+    page.get_by_role("link", name="Tiếng Việt").click()
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.get_by_role("button", name="Đăng xuất").is_visible()
+    assert console.errors == []
