@@ -34,9 +34,7 @@ def _po() -> Any:
 
 def test_every_page_text_has_an_english_translation() -> None:
     catalog = _po()
-    missing = sorted(
-        m for m in _extracted() if not (catalog.get(m) and catalog.get(m).string)
-    )
+    missing = sorted(m for m in _extracted() if not (catalog.get(m) and catalog.get(m).string))
     assert missing == [], "run `make translations` and translate: " + "; ".join(missing[:10])
     fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
     assert fuzzy == []
