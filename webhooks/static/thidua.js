@@ -18,7 +18,7 @@
     if (left >= 0) {
       text = en ? (p.d + " d " + p.h + " h " + p.m + " min left") : ("còn " + p.d + " ngày " + p.h + " giờ " + p.m + " phút");
     } else {
-      text = en ? ("closed " + p.d + " d " + p.h + " h ago") : ("đã quá hạn " + p.d + " ngày " + p.h + " giờ");
+      text = en ? ("overdue by " + p.d + " d " + p.h + " h") : ("đã quá hạn " + p.d + " ngày " + p.h + " giờ");
     }
     el.textContent = text;
     el.classList.toggle("countdown--past", left < 0);
