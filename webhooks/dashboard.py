@@ -31,15 +31,14 @@ from .auth import login_required
 from .charts import progress_chart
 from .dashboard_data import (
     BADGES,
-    countdown_text,
     finding_lines,
     fmt_pct,
-    fmt_time,
     form_view,
     place_of,
     state_text,
 )
 from .errors import page_error
+from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
 from .queue.store import CONSOLIDATE

@@ -17,6 +17,8 @@ from sync.consolidate import subtree, tree_order
 from sync.rules.engine import UnitSummary
 from sync.status import Progress, progress
 
+from .formats import fmt_time
+
 if TYPE_CHECKING:
     from sync.campaign import Campaign, Form
 
@@ -45,17 +47,6 @@ def state_text(state: str) -> str:
         "unchecked": _("Chưa kiểm tra"),
     }
     return texts.get(state, state)
-
-
-def fmt_time(value: str | float | None, campaign: Campaign) -> str:
-    """An ISO time or UNIX seconds as dd/mm/yyyy HH:MM in the campaign's timezone."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, (int, float)):
-        when = datetime.fromtimestamp(float(value), campaign.tz)
-    else:
-        when = datetime.fromisoformat(value).astimezone(campaign.tz)
-    return when.strftime("%d/%m/%Y %H:%M")
 
 
 def fmt_pct(share: float | None) -> str:
@@ -233,16 +224,6 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
         progress=overall,
         unchecked=unchecked,
     )
-
-
-def countdown_text(due: datetime, now: datetime) -> str:
-    """The countdown as the page shows it before (or without) JavaScript."""
-    left = (due - now).total_seconds()
-    s = int(abs(left))
-    d, h, m = s // 86400, (s % 86400) // 3600, (s % 3600) // 60
-    if left >= 0:
-        return _("còn %(d)d ngày %(h)d giờ %(m)d phút", d=d, h=h, m=m)
-    return _("đã quá hạn %(d)d ngày %(h)d giờ", d=d, h=h)
 
 
 @dataclass(frozen=True)

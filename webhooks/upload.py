@@ -12,7 +12,6 @@ Google, units edit their own spreadsheet and the page says so.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -43,6 +42,7 @@ from sync.feedback import state_label
 from sync.links import LinkError, read_link
 
 from .errors import page_error
+from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
 from .queue.worker import worker_id
@@ -116,32 +116,13 @@ def _lock(unit: Unit) -> str:
 
 
 def _fmt(value: datetime | float | str | None) -> str:
-    """dd/mm/yyyy HH:MM in the campaign's timezone ('' for none)."""
-    c = service().campaign
-    if value is None or value == "":
-        return ""
-    if isinstance(value, (int, float)):
-        value = datetime.fromtimestamp(value, c.tz)
-    elif isinstance(value, str):
-        value = clock.parse_instant(value, c.tz)
-    return value.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
+    return fmt_time(value, service().campaign)
 
 
-def _left(due: datetime, now: datetime) -> str:
-    """'còn 8 ngày 8 giờ' (the countdown's text before thidua.js refreshes it)."""
-    seconds = int((due - now).total_seconds())
-    d, rest = divmod(abs(seconds), 86400)
-    h, m = rest // 3600, rest % 3600 // 60
-    if seconds >= 0:
-        return _("còn %(d)d ngày %(h)d giờ %(m)d phút", d=d, h=h, m=m)
-    return _("đã quá hạn %(d)d ngày %(h)d giờ", d=d, h=h)
-
-
-def _forms(unit: Unit, now: datetime) -> list[dict[str, Any]]:
+def _forms(unit: Unit, now: datetime, recorded: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """What the page shows per form: deadlines, lock, counts, state, findings."""
     svc = service()
     c = svc.campaign
-    recorded = unit_forms(svc.engine, c.id, unit.id)
     out = []
     for form in c.forms:
         rec = recorded.get(form.id) or {}
@@ -164,7 +145,7 @@ def _forms(unit: Unit, now: datetime) -> list[dict[str, Any]]:
                 "state_label": state_label(state, c.language),
                 "due_iso": form.due.astimezone(c.tz).isoformat(),
                 "due": _fmt(form.due),
-                "left": _left(form.due, now),
+                "left": countdown_text(form.due, now),
                 "closes": _fmt(form.closes) if form.grace else "",
                 "opens": _fmt(form.opens) if form.opens else "",
                 "not_open": form.opens is not None and now < form.opens,
@@ -178,19 +159,21 @@ def _forms(unit: Unit, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def _ensure_checked(unit: Unit) -> None:
-    """A unit never checked is checked once (its workbook may already hold rows)."""
+def _checked(unit: Unit) -> dict[str, dict[str, Any]]:
+    """The unit's last check per form; a unit never checked is checked once first (its
+    workbook may already hold rows)."""
     svc = service()
     recorded = unit_forms(svc.engine, svc.campaign.id, unit.id)
     if any(r.get("summary") for r in recorded.values()):
-        return
+        return recorded
     holder = worker_id()
     if not svc.jobs.acquire(unit.id, holder, wait=5.0):
-        return
+        return recorded
     try:
         svc.handler.validate(unit.id, f"upload-{holder}")
     finally:
         svc.jobs.release(unit.id, holder)
+    return unit_forms(svc.engine, svc.campaign.id, unit.id)
 
 
 @bp.get("/<token>")
@@ -200,9 +183,11 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
     svc = service()
     c = svc.campaign
     now = clock.now(c.tz)
-    with contextlib.suppress(StoreError):
-        _ensure_checked(unit)
-    forms = _forms(unit, now)
+    try:
+        recorded = _checked(unit)
+    except StoreError:  # the check failed: show what is recorded
+        recorded = unit_forms(svc.engine, c.id, unit.id)
+    forms = _forms(unit, now, recorded)
     titles = {f.id: f.title for f in c.forms}
     uploads = up.history(svc.engine, c.id, unit.id)
     subs = up.submissions(svc.engine, c, unit.id)
