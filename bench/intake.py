@@ -28,6 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sync.keys import unit_key  # noqa: E402
 from webhooks.signing import HEADER, sign  # noqa: E402
 
 SECRET = "bench-secret"
@@ -133,7 +134,11 @@ def drive(base: str, args: argparse.Namespace) -> dict[str, object]:
                     "event": "edit",
                 }
             ).encode()
-            headers = {HEADER: sign(SECRET, body), "Content-Type": "application/json"}
+            key = unit_key(SECRET, "bench", f"U{n % args.units:03d}")
+            headers = {
+                HEADER: sign(key, "POST", "/hooks/sheets", body),
+                "Content-Type": "application/json",
+            }
             t0 = time.perf_counter()
             resp = session.post(f"{base}/hooks/sheets", data=body, headers=headers, timeout=10)
             local.append((time.perf_counter() - t0) * 1000)

@@ -1,16 +1,13 @@
 """Per-unit signed upload links (offline mode, DESIGN §7), signed with itsdangerous.
 
 A link carries the campaign, the unit and an expiry, signed with a key derived from the
-campaign secret; it cannot be altered to reach another unit. Rotating the secret
-(`.thidua/secret`) revokes every link at once.
+server's key for this purpose only (no unit holds it: units' Apps Script keys are other
+derived keys, see sync.keys); it cannot be altered to reach another unit. Rotating the
+server's key (`THIDUA_SECRET` or `.thidua/secret`) revokes every link at once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from .campaign import Campaign, Unit
 from .errors import ThiduaError
+from .keys import derive, server_secret
 
 SALT = "thidua-unit-upload"
 DEFAULT_GRACE = timedelta(days=30)
@@ -31,19 +29,8 @@ class LinkError(ThiduaError):
 
 
 def campaign_secret(campaign_dir: Path) -> str:
-    """THIDUA_SECRET, else `.thidua/secret` beside the campaign file (created, mode 600)."""
-    env = os.environ.get("THIDUA_SECRET")
-    if env:
-        return env
-    path = campaign_dir / ".thidua" / "secret"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(value + "\n")
-    return value
+    """The server's key (see sync.keys.server_secret)."""
+    return server_secret(campaign_dir)
 
 
 @dataclass(frozen=True)
@@ -59,8 +46,7 @@ class UnitLink:
 
 
 def _serializer(secret: str) -> URLSafeSerializer:
-    key = hmac.new(secret.encode(), b"unit-upload-links", hashlib.sha256).hexdigest()
-    return URLSafeSerializer(key, salt=SALT)
+    return URLSafeSerializer(derive(secret, "unit-upload-links"), salt=SALT)
 
 
 def default_expiry(campaign: Campaign) -> datetime:

@@ -1,13 +1,17 @@
 """Organiser accounts of the dashboard (DESIGN §7): stored in the audit database.
 
 Passwords are hashed with argon2id (argon2-cffi); a verification re-hashes when the
-parameters changed. `session_version` is bumped on a password change so that sessions
-signed before it end.
+parameters changed. Each account has a random `session_token` that its session cookie
+names; it is replaced on logout and on a password change, so every session opened before
+ends on the server side (a copied cookie stops working), and no two accounts — nor a new
+account and a guess — share a session state.
 """
 
 from __future__ import annotations
 
+import hmac
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +46,17 @@ class Account:
     created_at: float
     last_login_at: float | None
     session_version: int
+    session_token: str
+
+    def session_matches(self, token: object) -> bool:
+        """True when a cookie's token is this account's current one (constant time)."""
+        return isinstance(token, str) and hmac.compare_digest(
+            token.encode(), self.session_token.encode()
+        )
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def _account(row: Any) -> Account:
@@ -52,6 +67,7 @@ def _account(row: Any) -> Account:
         created_at=row.created_at,
         last_login_at=row.last_login_at,
         session_version=row.session_version,
+        session_token=row.session_token or "",
     )
 
 
@@ -92,6 +108,7 @@ def add_user(
                     password_hash=_hasher.hash(password),
                     created_at=time.time(),
                     session_version=1,
+                    session_token=new_session_token(),
                 )
             )
     except IntegrityError:
@@ -166,6 +183,7 @@ def set_password(engine: Engine, campaign: str, username: str, password: str) ->
             .values(
                 password_hash=_hasher.hash(password),
                 session_version=User.session_version + 1,
+                session_token=new_session_token(),
             )
         )
     if not done.rowcount:
@@ -173,6 +191,23 @@ def set_password(engine: Engine, campaign: str, username: str, password: str) ->
     found = get_user(engine, campaign, username)
     assert found is not None
     return found
+
+
+def end_sessions(engine: Engine, campaign: str, username: str) -> None:
+    """Logout: every session of the account ends (its session token is replaced)."""
+    where = (User.campaign == campaign) & (User.username == username.strip().lower())
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(User)
+                .where(where)
+                .values(
+                    session_version=User.session_version + 1,
+                    session_token=new_session_token(),
+                )
+            )
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không ghi được việc đăng xuất: {type(exc).__name__}") from exc
 
 
 def remove_user(engine: Engine, campaign: str, username: str) -> None:

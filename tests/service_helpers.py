@@ -8,9 +8,12 @@ from typing import Any
 
 import openpyxl
 
+from sync.keys import unit_key
 from webhooks.signing import HEADER, sign
 
 SECRET = "s3cret-for-tests-only"
+"""The server's key of the test service (never a unit's)."""
+CAMPAIGN_ID = "svc-test"
 TEMPLATE = """\
 id: ds
 title: Danh sách
@@ -84,10 +87,36 @@ def event(unit: str = "DV1", kind: str = "edit", **extra: Any) -> dict[str, Any]
     }
 
 
-def signed_headers(body: bytes, secret: str = SECRET, t: int | None = None) -> dict[str, str]:
-    return {HEADER: sign(secret, body, t), "Content-Type": "application/json"}
+def key_of(unit: str, generation: int = 1) -> str:
+    """A unit's Apps Script key in the test campaign (as `thidua keys` prints it)."""
+    return unit_key(SECRET, CAMPAIGN_ID, unit, generation)
 
 
-def post_event(client: Any, data: Any, secret: str = SECRET, t: int | None = None) -> Any:
+def signed_headers(
+    body: bytes,
+    key: str | None = None,
+    t: int | None = None,
+    *,
+    method: str = "POST",
+    path: str = "/hooks/sheets",
+) -> dict[str, str]:
+    """Headers of a request signed with `key` (default: unit DV1's key)."""
+    return {
+        HEADER: sign(key or key_of("DV1"), method, path, body, t),
+        "Content-Type": "application/json",
+    }
+
+
+def post_event(client: Any, data: Any, key: str | None = None, t: int | None = None) -> Any:
+    """POST an event signed with `key` (default: the key of the unit the event names)."""
     body = data if isinstance(data, bytes) else json.dumps(data).encode()
-    return client.post("/hooks/sheets", data=body, headers=signed_headers(body, secret, t))
+    if key is None:
+        unit = data.get("spreadsheetId") if isinstance(data, dict) else None
+        key = key_of(unit if unit in ("DV1", "DV2") else "DV1")
+    return client.post("/hooks/sheets", data=body, headers=signed_headers(body, key, t))
+
+
+def signed_get(client: Any, path: str, key: str, t: int | None = None, **kwargs: Any) -> Any:
+    """A signed GET (empty body); `path` may carry a query string (not signed)."""
+    bare = path.split("?", 1)[0]
+    return client.get(path, headers={HEADER: sign(key, "GET", bare, b"", t)}, **kwargs)

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "node" / "print_request.mjs"
 NODE = shutil.which("node")
 
-SECRET = "khoá-bí-mật-đợt-2025"
+KEY = "tdk1_khoá-riêng-đơn-vị"
+HOOK = ("POST", "/hooks/sheets")
 NOW_MS = 1_745_000_000_999
 T = NOW_MS // 1000
 
@@ -55,7 +56,7 @@ def addon_request(**options: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def request_() -> dict[str, Any]:
     return addon_request(
-        secret=SECRET,
+        key=KEY,
         nowMs=NOW_MS,
         spreadsheetId="1AbCdEfGh_ijkLMNop-qrstuVWxyz0123456789",
         sheet="Đại biểu",
@@ -67,9 +68,9 @@ def request_() -> dict[str, Any]:
 def test_addon_signature_verifies_with_python(request_: dict[str, Any]) -> None:
     body = request_["payload"].encode("utf-8")
     header = request_["headers"][HEADER]
-    assert verify(SECRET, body, header, now=T) == T
+    assert verify(KEY, *HOOK, body, header, now=T).t == T
     # same bytes, same header as the Python signer: the hex is lowercase and zero-padded
-    assert header == sign(SECRET, body, timestamp=T)
+    assert header == sign(KEY, *HOOK, body, timestamp=T)
 
 
 def test_addon_request_shape(request_: dict[str, Any]) -> None:
@@ -94,21 +95,24 @@ def test_tampered_body_is_rejected(request_: dict[str, Any]) -> None:
     tampered = request_["payload"].replace('"edit"', '"submit"').encode()
     assert tampered != request_["payload"].encode()
     with pytest.raises(SignatureError, match="mismatch"):
-        verify(SECRET, tampered, header, now=T)
+        verify(KEY, *HOOK, tampered, header, now=T)
 
 
-def test_wrong_secret_and_stale_timestamp_are_rejected(request_: dict[str, Any]) -> None:
+def test_wrong_key_other_path_and_stale_timestamp_are_rejected(request_: dict[str, Any]) -> None:
     body = request_["payload"].encode()
     header = request_["headers"][HEADER]
     with pytest.raises(SignatureError, match="mismatch"):
-        verify(SECRET + "x", body, header, now=T)
+        verify(KEY + "x", *HOOK, body, header, now=T)
+    with pytest.raises(SignatureError, match="mismatch"):
+        verify(KEY, "POST", "/api/units/x/submit", body, header, now=T)
     with pytest.raises(SignatureError, match="tolerance"):
-        verify(SECRET, body, header, now=T + 301)
+        verify(KEY, *HOOK, body, header, now=T + 301)
 
 
 @pytest.mark.parametrize("now_ms", [0, 999, 1_000_000_000_500, 4_102_444_799_999])
 def test_timestamp_is_whole_seconds_of_the_clock(now_ms: int) -> None:
-    req = addon_request(secret="s", nowMs=now_ms, sheet="Sheet1", range="A1")
+    req = addon_request(key="s", nowMs=now_ms, sheet="Sheet1", range="A1")
     header = req["headers"][HEADER]
     assert header.startswith(f"t={now_ms // 1000},v1=")
-    assert verify("s", req["payload"].encode(), header, now=now_ms // 1000) == now_ms // 1000
+    body = req["payload"].encode()
+    assert verify("s", *HOOK, body, header, now=now_ms // 1000).t == now_ms // 1000

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.service_helpers import signed_headers, write_rows
+from tests.service_helpers import key_of, signed_get, signed_headers, write_rows
+from tests.web_helpers import make_organiser, sign_in
 
 FORM_KEYS = {
     "form",
@@ -44,8 +45,8 @@ def test_readyz_503_when_database_is_gone(app, client) -> None:  # type: ignore[
 def test_unit_status_is_signed_and_shaped_for_the_sidebar(client, campaign_file) -> None:  # type: ignore[no-untyped-def]
     write_rows(campaign_file, "DV1", [["Lò Thị Mai", 1985], ["", 1800]])
     assert client.get("/api/units/DV1/status").status_code == 401
-    assert client.get("/api/units/NOPE/status", headers=signed_headers(b"")).status_code == 404
-    resp = client.get("/api/units/DV1/status", headers=signed_headers(b""))
+    assert signed_get(client, "/api/units/NOPE/status", key_of("DV1")).status_code == 404
+    resp = signed_get(client, "/api/units/DV1/status", key_of("DV1"))
     assert resp.status_code == 200
     data = resp.get_json()
     assert data["unit"]["id"] == "DV1" and data["unit"]["name"] == "Đơn vị Một"
@@ -69,15 +70,16 @@ def test_unit_status_is_signed_and_shaped_for_the_sidebar(client, campaign_file)
 def test_submit_refused_with_errors_then_accepted(client, campaign_file) -> None:  # type: ignore[no-untyped-def]
     write_rows(campaign_file, "DV2", [["", 1800]])
     body = json.dumps({"form": "ds"}).encode()
-    refused = client.post("/api/units/DV2/submit", data=body, headers=signed_headers(body))
+    sub = "/api/units/DV2/submit"
+    refused = client.post(sub, data=body, headers=signed_headers(body, key_of("DV2"), path=sub))
     assert refused.status_code == 422
     assert refused.get_json()["error"] == "submission_refused"
     assert "lỗi" in refused.get_json()["message"]
 
     write_rows(campaign_file, "DV2", [["Vàng A Sử", 1979]])
     body2 = json.dumps({"form": "ds", "n": 2}).encode()
-    headers = signed_headers(body2)
-    ok = client.post("/api/units/DV2/submit", data=body2, headers=headers)
+    headers = signed_headers(body2, key_of("DV2"), path=sub)
+    ok = client.post(sub, data=body2, headers=headers)
     assert ok.status_code == 200
     data = ok.get_json()
     assert (data["unit"], data["form"], data["late"]) == ("DV2", "ds", False)
@@ -85,8 +87,14 @@ def test_submit_refused_with_errors_then_accepted(client, campaign_file) -> None
     replay = client.post("/api/units/DV2/submit", data=body2, headers=headers)
     assert replay.status_code == 409
 
-    status = client.get("/api/units/DV2/status", headers=signed_headers(b"")).get_json()
+    status = signed_get(client, "/api/units/DV2/status", key_of("DV2")).get_json()
     assert status["forms"][0]["state"] == "submitted_on_time"
+    assert client.get("/api/campaign/status").status_code == 401
+    own = signed_get(client, "/api/campaign/status?spreadsheet=DV2", key_of("DV2")).get_json()
+    assert own["unit"] == "DV2" and "progress" not in own
+    assert [(u["unit"], u["state"]) for u in own["units"]] == [("DV2", "submitted_on_time")]
+    make_organiser(client.application)
+    sign_in(client)
     progress = client.get("/api/campaign/status").get_json()
     overall = next(p for p in progress["progress"] if p["group"] == "*")
     assert (overall["expected"], overall["submitted"], overall["on_time"]) == (2, 1, 1)
@@ -95,5 +103,6 @@ def test_submit_refused_with_errors_then_accepted(client, campaign_file) -> None
 
 def test_submit_unknown_form_is_400(client) -> None:  # type: ignore[no-untyped-def]
     body = json.dumps({"form": "khong_co"}).encode()
-    resp = client.post("/api/units/DV1/submit", data=body, headers=signed_headers(body))
+    sub = "/api/units/DV1/submit"
+    resp = client.post(sub, data=body, headers=signed_headers(body, path=sub))
     assert resp.status_code == 400 and resp.get_json()["error"] == "unknown_form"

@@ -16,13 +16,19 @@ SECRET = "khoa-bi-mat"
 
 
 def post(client, sid: str):  # type: ignore[no-untyped-def]
+    svc = client.application.extensions["thidua"]
+    unit = svc.index.unit_for(sid)
+    key = svc.unit_key(unit.id) if unit is not None else "no-unit"
     body = json.dumps(
         {"spreadsheetId": sid, "sheet": "Đại biểu", "range": "A5", "user": "", "event": "edit"}
     ).encode()
     return client.post(
         "/hooks/sheets",
         data=body,
-        headers={"Content-Type": "application/json", "X-Thidua-Signature": sign(SECRET, body)},
+        headers={
+            "Content-Type": "application/json",
+            "X-Thidua-Signature": sign(key, "POST", "/hooks/sheets", body),
+        },
     )
 
 

@@ -1,8 +1,11 @@
 """JSON API: campaign progress, one unit's status (the Apps Script sidebar), submission.
 
-Unit endpoints are signed like events (`X-Thidua-Signature` over the raw body, empty for
-GET). Status comes from the audit database (the last check); a unit never checked is
-checked once, synchronously, under its spreadsheet lock.
+Unit endpoints are signed like events, with the key of the unit that owns the spreadsheet
+in the path (`X-Thidua-Signature` over "<t>.<METHOD>.<path>." + the raw body, empty for
+GET); a signature is accepted once. `/api/campaign/status` needs an organiser session or
+a unit-signed request (`?spreadsheet=<id>`), which sees only its own unit. Status comes
+from the audit database (the last check); a unit never checked is checked once,
+synchronously, under its spreadsheet lock.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from sync import clock
 from sync.audit import unit_forms
@@ -21,9 +24,18 @@ from sync.rules.engine import UnitSummary
 from sync.status import progress
 
 from .errors import json_error
-from .guard import Refused, rate_limit, service, signed_body
+from .guard import (
+    Refused,
+    rate_limit,
+    raw_body,
+    remember,
+    request_signature,
+    service,
+    verify_unit,
+)
 from .logs import log_event
 from .queue.worker import worker_id
+from .signing import HEADER
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -52,18 +64,55 @@ def _summaries() -> list[UnitSummary]:
     return out
 
 
+def _campaign_reader() -> Unit | None:
+    """None for a signed-in organiser; the unit of a unit-signed request; else 401."""
+    from .auth import current_user
+
+    if current_user() is not None:
+        return None
+    spreadsheet = request.args.get("spreadsheet", "")
+    if not spreadsheet:
+        if request.headers.get(HEADER):
+            raise Refused(
+                json_error(
+                    400, "missing_spreadsheet", "Cần tham số spreadsheet=<mã bảng tính của đơn vị>."
+                )
+            )
+        raise Refused(
+            json_error(
+                401,
+                "unauthorized",
+                "Cần đăng nhập (ban tổ chức) hoặc yêu cầu có chữ ký của đơn vị.",
+            )
+        )
+    sig = request_signature()
+    unit = _unit(spreadsheet)
+    verify_unit(unit, raw_body(), sig)
+    remember(unit, sig)
+    return unit
+
+
 @bp.get("/campaign/status")
 def campaign_status() -> Response:
-    """Completeness and timeliness per form, rolled up by parent (from the last checks)."""
+    """Completeness and timeliness per form, rolled up by parent (from the last checks);
+    a unit sees only its own rows."""
+    try:
+        reader = _campaign_reader()
+    except Refused as refused:
+        return refused.response
     svc = service()
     c = svc.campaign
     summaries = _summaries()
+    answer: dict[str, Any] = {"campaign": c.id, "title": c.info.title}
+    answer["now"] = clock.now(c.tz).isoformat()
+    if reader is None:
+        answer["progress"] = [p.as_dict() for p in progress(c, summaries)]
+    else:
+        answer["unit"] = reader.id
+        summaries = [s for s in summaries if s.unit == reader.id]
     return jsonify(
         {
-            "campaign": c.id,
-            "title": c.info.title,
-            "now": clock.now(c.tz).isoformat(),
-            "progress": [p.as_dict() for p in progress(c, summaries)],
+            **answer,
             "units": [
                 {
                     "unit": s.unit,
@@ -152,8 +201,10 @@ def unit_payload(unit: Unit) -> dict[str, Any]:
 def unit_status(spreadsheet: str) -> Response:
     """The unit's last check; checked now when it never was."""
     try:
-        signed_body()
+        sig = request_signature()
         unit = _unit(spreadsheet)
+        verify_unit(unit, raw_body(), sig)
+        remember(unit, sig)
         svc = service()
         if not any(
             r.get("summary") for r in unit_forms(svc.engine, svc.campaign.id, unit.id).values()
@@ -173,8 +224,10 @@ def unit_status(spreadsheet: str) -> Response:
 def unit_submit(spreadsheet: str) -> Response:
     """Submit a form now (body `{"form": id}`, optional with a single form)."""
     try:
-        body, digest = signed_body()
+        body = raw_body()
+        sig = request_signature()
         unit = _unit(spreadsheet)
+        digest = verify_unit(unit, body, sig)
         rate_limit(spreadsheet)
         svc = service()
         try:

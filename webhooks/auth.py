@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from sync.users import Account, authenticate, get_user
+from sync.users import Account, authenticate, end_sessions, get_user
 
 from .guard import service
 from .logs import log_event
@@ -65,7 +65,7 @@ def current_user() -> Account | None:
     if isinstance(data, dict):
         svc = service()
         found = get_user(svc.engine, svc.campaign.id, str(data.get("name", "")))
-        if found is not None and found.session_version == data.get("v"):
+        if found is not None and found.session_token and found.session_matches(data.get("s")):
             user = found
         else:
             session.pop("user", None)
@@ -109,7 +109,7 @@ def login() -> ResponseReturnValue:
             session.clear()  # no session fixation
             if lang:
                 session["lang"] = lang
-            session["user"] = {"name": account.username, "v": account.session_version}
+            session["user"] = {"name": account.username, "s": account.session_token}
             session.permanent = True
             log_event("login", source="web", user=account.username)
             return redirect(_safe_next(request.args.get("next")))
@@ -121,7 +121,12 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End the session on the server side: every cookie of this account stops working."""
+    user = current_user()
+    if user is not None:
+        svc = service()
+        end_sessions(svc.engine, svc.campaign.id, user.username)
+        log_event("logout", source="web", user=user.username)
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
+import hmac
+import logging
 import math
+import time
 from typing import cast
 
 from flask import Response, current_app, request
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from sync.audit.models import SignatureUse
+from sync.campaign import Unit
 
 from .errors import json_error
+from .logs import log_event
 from .service import Service
-from .signing import HEADER, SignatureError, verify
+from .signing import (
+    HEADER,
+    TOLERANCE_SECONDS,
+    Signature,
+    SignatureError,
+    check_time,
+    mac,
+    parse,
+    replay_digest,
+)
 
 
 class Refused(Exception):
@@ -25,27 +43,79 @@ def service() -> Service:
     return cast(Service, current_app.extensions["thidua"])
 
 
-def signed_body() -> tuple[bytes, str]:
-    """The raw body after size and signature checks; and a digest of the signature."""
+def raw_body() -> bytes:
+    """The raw body, refused (413) above MAX_BODY."""
     limit = current_app.config["MAX_BODY"]
     if request.content_length is not None and request.content_length > limit:
         raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
     body = request.get_data(cache=True)
     if len(body) > limit:
         raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
+    return body
+
+
+def _unauthorized(header: str | None) -> Refused:
+    reason = "missing_signature" if not header else "bad_signature"
+    message = (
+        f"Thiếu chữ ký {HEADER}: cấu hình khoá của đơn vị (THIDUA_UNIT_KEY) cho tiện ích "
+        "Apps Script."
+        if not header
+        else "Chữ ký không đúng hoặc đã quá 5 phút: kiểm tra khoá của đơn vị "
+        "(THIDUA_UNIT_KEY) và đồng hồ máy."
+    )
+    return Refused(json_error(401, reason, message))
+
+
+def request_signature() -> Signature:
+    """The request's signature header, strictly parsed and fresh; 401 otherwise."""
     header = request.headers.get(HEADER)
     try:
-        verify(service().secret, body, header)
+        sig = parse(header)
+        check_time(sig)
     except SignatureError as exc:
-        reason = "missing_signature" if not header else "bad_signature"
-        message = (
-            f"Thiếu chữ ký {HEADER}: cấu hình lại tiện ích Apps Script với khoá bí mật."
-            if not header
-            else "Chữ ký không đúng hoặc đã quá 5 phút: kiểm tra khoá bí mật và đồng hồ máy."
+        raise _unauthorized(header) from exc
+    return sig
+
+
+def verify_unit(unit: Unit, body: bytes, sig: Signature) -> str:
+    """401 unless `sig` was made with `unit`'s key over this method, path and body.
+    Returns the replay key of the signature (unit, t, v1)."""
+    svc = service()
+    key = svc.unit_key(unit.id)
+    expected = mac(key, sig.t, request.method, request.path, body)
+    if not hmac.compare_digest(expected, sig.v1):
+        log_event(
+            "signature refused", logging.WARNING, source="api", unit=unit.id, path=request.path
         )
-        raise Refused(json_error(401, reason, message)) from exc
-    assert header is not None
-    return body, hashlib.sha256(header.encode()).hexdigest()
+        raise _unauthorized(request.headers.get(HEADER))
+    return replay_digest(svc.campaign.id, unit.id, sig)
+
+
+def remember(unit: Unit, sig: Signature) -> None:
+    """Record a signature as used (database, so it holds across processes and restarts);
+    409 when it was used before: a replay."""
+    svc = service()
+    now = time.time()
+    values = {
+        "campaign": svc.campaign.id,
+        "unit": unit.id,
+        "t": sig.t,
+        "v1": sig.v1,
+        "path": request.path[:300],
+        "used_at": now,
+    }
+    with svc.engine.begin() as conn:
+        ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        new = conn.execute(ins(SignatureUse).values(**values).on_conflict_do_nothing()).rowcount
+        # older signatures are refused by their timestamp anyway
+        conn.execute(delete(SignatureUse).where(SignatureUse.t < now - 2 * TOLERANCE_SECONDS))
+    if not new:
+        log_event("replay refused", logging.WARNING, source="api", unit=unit.id)
+        raise Refused(
+            json_error(
+                409, "replayed", "Yêu cầu này đã được nhận trước đó (chữ ký đã dùng): gửi lại."
+            )
+        )
 
 
 def rate_limit(key: str) -> None:

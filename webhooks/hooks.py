@@ -1,8 +1,10 @@
 """Change signals: `/hooks/sheets` (signed, Apps Script) and `/hooks/drive` (Drive push).
 
-A stored event is durable before `202` is answered. A replayed event (same signature) is
-not stored or processed again: the answer is `202` with the ORIGINAL event id and
-`"duplicate": true` — a client that retries after a lost answer gets the same receipt.
+A stored event is durable before `202` is answered. It must be signed with the key of the
+unit that owns the spreadsheet it names (another unit's key gets 401). A replayed event
+(same unit, `t` and `v1`, whatever the header's wording) is not stored or processed
+again: the answer is `202` with the ORIGINAL event id and `"duplicate": true` — a client
+that retries after a lost answer gets the same receipt.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import select
 from sync.audit.models import Channel
 
 from .errors import json_error
-from .guard import Refused, rate_limit, service, signed_body
+from .guard import Refused, rate_limit, raw_body, request_signature, service, verify_unit
 from .logs import log_event
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
@@ -76,7 +78,8 @@ def form_for_tab(tab: str) -> str | None:
 def sheets() -> Response:
     """A signed change event from the Apps Script add-on."""
     try:
-        body, digest = signed_body()
+        body = raw_body()
+        sig = request_signature()
         event = parse_event(body)
         svc = service()
         unit = svc.index.unit_for(event["spreadsheetId"])
@@ -88,6 +91,7 @@ def sheets() -> Response:
                     "Bảng tính này không thuộc đơn vị nào của đợt: kiểm tra lại mã bảng tính.",
                 )
             )
+        digest = verify_unit(unit, body, sig)
         rate_limit(event["spreadsheetId"])
         form = None
         if event["event"] == "submit":

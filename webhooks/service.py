@@ -15,7 +15,7 @@ from typing import Any
 from sync.audit import campaign_url, open_engine
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
-from sync.links import campaign_secret
+from sync.keys import current_key, server_secret
 from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
 
@@ -89,7 +89,8 @@ class Service:
             )
         self.config = config
         self.campaign = load_campaign(config["CAMPAIGN"])
-        self.secret: str = config.get("SECRET") or campaign_secret(self.campaign.base_dir)
+        # the server's key: never given to a unit (each unit has its own, see sync.keys)
+        self.secret: str = config.get("SECRET") or server_secret(self.campaign.base_dir)
         self.database_url = campaign_url(self.campaign, config.get("DATABASE_URL"))
         self.engine = open_engine(self.database_url)
         self.jobs = JobStore(
@@ -121,6 +122,10 @@ class Service:
             executor=executor,
             threads=int(config.get("WORKER_THREADS") or 1),
         )
+
+    def unit_key(self, unit_id: str) -> str:
+        """The key that verifies `unit_id`'s signed requests now."""
+        return current_key(self.engine, self.secret, self.campaign.id, unit_id)
 
     @property
     def store(self) -> Store:

@@ -1,8 +1,10 @@
 """What the web pages share (DESIGN §7): sessions, CSRF, login rate limits, language,
 security headers.
 
-- The session cookie is signed with a key derived from the campaign secret; HttpOnly,
-  SameSite=Lax, Secure unless the service is reached over plain HTTP on loopback.
+- The session cookie is signed with a key derived from the server's key (no unit holds
+  it); HttpOnly, SameSite=Lax, Secure unless the service is reached over plain HTTP on
+  loopback. It names the account's random session token, replaced on logout and password
+  change: a cookie captured before either no longer opens anything.
 - CSRF (Flask-WTF) on every form; the signed JSON endpoints (`/hooks`, `/api`) are exempt.
 - Login attempts are limited (Flask-Limiter; Redis when the service has one).
 - Vietnamese by default, English by `?lang=en` (Flask-Babel, catalogs in `translations/`).
@@ -11,8 +13,6 @@ security headers.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from sync import clock
+from sync.keys import derive
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,9 @@ def _secure_headers(resp: Response) -> Response:
 
 
 def session_key(secret: str) -> str:
-    """The cookie-signing key, derived so that it is not the campaign secret itself."""
-    return hmac.new(secret.encode(), b"flask-session", hashlib.sha256).hexdigest()
+    """The cookie-signing key: derived from the server's key for this purpose only (no
+    unit holds it; units' Apps Script keys are other derived keys)."""
+    return derive(secret, "flask-session")
 
 
 def init_web(app: Flask, service: Service) -> None:

@@ -4,20 +4,22 @@
  * Sends signed change events to the thidua-sync service (DESIGN §6):
  *   POST <THIDUA_URL>/hooks/sheets
  *   body  {"spreadsheetId", "sheet", "range", "user", "event"}
- *   header X-Thidua-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256("<t>." + body)>
+ *   header X-Thidua-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(unit key,
+ *          "<t>.<METHOD>.<path>." + body)>   (path without the THIDUA_URL prefix)
  *
  * Plain Apps Script (V8): global functions only, no modules, so the file can be
  * pasted as is into Extensions → Apps Script. Names ending in "_" are private
  * (not callable from google.script.run nor shown in the Run menu).
  *
  * Script Properties (Project Settings → Script Properties):
- *   THIDUA_URL     the service address, e.g. https://thidua.example.vn
- *   THIDUA_SECRET  the campaign secret given by the organiser
+ *   THIDUA_URL       the service address, e.g. https://thidua.example.vn
+ *   THIDUA_UNIT_KEY  this unit's own key, printed by `thidua keys` (never the server's
+ *                    THIDUA_SECRET: a unit's key opens only its own spreadsheet's events)
  */
 
 var THIDUA = {
   PROP_URL: 'THIDUA_URL',
-  PROP_SECRET: 'THIDUA_SECRET',
+  PROP_KEY: 'THIDUA_UNIT_KEY',
   HOOK_PATH: '/hooks/sheets',
   STATUS_PATH: '/api/units/',
   SIGNATURE_HEADER: 'X-Thidua-Signature',
@@ -218,11 +220,14 @@ function buildPayload(fields) {
   });
 }
 
-/** Header value `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`. */
-function signatureHeader(secret, body, t) {
+/**
+ * Header value `t=<t>,v1=<hex HMAC-SHA256(key, "<t>.<METHOD>.<path>." + body)>`:
+ * the method and the path are signed, so a signature is good for one endpoint only.
+ */
+function signatureHeader(key, method, path, body, t) {
   var mac = Utilities.computeHmacSha256Signature(
-    String(t) + '.' + body,
-    secret,
+    String(t) + '.' + String(method).toUpperCase() + '.' + path + '.' + body,
+    key,
     Utilities.Charset.UTF_8
   );
   return 't=' + t + ',v1=' + bytesToHex(mac);
@@ -265,7 +270,13 @@ function sendEvent(event, options) {
       event: event,
     });
     var headers = {};
-    headers[THIDUA.SIGNATURE_HEADER] = signatureHeader(config.secret, body, unixSeconds_());
+    headers[THIDUA.SIGNATURE_HEADER] = signatureHeader(
+      config.key,
+      'POST',
+      THIDUA.HOOK_PATH,
+      body,
+      unixSeconds_()
+    );
     var response = UrlFetchApp.fetch(config.url + THIDUA.HOOK_PATH, {
       method: 'post',
       contentType: 'application/json',
@@ -308,7 +319,13 @@ function successMessage_(event) {
 /** Vietnamese message for a non-2xx answer of the service. */
 function httpErrorMessage_(status, response) {
   if (status === 401) {
-    return 'Sai khoá bí mật: liên hệ đơn vị tổ chức (mã 401).';
+    return (
+      'Khoá của đơn vị (THIDUA_UNIT_KEY) không đúng hoặc đã được cấp lại: ' +
+      'liên hệ đơn vị tổ chức (mã 401).'
+    );
+  }
+  if (status === 409) {
+    return 'Yêu cầu vừa gửi bị trùng (mã 409): đợi một giây rồi thử lại.';
   }
   if (status === 403) {
     return 'Máy chủ không cho phép bảng tính này gửi yêu cầu (mã 403): liên hệ đơn vị tổ chức.';
@@ -405,11 +422,11 @@ function currentUserEmail_(triggerEvent) {
 
 /* ---------------------------------------------------------- configuration */
 
-/** {url, secret, problems[]} from Script Properties; url without trailing "/". */
+/** {url, key, problems[]} from Script Properties; url without trailing "/". */
 function readConfig_() {
   var props = PropertiesService.getScriptProperties();
   var url = String(props.getProperty(THIDUA.PROP_URL) || '').trim();
-  var secret = String(props.getProperty(THIDUA.PROP_SECRET) || '').trim();
+  var key = String(props.getProperty(THIDUA.PROP_KEY) || '').trim();
   url = url.replace(/\/+$/, '');
   if (url.slice(-THIDUA.HOOK_PATH.length) === THIDUA.HOOK_PATH) {
     url = url.slice(0, -THIDUA.HOOK_PATH.length);
@@ -420,10 +437,10 @@ function readConfig_() {
   } else if (!/^https:\/\/[^\s\/?#]+(\/[^\s?#]*)?$/.test(url)) {
     problems.push('bad_url');
   }
-  if (!secret) {
-    problems.push('missing_secret');
+  if (!key) {
+    problems.push('missing_key');
   }
-  return { url: url, secret: secret, problems: problems };
+  return { url: url, key: key, problems: problems };
 }
 
 function configMessage_(config) {
@@ -440,8 +457,11 @@ function configMessage_(config) {
         '"): phải bắt đầu bằng https:// và không có dấu cách, ví dụ https://thidua.example.vn'
     );
   }
-  if (config.problems.indexOf('missing_secret') !== -1) {
-    lines.push('• Chưa đặt THIDUA_SECRET: khoá bí mật của đợt thi đua do đơn vị tổ chức cấp');
+  if (config.problems.indexOf('missing_key') !== -1) {
+    lines.push(
+      '• Chưa đặt THIDUA_UNIT_KEY: khoá riêng của đơn vị do đơn vị tổ chức cấp ' +
+        '(lệnh thidua keys)'
+    );
   }
   return (
     'Tiện ích Thi đua chưa được cấu hình đủ:\n' +
@@ -466,7 +486,7 @@ function notifyConfigProblem_(config, interactive) {
     }
   }
   toast_(
-    'Chưa cấu hình THIDUA_URL / THIDUA_SECRET trong Script Properties: ' +
+    'Chưa cấu hình THIDUA_URL / THIDUA_UNIT_KEY trong Script Properties: ' +
       'báo người tổ chức (menu Thi đua → Kiểm tra ngay để xem hướng dẫn).'
   );
 }
@@ -483,7 +503,8 @@ function toast_(message) {
 
 /**
  * Called by Sidebar.html (google.script.run): the unit's status from
- * GET <THIDUA_URL>/api/units/<spreadsheetId>/status, signed over "<t>." + "".
+ * GET <THIDUA_URL>/api/units/<spreadsheetId>/status, signed over
+ * "<t>.GET./api/units/<spreadsheetId>/status." (empty body).
  * Returns {ok: true, data} or {ok: false, message} (Vietnamese).
  */
 function getStatus() {
@@ -493,10 +514,17 @@ function getStatus() {
   }
   try {
     var spreadsheetId = SpreadsheetApp.getActive().getId();
+    var path = THIDUA.STATUS_PATH + encodeURIComponent(spreadsheetId) + '/status';
     var headers = {};
-    headers[THIDUA.SIGNATURE_HEADER] = signatureHeader(config.secret, '', unixSeconds_());
+    headers[THIDUA.SIGNATURE_HEADER] = signatureHeader(
+      config.key,
+      'GET',
+      decodeURIComponent(path),
+      '',
+      unixSeconds_()
+    );
     var response = UrlFetchApp.fetch(
-      config.url + THIDUA.STATUS_PATH + encodeURIComponent(spreadsheetId) + '/status',
+      config.url + path,
       {
         method: 'get',
         headers: headers,

@@ -171,6 +171,8 @@ class User(Base):
     created_at: Mapped[float] = mapped_column(Float)
     last_login_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)  # bumped: sessions end
+    # random, replaced on logout and password change: a session cookie names it
+    session_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (UniqueConstraint("campaign", "username", name="uq_user"),)
 
@@ -192,3 +194,27 @@ class Upload(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # counts per form
 
     __table_args__ = (Index("ix_uploads_unit", "campaign", "unit", "id"),)
+
+
+class UnitKey(Base):
+    """A unit's Apps Script key generation (absent: 1); `thidua keys --rotate` bumps it."""
+
+    __tablename__ = "unit_keys"
+    campaign: Mapped[str] = mapped_column(String(100), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(40), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    rotated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class SignatureUse(Base):
+    """A signature already accepted, keyed by (unit, t, v1): a replay is refused."""
+
+    __tablename__ = "signature_uses"
+    campaign: Mapped[str] = mapped_column(String(100), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(40), primary_key=True)
+    t: Mapped[int] = mapped_column(Integer, primary_key=True)
+    v1: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(String(300))
+    used_at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_signature_uses_t", "t"),)

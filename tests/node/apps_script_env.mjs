@@ -61,7 +61,7 @@ function makeCache(store) {
 
 /**
  * Creates the stand-ins. Options:
- *   properties: Script Properties (default: a valid URL and secret)
+ *   properties: Script Properties (default: a valid URL and unit key)
  *   spreadsheetId, activeSheet, email, nowMs
  *   respond(request) -> {status, body, headers} or throws (default 202)
  *   alertAnswer: 'YES' | 'NO' | 'OK' (answer of ui.alert)
@@ -83,7 +83,7 @@ export function createEnv(options = {}) {
     Object.entries(
       options.properties ?? {
         THIDUA_URL: 'https://thidua.example.com',
-        THIDUA_SECRET: 'bi-mat-chung-cua-dot-thi-dua',
+        THIDUA_UNIT_KEY: 'tdk1_khoa-rieng-cua-don-vi',
       },
     ),
   );
@@ -329,9 +329,12 @@ export function editEvent(sheetName, a1, extra = {}) {
   };
 }
 
-/** HMAC-SHA256 hex of "<t>." + body, computed independently with node:crypto. */
-export function expectedSignature(secret, t, body) {
-  return crypto.createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${t}.` + body, 'utf8').digest('hex');
+/** HMAC-SHA256 hex of "<t>.<METHOD>.<path>." + body, computed independently with node:crypto. */
+export function expectedSignature(key, t, body, method = 'POST', path = '/hooks/sheets') {
+  return crypto
+    .createHmac('sha256', Buffer.from(key, 'utf8'))
+    .update(`${t}.${method}.${path}.` + body, 'utf8')
+    .digest('hex');
 }
 
 /** Parses "t=...,v1=..." into {t, v1}. */

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 
 import { loadAddon, editEvent, expectedSignature, parseSignature } from './apps_script_env.mjs';
 
-const SECRET = 'bi-mat-chung-cua-dot-thi-dua';
+const KEY = 'tdk1_khoa-rieng-cua-don-vi';
 
 function onlyRequest(rec) {
   assert.equal(rec.requests.length, 1, 'exactly one request expected');
@@ -36,10 +36,15 @@ test('onEditInstalled POSTs the exact signed request for the edited range', () =
   assert.deepEqual(Object.keys(sig), ['t', 'v1']);
   assert.equal(sig.t, '1760000000'); // floor(Date.now() / 1000)
   assert.match(sig.v1, /^[0-9a-f]{64}$/);
-  const mac = crypto.createHmac('sha256', SECRET).update(sig.t + '.' + req.payload).digest('hex');
+  // signed: "<t>.POST./hooks/sheets." + body, with the unit's own key
+  const mac = crypto
+    .createHmac('sha256', KEY)
+    .update(sig.t + '.POST./hooks/sheets.' + req.payload)
+    .digest('hex');
   assert.equal(sig.v1, mac);
-  // and a different secret does not verify
-  assert.notEqual(sig.v1, expectedSignature(SECRET + 'x', sig.t, req.payload));
+  // a different key, or the same key over another path, does not verify
+  assert.notEqual(sig.v1, expectedSignature(KEY + 'x', sig.t, req.payload));
+  assert.notEqual(sig.v1, expectedSignature(KEY, sig.t, req.payload, 'POST', '/api/units/x/submit'));
   // quiet on success for automatic events
   assert.deepEqual(rec.toasts, []);
 });
@@ -56,7 +61,7 @@ test('user is "" when Session cannot reveal the e-mail', () => {
 
 test('a trailing slash or a pasted /hooks/sheets in THIDUA_URL still gives one correct URL', () => {
   for (const url of ['https://svc.example.com/thidua/', 'https://svc.example.com/thidua/hooks/sheets']) {
-    const { context, rec } = loadAddon({ properties: { THIDUA_URL: url, THIDUA_SECRET: 's' } });
+    const { context, rec } = loadAddon({ properties: { THIDUA_URL: url, THIDUA_UNIT_KEY: 's' } });
     context.menuCheckNow();
     assert.equal(onlyRequest(rec).url, 'https://svc.example.com/thidua/hooks/sheets');
   }
@@ -129,7 +134,7 @@ test('Nộp báo cáo on YES sends exactly one "submit" event', () => {
 });
 
 const answers = [
-  [401, /^Sai khoá bí mật: liên hệ đơn vị tổ chức/],
+  [401, /^Khoá của đơn vị \(THIDUA_UNIT_KEY\) không đúng hoặc đã được cấp lại: liên hệ đơn vị tổ chức/],
   [429, /^Gửi quá nhanh, thử lại sau ít giây/],
   [413, /quá lớn.*413/],
   [500, /Máy chủ kiểm tra đang gặp lỗi \(mã 500\)/],
@@ -174,35 +179,35 @@ test('a network exception gives a Vietnamese toast, never the raw error, and is 
   assert.ok(rec.logs.some(([level, text]) => level === 'error' && /DNS error/.test(text)));
 });
 
-test('missing secret: the menu action alerts what to set and sends nothing', () => {
+test('missing unit key: the menu action alerts what to set and sends nothing', () => {
   const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'https://thidua.example.com' } });
   context.menuCheckNow();
   assert.equal(rec.requests.length, 0);
   assert.equal(rec.alerts.length, 1);
-  assert.match(rec.alerts[0].prompt, /THIDUA_SECRET/);
+  assert.match(rec.alerts[0].prompt, /THIDUA_UNIT_KEY/);
   assert.match(rec.alerts[0].prompt, /Script Properties/);
   assert.doesNotMatch(rec.alerts[0].prompt, /THIDUA_URL:/);
 });
 
-test('missing URL and secret: both named in the alert; submit does not even ask', () => {
+test('missing URL and unit key: both named in the alert; submit does not even ask', () => {
   const { context, rec } = loadAddon({ properties: {} });
   context.menuSubmit();
   assert.equal(rec.requests.length, 0);
   assert.equal(rec.alerts.length, 1);
   assert.notEqual(rec.alerts[0].buttons, 'YES_NO');
   assert.match(rec.alerts[0].prompt, /Chưa đặt THIDUA_URL/);
-  assert.match(rec.alerts[0].prompt, /Chưa đặt THIDUA_SECRET/);
+  assert.match(rec.alerts[0].prompt, /Chưa đặt THIDUA_UNIT_KEY/);
 });
 
 test('an invalid THIDUA_URL is reported, not fetched', () => {
-  const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'thidua.example.com', THIDUA_SECRET: 's' } });
+  const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'thidua.example.com', THIDUA_UNIT_KEY: 's' } });
   context.menuCheckNow();
   assert.equal(rec.requests.length, 0);
   assert.match(rec.alerts[0].prompt, /THIDUA_URL không hợp lệ/);
 });
 
 test('an http:// THIDUA_URL is refused with a message asking for https://', () => {
-  const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'http://thidua.example.com', THIDUA_SECRET: 's' } });
+  const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'http://thidua.example.com', THIDUA_UNIT_KEY: 's' } });
   context.menuCheckNow();
   assert.equal(rec.requests.length, 0);
   assert.match(rec.alerts[0].prompt, /THIDUA_URL không hợp lệ \("http:\/\/thidua\.example\.com"\): phải bắt đầu bằng https:\/\//);
@@ -220,12 +225,12 @@ test('a failing cache does not block automatic events', () => {
   assert.deepEqual(env.rec.toasts, []);
 });
 
-test('missing secret in a trigger: a toast instead of a blocking dialog, nothing sent', () => {
+test('missing unit key in a trigger: a toast instead of a blocking dialog, nothing sent', () => {
   const { context, rec } = loadAddon({ properties: { THIDUA_URL: 'https://thidua.example.com' } });
   context.onEditInstalled(editEvent('Đại biểu', 'A2'));
   assert.equal(rec.requests.length, 0);
   assert.equal(rec.alerts.length, 0);
-  assert.match(rec.toasts[0].message, /THIDUA_SECRET/);
+  assert.match(rec.toasts[0].message, /THIDUA_UNIT_KEY/);
 });
 
 test('no UI available (alert throws): still a toast, nothing sent', () => {

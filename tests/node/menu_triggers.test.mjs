@@ -69,7 +69,7 @@ test('Bật kiểm tra tự động without configuration alerts and installs no
   const env = loadAddon({ properties: { THIDUA_URL: 'https://thidua.example.com' } });
   env.context.menuEnableAutoCheck();
   assert.equal(env.triggers.length, 0);
-  assert.match(env.rec.alerts[0].prompt, /THIDUA_SECRET/);
+  assert.match(env.rec.alerts[0].prompt, /THIDUA_UNIT_KEY/);
 });
 
 test('Xem tình trạng opens Sidebar.html with a Vietnamese title', () => {
@@ -129,6 +129,6 @@ test('the organiser docs name the allowlist placeholder that must be replaced', 
   for (const doc of ['../../sheet_templates/apps_script/README.md', '../../docs/apps-script.md']) {
     const text = fs.readFileSync(new URL(doc, import.meta.url), 'utf8');
     assert.ok(text.includes(placeholder), doc + ' must mention ' + placeholder);
-    assert.ok(text.includes('THIDUA_SECRET') && text.includes('THIDUA_URL'), doc);
+    assert.ok(text.includes('THIDUA_UNIT_KEY') && text.includes('THIDUA_URL'), doc);
   }
 });

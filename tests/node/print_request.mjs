@@ -1,12 +1,12 @@
 // Prints, as JSON, the request Code.js sends for one edit event (used by
 // tests/test_apps_script_signature.py to cross-check the signature with Python).
 // Usage: node tests/node/print_request.mjs '<json options>'
-//   options: {secret, url, nowMs, spreadsheetId, sheet, range, email}
+//   options: {key, url, nowMs, spreadsheetId, sheet, range, email}
 import { loadAddon, editEvent } from './apps_script_env.mjs';
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
 const env = loadAddon({
-  properties: { THIDUA_URL: opts.url ?? 'https://thidua.example.com', THIDUA_SECRET: opts.secret },
+  properties: { THIDUA_URL: opts.url ?? 'https://thidua.example.com', THIDUA_UNIT_KEY: opts.key },
   nowMs: opts.nowMs,
   spreadsheetId: opts.spreadsheetId,
   email: opts.email,

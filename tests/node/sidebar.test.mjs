@@ -29,7 +29,7 @@ const STATUS = {
   ],
 };
 
-test('getStatus signs a GET of /api/units/<spreadsheetId>/status over "<t>." + ""', () => {
+test('getStatus signs "<t>.GET./api/units/<spreadsheetId>/status." with the unit key', () => {
   const env = loadAddon({
     spreadsheetId: 'id with/slash',
     nowMs: 1_700_000_123_999,
@@ -47,12 +47,15 @@ test('getStatus signs a GET of /api/units/<spreadsheetId>/status over "<t>." + "
   assert.equal(req.muteHttpExceptions, true);
   const sig = parseSignature(req.headers['X-Thidua-Signature']);
   assert.equal(sig.t, '1700000123');
-  assert.equal(sig.v1, expectedSignature('bi-mat-chung-cua-dot-thi-dua', sig.t, ''));
+  assert.equal(
+    sig.v1,
+    expectedSignature('tdk1_khoa-rieng-cua-don-vi', sig.t, '', 'GET', '/api/units/id with/slash/status'),
+  );
 });
 
 test('getStatus turns 401, 500, bad JSON and missing configuration into Vietnamese messages', () => {
   const cases = [
-    [{ respond: () => ({ status: 401 }) }, /^Sai khoá bí mật/],
+    [{ respond: () => ({ status: 401 }) }, /^Khoá của đơn vị \(THIDUA_UNIT_KEY\) không đúng/],
     [{ respond: () => ({ status: 500 }) }, /mã 500/],
     [{ respond: () => ({ status: 200, body: '<html>proxy error</html>' }) }, /^Không lấy được tình trạng/],
     [{ properties: {} }, /Chưa đặt THIDUA_URL/],

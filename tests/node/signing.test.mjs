@@ -60,12 +60,16 @@ test('buildPayload refuses an event outside edit/change/check/submit', () => {
   assert.throws(() => context.buildPayload({ event: 'delete' }), /unknown event/);
 });
 
-test('signatureHeader matches HMAC-SHA256 of "<t>." + body computed by node:crypto', () => {
+test('signatureHeader matches HMAC-SHA256 of "<t>.<METHOD>.<path>." + body by node:crypto', () => {
   const { context } = loadAddon();
   const body = '{"a":1}';
-  const header = context.signatureHeader('s3cr3t', body, 1700000000);
+  const header = context.signatureHeader('s3cr3t', 'POST', '/hooks/sheets', body, 1700000000);
   assert.equal(header, 't=1700000000,v1=' + expectedSignature('s3cr3t', 1700000000, body));
-  // A non-ASCII secret is encoded as UTF-8, like Python's secret.encode().
-  const header2 = context.signatureHeader('khoá-bí-mật', body, 5);
+  // the method is upper-cased and the path is part of what is signed
+  const get = context.signatureHeader('s3cr3t', 'get', '/api/units/x/status', '', 7);
+  assert.equal(get, 't=7,v1=' + expectedSignature('s3cr3t', 7, '', 'GET', '/api/units/x/status'));
+  assert.notEqual(get, context.signatureHeader('s3cr3t', 'GET', '/api/units/y/status', '', 7));
+  // A non-ASCII key is encoded as UTF-8, like Python's key.encode().
+  const header2 = context.signatureHeader('khoá-bí-mật', 'POST', '/hooks/sheets', body, 5);
   assert.equal(header2, 't=5,v1=' + expectedSignature('khoá-bí-mật', 5, body));
 });

@@ -1,0 +1,71 @@
+"""`thidua keys`: each unit's own Apps Script key (Script Property THIDUA_UNIT_KEY)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..audit import campaign_url, open_engine
+from ..campaign import load_campaign
+from ..keys import rotate, server_secret, unit_keys
+from . import cli
+from .output import table
+
+
+@cli.command()
+@click.argument("campaign", type=click.Path(path_type=Path))
+@click.option("--unit", "unit_id", default=None, help="Chỉ một đơn vị (mã đơn vị).")
+@click.option("--rotate", "do_rotate", is_flag=True, help="Cấp khoá mới cho đơn vị (--unit).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+def keys(campaign: Path, unit_id: str | None, do_rotate: bool, fmt: str) -> None:
+    """In khoá Apps Script riêng của từng đơn vị (thuộc tính THIDUA_UNIT_KEY).
+
+    Mỗi đơn vị chỉ nhận khoá của mình: khoá đó chỉ gửi được sự kiện và hỏi tình trạng của
+    chính bảng tính đơn vị, không mở được trang tổng hợp hay đường dẫn nộp bài. Khoá của
+    máy chủ (THIDUA_SECRET) không bao giờ gửi cho đơn vị.
+    """
+    c = load_campaign(campaign)
+    known = [u.id for u in c.units]
+    if unit_id is not None and unit_id not in known:
+        raise click.BadParameter(
+            f"không có đơn vị '{unit_id}' (có: {', '.join(known)})", param_hint="--unit"
+        )
+    if do_rotate and unit_id is None:
+        raise click.UsageError(
+            "--rotate cần --unit MÃ: mỗi lần chỉ cấp lại khoá của một đơn vị "
+            "(muốn đổi khoá của mọi đơn vị, đổi khoá máy chủ THIDUA_SECRET, xem docs/security.md)."
+        )
+    secret = server_secret(c.base_dir)
+    engine = open_engine(campaign_url(c))
+    try:
+        if do_rotate:
+            assert unit_id is not None
+            rotate(engine, secret, c.id, unit_id)
+        items = unit_keys(engine, secret, c.id, [unit_id] if unit_id else known)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [{"unit": i.unit, "key": i.key} for i in items], ensure_ascii=False, indent=2
+            )
+        )
+    else:
+        names = {u.id: u.name for u in c.units}
+        rows = [[i.unit, names[i.unit], i.key] for i in items]
+        click.echo(table(["Mã", "Đơn vị", "Khoá (THIDUA_UNIT_KEY)"], rows, max_col=200))
+    if do_rotate:
+        click.secho(
+            f"Đã cấp khoá mới cho {unit_id}: khoá cũ hết hiệu lực ngay. Gửi khoá mới cho đơn vị "
+            "để đặt vào thuộc tính THIDUA_UNIT_KEY của tiện ích Apps Script.",
+            fg="green",
+            err=True,
+        )
