@@ -7,7 +7,6 @@ under the consolidation lock only while reading and validating.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -26,6 +25,7 @@ from sync.audit import record_run, unit_forms
 from sync.audit.jobs import CONSOLIDATE
 from sync.audit.records import campaign_forms, latest_rows
 from sync.consolidate import Consolidated, build_consolidated, tree_order
+from sync.csv_safe import writer as csv_writer
 from sync.errors import ThiduaError
 
 from .auth import login_required
@@ -237,7 +237,7 @@ def download_csv(form_id: str) -> ResponseReturnValue:
         return _failed(exc)
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")  # no cell can become a formula
     writer.writerow([str(col) for col in frame.columns])
     for rec in frame.itertuples(index=False, name=None):
         writer.writerow([_csv_cell(v) for v in rec])

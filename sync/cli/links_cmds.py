@@ -73,10 +73,11 @@ def links(campaign: Path, base_url: str, days: int | None, unit_id: str | None, 
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
-        import csv
         import sys
 
-        writer = csv.writer(sys.stdout)
+        from ..csv_safe import writer as csv_writer
+
+        writer = csv_writer(sys.stdout)
         writer.writerow(["Mã đơn vị", "Đơn vị", "Đường dẫn"])
         writer.writerows(rows)
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 from .. import clock
 from ..campaign import Campaign, load_campaign
 from ..consolidate import build_consolidated
+from ..csv_safe import SafeDictWriter
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_label
 from ..form_state import StateFile
@@ -144,7 +144,7 @@ def validate(
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     elif fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=FINDING_COLUMNS, lineterminator="\n")
+        writer = SafeDictWriter(buffer, FINDING_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(findings)
         click.echo(buffer.getvalue(), nl=False)
