@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import io
 import os
+import posixpath
 import re
 import shutil
 import tempfile
@@ -35,7 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
+from defusedxml.ElementTree import fromstring as xml_tree
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -55,11 +59,15 @@ XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UNIT_IN_GUIDE = re.compile(r"\(([^()]+)\)\s*$")
 AGAIN = "Hãy tải sổ của đơn vị ở bước 1, điền vào đó rồi gửi lại."
+RECEIVED, ACCEPTED, REFUSED = "received", "accepted", "refused"
+INCOMING = ".incoming-"
+"""Prefix of an upload being written (renamed once complete; leftovers are cleaned)."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What an upload may be (bytes on the wire and once decompressed)."""
+    """What an upload may be (bytes on the wire and once decompressed, and how much of it
+    is ever parsed)."""
 
     max_bytes: int = 10 * MiB
     max_entries: int = 2000
@@ -67,6 +75,17 @@ class Limits:
     max_ratio: int = 200
     ratio_floor: int = 1 * MiB
     """Entries smaller than this are not held to `max_ratio` (tiny parts compress well)."""
+    max_rows: int = 10_000
+    """Last row holding a value in a form tab."""
+    max_cols: int = 100
+    """Last column holding a value in a form tab."""
+    max_cells: int = 500_000
+    """Cells (`<c>` elements, empty or not) in a form tab: what parsing it costs."""
+    max_tab_bytes: int = 40 * MiB
+    """A form tab's XML, decompressed."""
+    max_other_tab_bytes: int = 4 * MiB
+    """Any other tab's XML, decompressed (never parsed; the unit's workbook is read again
+    and again, so a huge extra tab would slow every later check)."""
 
 
 class UploadRefused(ThiduaError):
@@ -189,26 +208,58 @@ def _other_package(names: set[str], zf: zipfile.ZipFile) -> UploadRefused:
     )
 
 
-def _scan_entry(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: int
-) -> tuple[int, bool]:
-    """Stream-decompress one entry with caps; (bytes read, has a DOCTYPE/ENTITY)."""
-    xml = info.filename.lower().endswith(XML_SUFFIXES) or info.filename == "[Content_Types].xml"
+def _looks_like_xml(head: bytes) -> bool:
+    """Markup by content, whatever the part's name: `<` first (UTF-8 or UTF-16, BOM or not)."""
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if head.startswith(bom):
+            head = head[len(bom) :]
+            break
+    text = head.replace(b"\x00", b"").lstrip()
+    return text.startswith(b"<")
+
+
+@dataclass
+class _Part:
+    """What the scan of one entry found."""
+
+    size: int = 0
+    declaration: bool = False
+    ole2: bool = False
+    macro: bool = False
+    active_rel: bool = False
+
+
+def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, budget: int) -> _Part:
+    """Stream-decompress one entry with caps: its size, a DOCTYPE/ENTITY declaration in
+    any XML-like part (by name or by content), an OLE2 compound file (VBA project, ActiveX
+    control, embedded OLE object) whatever the part's name."""
+    named_xml = (
+        info.filename.lower().endswith(XML_SUFFIXES) or info.filename == "[Content_Types].xml"
+    )
+    rels = info.filename.lower().endswith(".rels")
+    package_meta = rels or info.filename == "[Content_Types].xml"
+    part = _Part()
+    xml = named_xml
     seen = 0
     found = False
     decoder: codecs.IncrementalDecoder | None = None
     tail = ""
     with zf.open(info) as fh:
+        first = True
         while True:
             chunk = fh.read(CHUNK)
             if not chunk:
                 break
+            if first:
+                first = False
+                part.ole2 = chunk.startswith(OLE2_MAGIC)
+                xml = xml or _looks_like_xml(chunk[:512])
             seen += len(chunk)
             if seen > budget:
                 raise _bomb()
             if seen > limits.ratio_floor and seen > limits.max_ratio * max(info.compress_size, 1):
                 raise _bomb()
-            if xml and not found:
+            if xml:
                 if decoder is None:
                     utf16 = chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
                         len(chunk) > 1 and (chunk[0] == 0 or chunk[1] == 0)
@@ -217,14 +268,51 @@ def _scan_entry(
                         errors="replace"
                     )
                 text = tail + decoder.decode(chunk)
-                if _DECLARATION.search(text):
-                    found = True
-                tail = text[-32:]
-    return seen, found
+                found = found or bool(_DECLARATION.search(text))
+                # package metadata only (a unit may type the word in a cell)
+                part.macro = part.macro or (package_meta and "vbaproject" in text.lower())
+                part.active_rel = part.active_rel or bool(rels and _ACTIVE_RELS.search(text))
+                tail = text[-64:]
+    part.size = seen
+    part.declaration = found
+    return part
 
 
-def check_package(data: bytes, limits: Limits | None = None) -> None:
-    """Raise UploadRefused unless `data` is a safe .xlsx package (see the module doc)."""
+_ACTIVE_TYPES = (
+    "vbaproject",
+    "macroenabled",
+    "macrosheet",
+    "activex",
+    "oleobject",
+    "vnd.ms-office.vba",
+)
+"""Content types and relationship types of code and embedded objects (lower case)."""
+_ACTIVE_RELS = re.compile(
+    r"/(vbaProject|vbaProjectSignature|activeXControl\w*|oleObject|control)\b", re.I
+)
+
+
+def _macro() -> UploadRefused:
+    return UploadRefused(
+        "macro",
+        "Sổ có macro (VBA, định dạng .xlsm) không được nhận vì lý do an toàn: hãy mở "
+        "bằng Excel, chọn Lưu thành › 'Sổ làm việc Excel (.xlsx)' (macro sẽ được bỏ) "
+        "rồi gửi lại.",
+    )
+
+
+def _active_content() -> UploadRefused:
+    return UploadRefused(
+        "active_content",
+        "Sổ có điều khiển ActiveX hoặc đối tượng nhúng (OLE, ví dụ một tệp Word/Excel dán "
+        "vào ô) nên không được nhận vì lý do an toàn: hãy xoá các nút điều khiển và đối "
+        "tượng nhúng, lưu lại dưới dạng .xlsx rồi gửi lại.",
+    )
+
+
+def check_package(data: bytes, limits: Limits | None = None) -> dict[str, int]:
+    """Raise UploadRefused unless `data` is a safe .xlsx package (see the module doc).
+    Returns the decompressed size of every part (as read, not as declared)."""
     limits = limits or Limits()
     if not data:
         raise UploadRefused(
@@ -259,19 +347,27 @@ def check_package(data: bytes, limits: Limits | None = None) -> None:
                 "dưới dạng .xlsx rồi gửi lại.",
             )
         budget = limits.max_total
+        sizes: dict[str, int] = {}
         unsafe: list[str] = []
+        macro = any(n.lower().endswith("vbaproject.bin") for n in names)
+        active = False
         for info in infos:
             try:
-                seen, declared = _scan_entry(zf, info, limits, budget)
+                part = _scan_entry(zf, info, limits, budget)
             except UploadRefused:
                 raise
             except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError):
                 raise _damaged() from None
             except NotImplementedError:  # a compression method Excel never writes
                 raise _damaged() from None
-            budget -= seen
-            if declared:
+            budget -= part.size
+            sizes[info.filename] = part.size
+            if part.declaration:
                 unsafe.append(info.filename)
+            if part.ole2:
+                active = True  # VBA projects, ActiveX binaries, OLE objects: any name
+            macro = macro or part.macro
+            active = active or part.active_rel
         if unsafe:
             raise UploadRefused(
                 "xml_declaration",
@@ -279,16 +375,190 @@ def check_package(data: bytes, limits: Limits | None = None) -> None:
                 "sửa bằng công cụ khác hoặc độc hại) nên không được nhận: hãy mở bằng Excel, "
                 "lưu lại dưới dạng .xlsx rồi gửi lại.",
             )
-        types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
-        if any(n.lower().endswith("vbaproject.bin") for n in names) or (
-            "macroEnabled" in types or "vbaProject" in types
-        ):
-            raise UploadRefused(
-                "macro",
-                "Sổ có macro (VBA, định dạng .xlsm) không được nhận vì lý do an toàn: hãy mở "
-                "bằng Excel, chọn Lưu thành › 'Sổ làm việc Excel (.xlsx)' (macro sẽ được bỏ) "
-                "rồi gửi lại.",
-            )
+        types = zf.read("[Content_Types].xml").decode("utf-8", "replace").lower()
+        if macro or "macroenabled" in types or "vbaproject" in types or "macrosheet" in types:
+            raise _macro()
+        if active or any(t in types for t in _ACTIVE_TYPES):
+            raise _active_content()
+    return sizes
+
+
+# --- 1b. the tabs: only the campaign's are parsed, and only so much -------------------------
+
+_EMPTY_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<sheetData/></worksheet>"
+)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Tab name → its worksheet part, from `xl/workbook.xml` and its relationships (both
+    already scanned: no DOCTYPE, so no entity can expand)."""
+    try:
+        book = xml_tree(zf.read("xl/workbook.xml"))
+        rels_name = "xl/_rels/workbook.xml.rels"
+        rels = xml_tree(zf.read(rels_name)) if rels_name in zf.namelist() else None
+    except (ParseError, KeyError, zipfile.BadZipFile, zlib.error, OSError):
+        raise _damaged() from None
+    targets = {}
+    for rel in rels if rels is not None else []:
+        if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
+            targets[rel.get("Id")] = str(rel.get("Target"))
+    out: dict[str, str] = {}
+    for el in book.iter():
+        if _local(el.tag) != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rid or "")
+        name = el.get("name")
+        if not target or name is None:
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+        out[name] = part
+    return out
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _column_index(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if "A" <= ch <= "Z":
+            n = n * 26 + ord(ch) - 64
+        elif "a" <= ch <= "z":
+            n = n * 26 + ord(ch) - 96
+        else:
+            break
+    return n
+
+
+class _Stop(Exception):
+    def __init__(self, refused: UploadRefused) -> None:
+        super().__init__(refused.code)
+        self.refused = refused
+
+
+def _bound_form_tab(zf: zipfile.ZipFile, part: str, tab: str, limits: Limits) -> None:
+    """Stream one form tab's XML (expat, no tree) and stop at the first limit passed: the
+    last row or column holding a value, or the number of cells."""
+    state = {"row": 0, "col": 0, "cells": 0}
+    again = "Hãy xoá các dòng, cột thừa (kể cả ô trống có định dạng) rồi gửi lại."
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = _local(name)
+        if tag == "row":
+            r = attrs.get("r")
+            state["row"] = int(r) if r and r.isdigit() else state["row"] + 1
+            state["col"] = 0
+        elif tag == "c":
+            state["cells"] += 1
+            if state["cells"] > limits.max_cells:
+                raise _Stop(
+                    UploadRefused(
+                        "too_many_cells",
+                        f"Tab '{tab}' có quá nhiều ô (hơn {_number(limits.max_cells)} ô, "
+                        f"giới hạn của một biểu mẫu). {again}",
+                    )
+                )
+            ref = attrs.get("r")
+            state["col"] = _column_index(ref) if ref else state["col"] + 1
+        elif tag in ("v", "is"):
+            if state["row"] > limits.max_rows:
+                raise _Stop(
+                    UploadRefused(
+                        "too_many_rows",
+                        f"Tab '{tab}' có dữ liệu ở dòng {_number(state['row'])}, quá giới hạn "
+                        f"{_number(limits.max_rows)} dòng của một biểu mẫu. {again}",
+                    )
+                )
+            if state["col"] > limits.max_cols:
+                raise _Stop(
+                    UploadRefused(
+                        "too_many_columns",
+                        f"Tab '{tab}' có dữ liệu ở cột thứ {_number(state['col'])}, quá giới "
+                        f"hạn {limits.max_cols} cột của một biểu mẫu. {again}",
+                    )
+                )
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        with zf.open(part) as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                parser.Parse(chunk, not chunk)
+                if not chunk:
+                    break
+    except _Stop as stop:
+        raise stop.refused from None
+    except (expat.ExpatError, zipfile.BadZipFile, zlib.error, OSError, ValueError):
+        raise _damaged() from None
+
+
+def check_tabs(
+    data: bytes, campaign: Campaign, sizes: dict[str, int], limits: Limits | None = None
+) -> None:
+    """Refuse (naming the limit) a workbook whose form tabs pass the row, column or cell
+    limits, or whose other tabs are too large; other tabs are never parsed."""
+    from .stores.grid import find_tab
+
+    limits = limits or Limits()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = sheet_parts(zf)
+        forms = {find_tab(parts, f.tab) for f in campaign.forms} - {None}
+        for name, part in parts.items():
+            size = sizes.get(part)
+            if size is None:
+                continue
+            if name in forms:
+                if size > limits.max_tab_bytes:
+                    raise UploadRefused(
+                        "tab_too_large",
+                        f"Tab '{name}' quá lớn ({size_text(size)} khi giải nén, tối đa "
+                        f"{size_text(limits.max_tab_bytes)}): hãy xoá các dòng, cột thừa rồi "
+                        "gửi lại.",
+                    )
+                _bound_form_tab(zf, part, name, limits)
+            elif size > limits.max_other_tab_bytes:
+                raise UploadRefused(
+                    "other_tab_too_large",
+                    f"Tab '{name}' không thuộc biểu mẫu nào của đợt nhưng quá lớn "
+                    f"({size_text(size)} khi giải nén, tối đa {size_text(limits.max_other_tab_bytes)} "
+                    "cho một tab khác): hãy xoá tab này hoặc chuyển sang tệp khác rồi gửi lại.",
+                )
+
+
+def reading_copy(data: bytes, campaign: Campaign, folder: Path) -> Path:
+    """A copy of the package for the checks, in which every tab that is not a form tab
+    (or the guide) is empty: they are never parsed. The upload itself is kept as sent."""
+    from .stores.grid import find_tab
+
+    target = folder / "upload.xlsx"
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        parts = sheet_parts(src)
+        keep_names = {find_tab(parts, f.tab) for f in campaign.forms} | {GUIDE_TAB}
+        blank = {p for n, p in parts.items() if n not in keep_names}
+        blank_rels = {
+            posixpath.join(posixpath.dirname(p), "_rels", posixpath.basename(p) + ".rels")
+            for p in blank
+        }
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for info in src.infolist():
+                if info.filename in blank_rels:
+                    continue
+                if info.filename in blank:
+                    out.writestr(info.filename, _EMPTY_SHEET)
+                    continue
+                with src.open(info) as fh, out.open(info.filename, "w") as dst:
+                    shutil.copyfileobj(fh, dst, CHUNK)
+    return target
 
 
 # --- 2. the workbook --------------------------------------------------------------------------
@@ -331,20 +601,31 @@ def _guide_unit(path: Path) -> str | None:
 
 
 def check_workbook(
-    path: Path, campaign: Campaign, unit: Unit, *, now: datetime, current: Path | None
+    path: Path,
+    campaign: Campaign,
+    unit: Unit,
+    *,
+    now: datetime,
+    current: Path | None,
+    shown: str = "tệp gửi lên",
 ) -> UnitSheets:
     """The uploaded workbook read like a unit's own; UploadRefused when it must not replace
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
+    Messages name the file as `shown` (the name the unit chose), never a server path.
     """
+    from .errors import StoreError
     from .form_state import content_hash
     from .stores.local.reader import read_workbook
 
     sheets = read_workbook(path, campaign, unit, None)
     if sheets.problem is not None:
-        text = sheets.problem.message
+        text = sheets.problem.message.replace(path.name, f"«{shown}»")
         prefix = f"Đơn vị {unit.name}: "
         raise UploadRefused("unreadable", text[len(prefix) :] if text.startswith(prefix) else text)
-    other = _guide_unit(path)
+    try:
+        other = _guide_unit(path)
+    except StoreError as exc:
+        raise UploadRefused("unreadable", str(exc).replace(path.name, f"«{shown}»")) from None
     if other and other != unit.id:
         try:
             owner = campaign.unit(other)
@@ -406,16 +687,6 @@ def uploads_dir(campaign: Campaign, unit: Unit) -> Path:
     return campaign.base_dir / ".thidua" / "uploads" / unit.id
 
 
-def staging(campaign: Campaign, unit: Unit, data: bytes) -> Path:
-    """Write `data` to a private temp file in the unit's upload folder."""
-    folder = uploads_dir(campaign, unit)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".incoming-", suffix=".xlsx", dir=folder)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return Path(name)
-
-
 def clean_filename(name: str | None) -> str:
     """The name the browser sent, shown in the history: no folders, no control characters."""
     base = re.split(r"[\\/]", name or "")[-1]
@@ -436,6 +707,12 @@ class UploadRecord:
     message: str
     result: dict[str, Any] = field(default_factory=dict)
     stored_path: str | None = None
+    state: str = ""
+    """received (kept, waiting for its check) | accepted | refused"""
+
+    @property
+    def pending(self) -> bool:
+        return self.state == RECEIVED
 
     @property
     def errors(self) -> int:
@@ -456,11 +733,14 @@ def record_upload(
     size: int,
     accepted: bool,
     message: str,
-    staged: Path | None = None,
+    state: str | None = None,
     now: float | None = None,
 ) -> UploadRecord:
-    """Keep an upload: a row in `uploads` and (when there are bytes) the file as uploaded."""
+    """Keep an upload: a row in `uploads` and (when there are bytes) the file as uploaded,
+    written under a temporary name and renamed, in the same transaction as the row.
+    `state` RECEIVED keeps it for a check that comes later (see `mark`)."""
     t = time.time() if now is None else now
+    state = state or (ACCEPTED if accepted else REFUSED)
     digest = hashlib.sha256(data).hexdigest() if data is not None else ""
     name = clean_filename(filename)
     try:
@@ -476,6 +756,7 @@ def record_upload(
                     sha256=digest,
                     stored_path=None,
                     accepted=accepted,
+                    state=state,
                     message=message,
                     result=None,
                 )
@@ -487,15 +768,17 @@ def record_upload(
                 folder.mkdir(parents=True, exist_ok=True)
                 stamp = datetime.fromtimestamp(t, campaign.tz).strftime("%Y%m%d%H%M%S")
                 target = folder / f"{new_id}-{stamp}.xlsx"
-                if staged is not None and staged.exists():
-                    os.replace(staged, target)
-                else:
-                    target.write_bytes(data)
+                part = folder / f"{INCOMING}{new_id}.part"
+                with part.open("wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(part, target)
                 stored = str(target.relative_to(campaign.base_dir))
                 conn.execute(update(Upload).where(Upload.id == new_id).values(stored_path=stored))
     except SQLAlchemyError as exc:
         raise AuditError(f"Không ghi được lịch sử gửi tệp: {exc}") from exc
-    return UploadRecord(new_id, t, name, size, digest, accepted, message, {}, stored)
+    return UploadRecord(new_id, t, name, size, digest, accepted, message, {}, stored, state)
 
 
 def set_result(engine: Engine, upload_id: int, result: dict[str, Any], message: str) -> None:
@@ -506,7 +789,133 @@ def set_result(engine: Engine, upload_id: int, result: dict[str, Any], message: 
                 update(Upload).where(Upload.id == upload_id).values(result=result, message=message)
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được lịch sử gửi tệp: {exc}") from exc
+        raise AuditError(f"Không ghi được lịch sử gửi tệp: {type(exc).__name__}") from exc
+
+
+def get(engine: Engine, upload_id: int) -> UploadRecord | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(Upload).where(Upload.id == upload_id)).first()
+    return _record(row) if row is not None else None
+
+
+def check_kept(
+    engine: Engine,
+    campaign: Campaign,
+    unit: Unit,
+    record: UploadRecord,
+    target: Path,
+    *,
+    now: datetime,
+    limits: Limits | None = None,
+) -> UploadRefused | None:
+    """Check a kept upload (the caller holds the unit's lock): refused → recorded with its
+    message; accepted → it replaces the unit's workbook. Only form tabs are parsed."""
+    assert record.stored_path is not None
+    stored = campaign.base_dir / record.stored_path
+    data = stored.read_bytes()
+    try:
+        sizes = check_package(data, limits)
+        check_tabs(data, campaign, sizes, limits)
+        with tempfile.TemporaryDirectory(prefix="thidua-check-") as tmp:
+            copy = reading_copy(data, campaign, Path(tmp))
+            check_workbook(
+                copy,
+                campaign,
+                unit,
+                now=now,
+                current=target if target.exists() else None,
+                shown=record.filename,
+            )
+    except UploadRefused as refused:
+        mark(engine, record.id, accepted=False, message=refused.message)
+        return refused
+    install(stored, target)
+    mark(engine, record.id, accepted=True, message="")
+    return None
+
+
+def result_message(errors: int, warnings: int) -> str:
+    """The history's line for an accepted upload once checked."""
+    if errors:
+        return (
+            f"Đã nhận tệp. Kết quả kiểm tra: {errors} lỗi, {warnings} cảnh báo — xem bảng bên "
+            "dưới, sửa trong sổ rồi gửi lại."
+        )
+    return f"Đã nhận tệp. Không có lỗi ({warnings} cảnh báo). Kiểm tra lại rồi bấm «Nộp»."
+
+
+def mark(engine: Engine, upload_id: int, *, accepted: bool, message: str) -> None:
+    """The outcome of a kept upload's check: accepted (it replaced the workbook) or refused."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                update(Upload)
+                .where(Upload.id == upload_id)
+                .values(accepted=accepted, state=ACCEPTED if accepted else REFUSED, message=message)
+            )
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không ghi được lịch sử gửi tệp: {type(exc).__name__}") from exc
+
+
+def _record(r: Any) -> UploadRecord:
+    state = r.state or (ACCEPTED if r.accepted else REFUSED)
+    return UploadRecord(
+        r.id,
+        r.uploaded_at,
+        r.filename,
+        r.size,
+        r.sha256,
+        bool(r.accepted),
+        r.message or "",
+        dict(r.result or {}),
+        r.stored_path,
+        state,
+    )
+
+
+def pending(engine: Engine, campaign_id: str, unit_id: str | None = None) -> list[UploadRecord]:
+    """Kept uploads still waiting for their check (oldest first), of one unit or all."""
+    where = (Upload.campaign == campaign_id) & (Upload.state == RECEIVED)
+    if unit_id is not None:
+        where = where & (Upload.unit == unit_id)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Upload).where(where).order_by(Upload.id)).all()
+    return [_record(r) for r in rows]
+
+
+def pending_units(engine: Engine, campaign_id: str) -> list[str]:
+    """Units with an upload waiting for its check."""
+    return sorted({u.unit for u in _pending_rows(engine, campaign_id)})
+
+
+def _pending_rows(engine: Engine, campaign_id: str) -> list[Any]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(Upload.unit).where(
+                    (Upload.campaign == campaign_id) & (Upload.state == RECEIVED)
+                )
+            ).all()
+        )
+
+
+def clean_leftovers(campaign: Campaign, older_than: float = 60.0) -> list[Path]:
+    """Remove temporary files a killed process left behind (an upload being written, a
+    workbook being replaced) once they are older than `older_than` seconds; returns them."""
+    cutoff = time.time() - older_than
+    found: list[Path] = []
+    uploads = campaign.base_dir / ".thidua" / "uploads"
+    candidates = list(uploads.glob(f"*/{INCOMING}*")) if uploads.is_dir() else []
+    if campaign.google is None and campaign.local_path.is_dir():
+        candidates += [p for p in campaign.local_path.glob(".*.tmp") if p.is_file()]
+    for path in candidates:
+        try:
+            if path.stat().st_mtime <= cutoff:
+                path.unlink()
+                found.append(path)
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def history(engine: Engine, campaign_id: str, unit_id: str, limit: int = 50) -> list[UploadRecord]:
@@ -518,20 +927,7 @@ def history(engine: Engine, campaign_id: str, unit_id: str, limit: int = 50) -> 
             .order_by(Upload.id.desc())
             .limit(limit)
         ).all()
-    return [
-        UploadRecord(
-            r.id,
-            r.uploaded_at,
-            r.filename,
-            r.size,
-            r.sha256,
-            bool(r.accepted),
-            r.message or "",
-            dict(r.result or {}),
-            r.stored_path,
-        )
-        for r in rows
-    ]
+    return [_record(r) for r in rows]
 
 
 @dataclass

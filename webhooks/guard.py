@@ -106,7 +106,8 @@ def remember(unit: Unit, sig: Signature) -> None:
     }
     with svc.engine.begin() as conn:
         ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        new = conn.execute(ins(SignatureUse).values(**values).on_conflict_do_nothing()).rowcount
+        stmt = ins(SignatureUse).values(**values).on_conflict_do_nothing()
+        new = conn.execute(stmt.returning(SignatureUse.t)).first() is not None
         # older signatures are refused by their timestamp anyway
         conn.execute(delete(SignatureUse).where(SignatureUse.t < now - 2 * TOLERANCE_SECONDS))
     if not new:

@@ -45,6 +45,7 @@ from .errors import page_error
 from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
+from .queue.handlers import COUNTS
 from .queue.worker import worker_id
 from .web import csrf, limiter
 
@@ -204,6 +205,7 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
                 "filename": u.filename,
                 "size": up.size_text(u.size) if u.size else "—",
                 "accepted": u.accepted,
+                "pending": u.pending,
                 "errors": u.errors,
                 "warnings": u.warnings,
                 "message": u.message,
@@ -269,29 +271,58 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     stamp = now.timestamp()
     if up.all_locked(c, now):
         return _refuse(unit, token, up.all_locked_message(c), **record)
-    try:
-        up.check_package(data, limits)
+    if len(data) > limits.max_bytes:
+        record["data"] = None
+        return _refuse(unit, token, up.too_large(len(data), limits).message, **record)
+    # Kept first (bytes on disk, a history row), before anything that can wait or fail.
+    kept = up.record_upload(
+        svc.engine,
+        c,
+        unit,
+        accepted=False,
+        state=up.RECEIVED,
+        message=_("Đã nhận tệp, đang chờ kiểm tra."),
+        now=stamp,
+        **record,
+    )
+    try:  # what costs little and needs no lock: the package and the size of its tabs
+        up.check_tabs(data, c, up.check_package(data, limits), limits)
     except up.UploadRefused as refused:
-        if refused.code == "too_large":
-            record["data"] = None
-        return _refuse(unit, token, refused.message, **record)
-    staged = up.staging(c, unit, data)
-    target = svc.store.path(unit)  # type: ignore[attr-defined]
-    holder = _lock(unit)
-    try:
-        try:
-            up.check_workbook(staged, c, unit, now=now, current=target if target.exists() else None)
-        except up.UploadRefused as refused:
-            return _refuse(unit, token, refused.message, staged=staged, **record)
-        kept = up.record_upload(
-            svc.engine, c, unit, accepted=True, message="", staged=staged, now=stamp, **record
+        up.mark(svc.engine, kept.id, accepted=False, message=refused.message)
+        log_event("upload refused", logging.WARNING, source="web", unit=unit.id, code=refused.code)
+        flash(refused.message, "error")
+        return redirect(url_for("upload.page", token=token))
+    holder = worker_id()
+    if not svc.jobs.acquire(unit.id, holder, wait=float(svc.config.get("UPLOAD_LOCK_WAIT", 3.0))):
+        # the workbook is being checked by another job: the queue checks this upload next
+        svc.jobs.add_event(
+            source="web",
+            spreadsheet=unit.id,
+            unit=unit.id,
+            kind="upload",
+            payload={"upload": kept.id},
+            digest=None,
         )
-        assert kept.stored_path is not None
-        up.install(c.base_dir / kept.stored_path, target)
-        svc.handler.validate(unit.id, f"upload-{kept.id}")
+        log_event("upload queued", source="web", unit=unit.id, upload=kept.id)
+        flash(
+            _(
+                "Đã nhận tệp lúc %(t)s và lưu lại. Sổ của đơn vị đang được kiểm tra ở một việc "
+                "khác nên tệp sẽ được kiểm tra trong ít phút: tải lại trang để xem kết quả.",
+                t=_fmt(stamp),
+            ),
+            "info",
+        )
+        return redirect(url_for("upload.page", token=token))
+    try:
+        svc.handler.validate(unit.id, f"upload-{kept.id}")  # checks the kept upload first
     finally:
         svc.jobs.release(unit.id, holder)
-        staged.unlink(missing_ok=True)
+    checked = up.get(svc.engine, kept.id)
+    if checked is None or not checked.accepted:
+        message = checked.message if checked is not None else ""
+        log_event("upload refused", logging.WARNING, source="web", unit=unit.id)
+        flash(message, "error")
+        return redirect(url_for("upload.page", token=token))
     svc.jobs.schedule_consolidation()
     recorded = unit_forms(svc.engine, c.id, unit.id)
     result = {
@@ -320,7 +351,7 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     return redirect(url_for("upload.page", token=token))
 
 
-_COUNTS = ("rows", "valid_rows", "errors", "warnings")
+_COUNTS = COUNTS
 
 
 @bp.get("/<token>/workbook.xlsx")

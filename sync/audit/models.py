@@ -190,6 +190,8 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     stored_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     accepted: Mapped[bool] = mapped_column()
+    # received (kept, its check comes later) | accepted | refused; NULL: before 0003
+    state: Mapped[str | None] = mapped_column(String(12), nullable=True)
     message: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # counts per form
 

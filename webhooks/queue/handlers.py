@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from ..service import Service
 
 
+COUNTS = ("rows", "valid_rows", "errors", "warnings")
+
+
 class JobHandler:
     """Runs claimed jobs against the campaign's store and audit database."""
 
@@ -46,20 +49,57 @@ class JobHandler:
         log_event("job", job=job.id, kind=job.kind, unit=job.unit, attempt=job.attempts, **result)
         return result
 
+    def apply_uploads(self, unit: str) -> list[tuple[int, bool]]:
+        """Check the unit's kept uploads still waiting (oldest first; the caller holds the
+        unit's lock): each accepted one replaces the workbook. [(upload id, accepted)]."""
+        from sync import uploads as up
+
+        svc = self.service
+        c = svc.campaign
+        if svc.store.kind != "local":
+            return []
+        waiting = up.pending(svc.engine, c.id, unit)
+        if not waiting:
+            return []
+        target = svc.store.path(c.unit(unit))  # type: ignore[attr-defined]
+        limits = up.Limits(max_bytes=int(svc.config.get("UPLOAD_MAX_BYTES") or 10 * up.MiB))
+        done = []
+        for record in waiting:
+            refused = up.check_kept(
+                svc.engine, c, c.unit(unit), record, target, now=clock.now(c.tz), limits=limits
+            )
+            done.append((record.id, refused is None))
+            log_event("upload checked", unit=unit, upload=record.id, accepted=refused is None)
+        return done
+
     def validate(self, unit: str, run_id: str) -> dict[str, Any]:
+        from sync import uploads as up
+        from sync.audit import unit_forms
         from sync.pipeline import run_validation
 
         svc = self.service
         c = svc.campaign
+        applied = [i for i, ok in self.apply_uploads(unit) if ok]
         run = run_validation(
             c, svc.store, now=clock.now(c.tz), states=self.states(), units=[unit], cache=svc.sheets
         )
         record_run(svc.engine, run, run_id, units=[unit])
+        if applied:  # the history shows what the check of those uploads found
+            recorded = unit_forms(svc.engine, c.id, unit)
+            counts = {
+                fid: {k: int(v) for k, v in (rec.get("summary") or {}).items() if k in COUNTS}
+                for fid, rec in recorded.items()
+            }
+            errors = sum(v.get("errors", 0) for v in counts.values())
+            warnings = sum(v.get("warnings", 0) for v in counts.values())
+            for upload_id in applied:
+                up.set_result(svc.engine, upload_id, counts, up.result_message(errors, warnings))
         return {
             "written": run.written,
             "unchanged": run.unchanged,
             "write_errors": sorted(run.write_errors),
             "errors": sum(s.errors for s in run.result.summaries if s.unit == unit),
+            "uploads": applied,
         }
 
     def consolidate(self, run_id: str) -> dict[str, Any]:

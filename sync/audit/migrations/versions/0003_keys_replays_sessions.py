@@ -1,4 +1,5 @@
-"""per-unit key generations, accepted signatures (replays), random session tokens
+"""per-unit key generations, accepted signatures (replays), random session tokens,
+upload states (received → accepted | refused)
 
 Revision ID: 0003
 Revises: 0002
@@ -40,6 +41,8 @@ def upgrade() -> None:
     op.create_index("ix_signature_uses_t", "signature_uses", ["t"], unique=False)
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("session_token", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("uploads") as batch:
+        batch.add_column(sa.Column("state", sa.String(length=12), nullable=True))
     users = sa.table("users", sa.column("id", sa.Integer), sa.column("session_token", sa.String))
     conn = op.get_bind()
     for (user_id,) in conn.execute(sa.select(users.c.id)).all():
@@ -51,6 +54,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("uploads") as batch:
+        batch.drop_column("state")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("session_token")
     op.drop_index("ix_signature_uses_t", table_name="signature_uses")
