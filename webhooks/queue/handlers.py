@@ -39,6 +39,7 @@ class JobHandler:
         result["ms"] = round((time.perf_counter() - started) * 1000, 1)
         log_event("job", job=job.id, kind=job.kind, unit=job.unit, attempt=job.attempts, **result)
         return result
+
     def apply_uploads(self, unit: str) -> list[tuple[int, bool]]:
         """Check the unit's kept uploads still waiting (oldest first; the caller holds the
         unit's lock): each accepted one replaces the workbook. [(upload id, accepted)]."""
