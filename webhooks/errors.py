@@ -8,6 +8,8 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from .logs import log_error
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -94,7 +96,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+        log_error("unhandled error", exc, path=request.path[:200])
         if not wants_json():
             try:
                 return page_error(500)

@@ -20,9 +20,19 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """The audit database answers."""
-    if not ping(service().engine):
+    """Ready only when it can work: the audit database answers and accepts writes, the
+    workbook and upload folders are writable; else 503 with the reasons."""
+    svc = service()
+    if not ping(svc.engine):
         return json_error(
-            503, "database_unavailable", "Cơ sở dữ liệu chưa sẵn sàng: thử lại sau ít phút."
+            503,
+            "database_unavailable",
+            "Cơ sở dữ liệu chưa sẵn sàng: thử lại sau ít phút.",
+            reasons=["Cơ sở dữ liệu kiểm toán không trả lời."],
         )
-    return jsonify({"status": "ready", "database": "ok"})
+    problems = svc.readiness()
+    if problems:
+        return json_error(
+            503, "not_ready", "Dịch vụ chưa sẵn sàng: " + " ".join(problems), reasons=problems
+        )
+    return jsonify({"status": "ready", "database": "ok", "folders": "ok"})

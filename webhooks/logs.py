@@ -1,15 +1,86 @@
-"""Structured logs: one JSON line per event handled; never secrets or signatures."""
+"""Structured logs: one JSON line per event handled; never secrets, keys, signatures or
+cell values.
+
+Errors (`log_error`) carry the exception's class and its message — without SQL
+statements and parameters (which may hold what units typed), with URL passwords and
+registered secrets masked — and are rate-limited: the same error is written once per
+`ERROR_EVERY` seconds with the count of repeats suppressed, so a failing loop does not
+write five lines a second.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+import threading
 import time
 from typing import Any
 
 EVENT_LOGGER = "thidua.events"
-_FORBIDDEN = {"secret", "signature", "token", "x-thidua-signature", "x-goog-channel-token"}
+ERROR_LOGGER = "thidua.errors"
+_FORBIDDEN = {
+    "secret",
+    "signature",
+    "token",
+    "key",
+    "password",
+    "cookie",
+    "x-thidua-signature",
+    "x-goog-channel-token",
+}
+ERROR_EVERY = 60.0
+"""Seconds between two lines of the same error (THIDUA_ERROR_LOG_SECONDS)."""
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+_SQL_TAIL = re.compile(r"\s*\[(SQL|parameters|Background on this error)[:\s].*", re.S)
+_secrets: set[str] = set()
+_seen: dict[tuple[str, str, str], list[float]] = {}
+_seen_lock = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """A value never to appear in a log line (the server's key, unit keys…)."""
+    if value and len(value) >= 8:
+        _secrets.add(value)
+
+
+def safe_message(exc: BaseException, limit: int = 300) -> str:
+    """The exception's message for logs: the driver's own message for database errors
+    (not the SQL and its parameters), URL passwords and registered secrets masked."""
+    inner = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's exception
+    text = str(inner if inner is not None else exc)
+    text = _SQL_TAIL.sub("", text)
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    text = " ".join(text.split())
+    return text[:limit]
+
+
+def log_error(msg: str, exc: BaseException, level: int = logging.ERROR, **fields: Any) -> bool:
+    """One error line (class, safe message, fields), at most once per ERROR_EVERY seconds
+    for the same (msg, class, message); returns whether it was written."""
+    error = type(exc).__name__
+    message = safe_message(exc)
+    key = (msg, error, message)
+    now = time.monotonic()
+    with _seen_lock:
+        seen = _seen.get(key)
+        if seen is not None and now - seen[0] < ERROR_EVERY:
+            seen[1] += 1
+            return False
+        repeated = int(seen[1]) if seen is not None else 0
+        _seen[key] = [now, 0]
+        if len(_seen) > 1000:  # forget the oldest
+            for old in sorted(_seen, key=lambda k: _seen[k][0])[:500]:
+                _seen.pop(old, None)
+    extra = {**fields, "error": error, "message": message}
+    if repeated:
+        extra["repeated"] = repeated
+    logger = logging.getLogger(ERROR_LOGGER)
+    logger.log(level, msg, extra={"fields": extra})
+    return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -46,7 +117,7 @@ class _StderrHandler(logging.StreamHandler):
 
 def configure(level: int = logging.INFO) -> None:
     """Attach the JSON formatter to the service's loggers (once)."""
-    for name in (EVENT_LOGGER, "webhooks"):
+    for name in (EVENT_LOGGER, ERROR_LOGGER, "webhooks"):
         logger = logging.getLogger(name)
         logger.setLevel(level)
         if not any(getattr(h, "_thidua", False) for h in logger.handlers):

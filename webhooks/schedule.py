@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sync import clock
 from sync.locking import lock_overdue
 
-from .logs import log_event
+from .logs import log_error, log_event
 
 if TYPE_CHECKING:
     from .service import Service
@@ -85,7 +85,7 @@ class Scheduler:
             try:
                 chore()
             except Exception as exc:  # keep the service alive; try again next time
-                log.error("%s chore failed: %s", name, type(exc).__name__, exc_info=exc)
+                log_error("chore failed", exc, chore=name)
 
     def start(self) -> None:
         if self._thread is not None or (self.lock_every <= 0 and self.renew_every <= 0):

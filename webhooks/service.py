@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sync.audit import campaign_url, open_engine
 from sync.audit.jobs import JobStore
-from sync.campaign import load_campaign
+from sync.campaign import Campaign, load_campaign
 from sync.errors import ConfigError
 from sync.keys import current_key, server_secret
 from sync.operations import Workspace
@@ -22,9 +24,11 @@ from sync.operations.workspace import audit_states
 from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
 
+from . import logs
+from .logs import log_error, log_event, register_secret
 from .queue.handlers import JobHandler
 from .queue.worker import Worker
-from .ratelimit import TokenBucket
+from .ratelimit import event_limiter
 from .units import SpreadsheetIndex
 
 log = logging.getLogger("thidua.service")
@@ -39,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLIDATE_DEBOUNCE_SECONDS": 60.0,
     "MAX_BODY": 16 * 1024,
     "RATE_PER_MINUTE": 30.0,
-    "JOB_LEASE_SECONDS": 300.0,
+    "JOB_LEASE_SECONDS": 20.0,  # renewed every third of it while held (heartbeat)
     "POLL_SECONDS": 0.2,
     "WORKER_THREADS": 4,  # jobs of different spreadsheets run in parallel
     "WORKER": "thread",  # thread | none (tests drive `service.worker.tick()` themselves)
@@ -47,6 +51,10 @@ DEFAULTS: dict[str, Any] = {
     "COOKIE_SECURE": None,  # None: Secure cookies; `serve` on loopback HTTP turns it off
     "SESSION_HOURS": 12.0,
     "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+    "UPLOAD_LOCK_WAIT": 3.0,  # then the upload is kept and checked by the queue
+    "TEMP_MAX_AGE_SECONDS": 60.0,  # leftover temporary files older than this are removed
+    "ERROR_LOG_SECONDS": 60.0,  # the same error is logged at most once per this
+    "RATE_LIMIT_PREFIX": None,  # Redis keys of the rate limits (default thidua:<campaign>)
 }
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CAMPAIGN": ("THIDUA_CAMPAIGN", str),
@@ -65,6 +73,8 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "COOKIE_SECURE": ("THIDUA_COOKIE_SECURE", lambda v: v.strip().lower() in ("1", "true", "yes")),
     "SESSION_HOURS": ("THIDUA_SESSION_HOURS", float),
     "UPLOAD_MAX_BYTES": ("THIDUA_UPLOAD_MAX_BYTES", int),
+    "TEMP_MAX_AGE_SECONDS": ("THIDUA_TEMP_MAX_AGE_SECONDS", float),
+    "ERROR_LOG_SECONDS": ("THIDUA_ERROR_LOG_SECONDS", float),
 }
 
 
@@ -93,6 +103,8 @@ class Service:
         self.campaign = load_campaign(config["CAMPAIGN"])
         # the server's key: never given to a unit (each unit has its own, see sync.keys)
         self.secret: str = config.get("SECRET") or server_secret(self.campaign.base_dir)
+        register_secret(self.secret)
+        logs.ERROR_EVERY = float(config.get("ERROR_LOG_SECONDS") or logs.ERROR_EVERY)
         self.database_url = campaign_url(self.campaign, config.get("DATABASE_URL"))
         self.engine = open_engine(self.database_url)
         self.jobs = JobStore(
@@ -109,7 +121,11 @@ class Service:
             recorded=self.store.recorded_spreadsheets(),
             refresh=lambda: self.store.recorded_spreadsheets(),
         )
-        self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
+        self.limiter = event_limiter(
+            float(config["RATE_PER_MINUTE"]),
+            config.get("REDIS_URL"),
+            config.get("RATE_LIMIT_PREFIX") or f"thidua:{self.campaign.id}",
+        )
         self.handler = JobHandler(self)
         self.sheets = SheetCache()  # other units' last read sheets: one read per event
         self.warmed = threading.Event()
@@ -147,9 +163,53 @@ class Service:
         return self._workspace
 
     def start(self) -> None:
+        self.recover()
         if self.config.get("WORKER", "thread") == "thread":
             self.worker.start()
             threading.Thread(target=self.warm, name="thidua-warm", daemon=True).start()
+
+    def recover(self) -> None:
+        """After a crash: remove temporary files a killed process left, and queue the
+        check of uploads that were kept but not checked yet."""
+        from sync import uploads as up
+
+        try:
+            removed = up.clean_leftovers(
+                self.campaign, older_than=float(self.config.get("TEMP_MAX_AGE_SECONDS") or 0)
+            )
+            if removed:
+                log_event("leftovers removed", files=len(removed))
+            if self.store.kind == "local":
+                for unit in up.pending_units(self.engine, self.campaign.id):
+                    self.jobs.add_event(
+                        source="web",
+                        spreadsheet=unit,
+                        unit=unit,
+                        kind="upload",
+                        payload=None,
+                        digest=None,
+                    )
+                    log_event("upload check queued", unit=unit)
+        except Exception as exc:  # the service still starts; /readyz says what is wrong
+            log_error("recovery failed", exc)
+
+    def readiness(self) -> list[str]:
+        """What keeps the service from working (Vietnamese), empty when ready: the audit
+        database accepts writes, the workbook and upload folders are writable."""
+        from sync.audit import writable
+
+        problems = []
+        if not writable(self.engine):
+            problems.append(
+                "Cơ sở dữ liệu kiểm toán không ghi được (chỉ đọc, đầy hoặc mất kết nối)."
+            )
+        for folder in self.folders():
+            if not folder_writable(folder):
+                problems.append(f"Không ghi được vào thư mục {folder}.")
+        return problems
+
+    def folders(self) -> list[Path]:
+        return service_folders(self.campaign)
 
     def warm(self) -> None:
         """Read every unit once into the sheet cache, so the first events read one unit."""
@@ -159,7 +219,7 @@ class Service:
             units = list(self.campaign.units)
             self.sheets.fill(units, lambda todo: read_units(self.store, todo))
         except Exception as exc:  # the first events will read what is missing
-            log.warning("cache warm-up failed: %s", type(exc).__name__)
+            log_error("cache warm-up failed", exc, logging.WARNING)
         finally:
             self.warmed.set()
 
@@ -191,3 +251,28 @@ class Service:
     def close(self) -> None:
         self.worker.stop()
         self.engine.dispose()
+
+
+def folder_writable(folder: Path) -> bool:
+    """True when a file can be created in `folder` (created if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".thidua-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+        return True
+    except OSError:
+        return False
+
+
+def service_folders(campaign: Campaign) -> list[Path]:
+    """Folders the service writes: its own `.thidua`, uploads, and local workbooks."""
+    base = campaign.base_dir / ".thidua"
+    out = [base]
+    if campaign.google is None:
+        out += [base / "uploads", campaign.local_path]
+    return out
+
+
+def unwritable_folders(campaign: Campaign) -> list[Path]:
+    return [f for f in service_folders(campaign) if not folder_writable(f)]

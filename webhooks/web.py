@@ -27,6 +27,8 @@ from flask_wtf.csrf import CSRFProtect
 from sync import clock
 from sync.keys import derive
 
+from .logs import log_error
+
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
@@ -106,7 +108,7 @@ def init_web(app: Flask, service: Service) -> None:
         BABEL_TRANSLATION_DIRECTORIES="translations",
         RATELIMIT_STORAGE_URI=cfg.get("REDIS_URL") or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_KEY_PREFIX=f"thidua:{service.campaign.id}",
+        RATELIMIT_KEY_PREFIX=cfg.get("RATE_LIMIT_PREFIX") or f"thidua:{service.campaign.id}",
     )
     csrf.init_app(app)
     limiter.init_app(app)
@@ -119,7 +121,7 @@ def init_web(app: Flask, service: Service) -> None:
             try:
                 service.ensure_checked()
             except Exception as exc:  # the page still shows what is recorded
-                log.warning("first check not scheduled: %s", type(exc).__name__)
+                log_error("first check not scheduled", exc, logging.WARNING)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

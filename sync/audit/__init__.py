@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from .db import AuditError, default_url, make_engine, migrate, open_engine, ping
+from .db import AuditError, default_url, make_engine, migrate, open_engine, ping, writable
 from .records import FormStatus, RecordedFinding, campaign_statuses, unit_statuses
 from .states import AuditStates
 
@@ -29,6 +29,7 @@ __all__ = [
     "open_engine",
     "ping",
     "unit_statuses",
+    "writable",
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,29 @@ def ping(engine: Engine) -> bool:
         return True
     except SQLAlchemyError as exc:
         log.warning("database ping failed: %s", type(exc).__name__)
+        return False
+
+
+def writable(engine: Engine) -> bool:
+    """True when the database accepts a write (a row inserted, then rolled back)."""
+    from sqlalchemy import insert
+
+    from .models import Lock
+
+    try:
+        with engine.connect() as conn:
+            trans = conn.begin()
+            try:
+                conn.execute(
+                    insert(Lock).values(
+                        name=f"__readyz__:{time.time()}", holder=None, lease_until=0.0
+                    )
+                )
+            finally:
+                trans.rollback()
+        return True
+    except SQLAlchemyError as exc:
+        log.warning("database write check failed: %s", type(exc).__name__)
         return False
 
 

@@ -5,8 +5,12 @@ of edits of one spreadsheet becomes one `validate` job once the spreadsheet has 
 for `debounce` seconds (or the burst is older than `max_wait`); a `submit` event becomes a
 `submit` job (absorbing the edits before it). Claims are atomic conditional UPDATEs
 (SQLite and PostgreSQL alike); a per-spreadsheet lease row (`locks`) keeps two jobs of one
-spreadsheet from running at once, and jobs of one spreadsheet run in id order. A job whose
-worker died is re-claimed after its lease expires.
+spreadsheet from running at once, and jobs of one spreadsheet run in id order.
+
+Leases are short (`lease`, 20 s in the service) and renewed while held: a worker's
+heartbeat calls `renew()` every `lease / 3` for its own id and for every holder taken with
+`acquire` in this process. A job or a lock whose process died is therefore free again
+within one lease, and re-claimed then.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ class JobStore:
         *,
         debounce: float = 3.0,
         consolidate_debounce: float = 60.0,
-        lease: float = 300.0,
+        lease: float = 20.0,
         max_attempts: int = 5,
     ) -> None:
         self.engine = engine
@@ -61,7 +65,11 @@ class JobStore:
         self.max_wait = max(debounce * 10, debounce + 1)
         self.consolidate_debounce = consolidate_debounce
         self.lease = lease
+        self.enqueued_lease = max(lease, 300.0)
+        """A job handed to RQ may wait in Redis that long before it is handed out again."""
         self.max_attempts = max_attempts
+        self._held: dict[str, int] = {}
+        self._held_lock = threading.Lock()
         self._events = Event.__table__
         self._insert_event = insert(Event).returning(Event.id)
 
@@ -255,7 +263,7 @@ class JobStore:
                 conn.execute(
                     update(Job)
                     .where((Job.id == job_id) & (Job.status == "pending"))
-                    .values(status="enqueued", lease_until=t + self.lease)
+                    .values(status="enqueued", lease_until=t + self.enqueued_lease)
                 ).rowcount
             )
 
@@ -331,7 +339,10 @@ class JobStore:
             return True
         ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         stmt = ins(Lock).values(name=name, holder=worker, lease_until=until)
-        return bool(conn.execute(stmt.on_conflict_do_nothing()).rowcount)
+        # RETURNING, not rowcount: PostgreSQL reports -1 for ON CONFLICT DO NOTHING, which
+        # read as "got it" while another worker held the lock
+        returned = conn.execute(stmt.on_conflict_do_nothing().returning(Lock.name)).first()
+        return returned is not None
 
     def _unlock(self, conn: Any, unit: str, worker: str) -> None:
         conn.execute(
@@ -341,12 +352,14 @@ class JobStore:
         )
 
     def acquire(self, unit: str, worker: str, wait: float = 10.0) -> bool:
-        """Take a spreadsheet's lock outside a job (synchronous API calls); False on timeout."""
+        """Take a spreadsheet's lock outside a job (synchronous API calls); False on timeout.
+        While held it is renewed with the heartbeat (`renew`)."""
         end = time.time() + wait
         while True:
             t = time.time()
             with self.engine.begin() as conn:
                 if self._lock(conn, unit, worker, t, t + self.lease):
+                    self.hold(worker)
                     return True
             if t >= end:
                 return False
@@ -355,6 +368,47 @@ class JobStore:
     def release(self, unit: str, worker: str) -> None:
         with self.engine.begin() as conn:
             self._unlock(conn, unit, worker)
+        self.unhold(worker)
+
+    # -- heartbeat -----------------------------------------------------------------------
+    def hold(self, holder: str) -> None:
+        """Renew `holder`'s jobs and locks on every `renew()` until `unhold`."""
+        with self._held_lock:
+            self._held[holder] = self._held.get(holder, 0) + 1
+
+    def unhold(self, holder: str) -> None:
+        with self._held_lock:
+            left = self._held.get(holder, 0) - 1
+            if left > 0:
+                self._held[holder] = left
+            else:
+                self._held.pop(holder, None)
+
+    def renew(self, now: float | None = None) -> int:
+        """Extend the leases of the running jobs and locks held in this process (a
+        heartbeat); returns how many rows were renewed."""
+        with self._held_lock:
+            holders = list(self._held)
+        if not holders:
+            return 0
+        t = time.time() if now is None else now
+        until = t + self.lease
+        with self.engine.begin() as conn:
+            jobs = conn.execute(
+                update(Job)
+                .where(
+                    (Job.campaign == self.campaign)
+                    & (Job.status == "running")
+                    & Job.worker.in_(holders)
+                )
+                .values(lease_until=until)
+            ).rowcount
+            locks = conn.execute(
+                update(Lock)
+                .where(Lock.holder.in_(holders) & Lock.name.like(f"{self.campaign}:%"))
+                .values(lease_until=until)
+            ).rowcount
+        return max(0, int(jobs)) + max(0, int(locks))
 
     # -- finishing -----------------------------------------------------------------------
     def finish(self, job: ClaimedJob, worker: str, result: dict[str, Any]) -> bool:

@@ -37,7 +37,18 @@ def serve(
     from waitress import serve as waitress_serve
 
     from webhooks import create_app
+    from webhooks.service import unwritable_folders
 
+    from ..campaign import load_campaign
+
+    blocked = unwritable_folders(load_campaign(campaign))
+    if blocked:
+        raise ThiduaError(
+            "Không chạy dịch vụ: không ghi được vào "
+            + ", ".join(str(f) for f in blocked)
+            + ". Dịch vụ cần ghi sổ của đơn vị, tệp gửi lên và nhật ký kiểm tra: hãy cấp quyền "
+            "ghi cho tài khoản chạy thidua (hoặc đổi thư mục) rồi chạy lại."
+        )
     config: dict[str, Any] = {"CAMPAIGN": str(campaign.resolve())}
     loopback = host in LOOPBACK
     if "THIDUA_COOKIE_SECURE" not in os.environ:
@@ -49,6 +60,10 @@ def serve(
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     svc = app.extensions["thidua"]
+    problems = svc.readiness()
+    if problems:
+        svc.close()
+        raise ThiduaError("Không chạy dịch vụ: " + " ".join(problems))
     base = f"http://{host}:{port}"
     click.echo(f"Dịch vụ thidua cho đợt «{svc.campaign.info.title}» tại {base}")
     click.echo(f"Trang tổng hợp (ban tổ chức): {base}/dashboard")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "thidua"
+JOB_TIMEOUT = 600
+"""RQ's hard limit for one job; leases are short and renewed while it runs."""
 _services: dict[tuple[str, str], Service] = {}
 
 
@@ -37,7 +40,7 @@ def executor(service: Service, redis: Redis, name: str) -> Callable[[int, str], 
     """The dispatcher's hand-off: enqueue `process_job` for a due job."""
     queue = Queue(name, connection=redis)
     campaign_path = str(service.campaign.source)
-    timeout = int(service.jobs.lease)
+    timeout = JOB_TIMEOUT
 
     def enqueue(job_id: int, unit: str) -> None:
         queue.enqueue(
@@ -78,6 +81,7 @@ def process_job(campaign_path: str, job_id: int, unit: str) -> dict[str, Any]:
     )
     if not lock.acquire():
         return _requeue(svc, redis, campaign_path, job_id, unit, "lock busy")
+    beat = _Heartbeat(svc, worker.id, lock)
     try:
         job = svc.jobs.claim_job(job_id, unit, worker.id, statuses=("enqueued", "pending"))
         if job is None:
@@ -88,6 +92,7 @@ def process_job(campaign_path: str, job_id: int, unit: str) -> dict[str, Any]:
         worker.execute(job)
         return {"job": job_id, "status": svc.jobs.status_of(job_id)}
     finally:
+        beat.stop()
         try:
             lock.release()
         except Exception:  # lock expired meanwhile: the database lease still protects
@@ -99,6 +104,36 @@ def _requeue(
 ) -> dict[str, Any]:
     time.sleep(0.05)
     Queue(svc.config["REDIS_QUEUE"], connection=redis).enqueue(
-        process_job, campaign_path, job_id, unit, job_timeout=int(svc.jobs.lease)
+        process_job, campaign_path, job_id, unit, job_timeout=JOB_TIMEOUT
     )
     return {"job": job_id, "requeued": why}
+
+
+class _Heartbeat:
+    """Renews the database lease of `holder` and the Redis lock every lease / 3 seconds
+    while a job runs in this RQ work-horse."""
+
+    def __init__(self, svc: Service, holder: str, lock: Any) -> None:
+        self.svc = svc
+        self.lock = lock
+        self.stopped = threading.Event()
+        svc.jobs.hold(holder)
+        self.holder = holder
+        self.thread = threading.Thread(target=self._run, name="thidua-rq-heartbeat", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        every = max(0.5, self.svc.jobs.lease / 3)
+        while not self.stopped.wait(every):
+            try:
+                self.svc.jobs.renew()
+                self.lock.reacquire()
+            except Exception as exc:
+                from ..logs import log_error
+
+                log_error("rq heartbeat failed", exc)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(5)
+        self.svc.jobs.unhold(self.holder)

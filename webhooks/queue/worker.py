@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sync.audit.jobs import ClaimedJob
 
-from ..logs import log_event
+from ..logs import log_error, safe_message
 
 if TYPE_CHECKING:
     from ..service import Service
@@ -49,6 +49,7 @@ class Worker:
         self.id = worker_id()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._beat_thread: threading.Thread | None = None
 
     def tick(self, now: float | None = None) -> int:
         """One round; returns how many jobs were run (or handed to RQ)."""
@@ -89,16 +90,8 @@ class Worker:
         try:
             result = self.service.handler.run(job)
         except Exception as exc:
-            log.warning("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
-            log_event(
-                "job failed",
-                logging.WARNING,
-                job=job.id,
-                kind=job.kind,
-                unit=job.unit,
-                error=type(exc).__name__,
-            )
-            jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
+            log_error("job failed", exc, job=job.id, kind=job.kind, unit=job.unit)
+            jobs.fail(job, self.id, f"{type(exc).__name__}: {safe_message(exc)}")
             return
         jobs.finish(job, self.id, result)
         if job.kind in ("validate", "submit"):
@@ -119,14 +112,30 @@ class Worker:
     def start(self) -> None:
         if self._thread is not None:
             return
+        self.service.jobs.hold(self.id)
         self._thread = threading.Thread(target=self._loop, name="thidua-worker", daemon=True)
         self._thread.start()
+        self._beat_thread = threading.Thread(
+            target=self._beat, name="thidua-heartbeat", daemon=True
+        )
+        self._beat_thread.start()
+
+    def _beat(self) -> None:
+        """Renew the leases of what this process holds, every lease / 3 seconds."""
+        jobs = self.service.jobs
+        every = max(0.5, jobs.lease / 3)
+        while not self._stop.wait(every):
+            try:
+                jobs.renew()
+            except Exception as exc:  # the database may come back; the lease is still ours
+                log_error("heartbeat failed", exc)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+            self.service.jobs.unhold(self.id)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -136,7 +145,7 @@ class Worker:
             try:
                 busy = self.tick()
             except Exception as exc:  # keep the worker alive; the database may come back
-                log.error("worker tick failed: %s", type(exc).__name__, exc_info=exc)
+                log_error("worker tick failed", exc)
                 busy = 0
             if not busy:
                 self._stop.wait(self.poll)
