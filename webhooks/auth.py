@@ -21,7 +21,7 @@ from sync.users import Account, authenticate, end_sessions, get_user
 
 from .guard import service
 from .logs import log_event
-from .web import limiter
+from .web import limit_key, limiter
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,7 +43,7 @@ class LoginForm(FlaskForm):
 
 
 def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()[:80]
+    return limit_key("login-user:" + (request.form.get("username") or "").strip().lower()[:80])
 
 
 def _safe_next(target: str | None) -> str:

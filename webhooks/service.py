@@ -75,6 +75,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UPLOAD_MAX_BYTES": ("THIDUA_UPLOAD_MAX_BYTES", int),
     "TEMP_MAX_AGE_SECONDS": ("THIDUA_TEMP_MAX_AGE_SECONDS", float),
     "ERROR_LOG_SECONDS": ("THIDUA_ERROR_LOG_SECONDS", float),
+    "RATE_LIMIT_PREFIX": ("THIDUA_RATE_LIMIT_PREFIX", str),
 }
 
 

@@ -49,7 +49,7 @@ from .guard import service
 from .logs import log_event
 from .queue.handlers import COUNTS
 from .queue.worker import worker_id
-from .web import csrf, limiter
+from .web import csrf, limit_key, limiter
 
 bp = Blueprint("upload", __name__, url_prefix="/u")
 MULTIPART_SLACK = 64 * 1024
@@ -87,7 +87,7 @@ def _limits() -> up.Limits:
 
 
 def _token_key() -> str:
-    return "upload:" + str((request.view_args or {}).get("token", ""))[:200]
+    return limit_key("upload:" + str((request.view_args or {}).get("token", ""))[:200])
 
 
 def _guarded(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:

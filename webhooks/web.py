@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, request, session
+from flask import Flask, Response, current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -60,7 +60,19 @@ HEADERS = {
 }
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
+
+
+def limit_key(key: str) -> str:
+    """A rate-limit key scoped to this service's campaign (`RATE_LIMIT_PREFIX`), so
+    processes of one campaign share their counts in Redis and campaigns do not mix."""
+    return f"{current_app.config.get('THIDUA_LIMIT_PREFIX') or 'thidua'}:{key}"
+
+
+def _ip_key() -> str:
+    return limit_key("ip:" + (get_remote_address() or ""))
+
+
+limiter = Limiter(key_func=_ip_key, strategy="fixed-window")
 babel = Babel()
 
 
@@ -108,7 +120,7 @@ def init_web(app: Flask, service: Service) -> None:
         BABEL_TRANSLATION_DIRECTORIES="translations",
         RATELIMIT_STORAGE_URI=cfg.get("REDIS_URL") or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_KEY_PREFIX=cfg.get("RATE_LIMIT_PREFIX") or f"thidua:{service.campaign.id}",
+        THIDUA_LIMIT_PREFIX=cfg.get("RATE_LIMIT_PREFIX") or f"thidua:{service.campaign.id}",
     )
     csrf.init_app(app)
     limiter.init_app(app)
