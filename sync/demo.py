@@ -218,7 +218,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     except SubmissionError as exc:
         say(f"  {late_unit.id}: {exc}")
     run = run_validation(campaign, store, now=late_at, states=states)
-    tables = build_consolidated(campaign, run.result, states)
+    tables = build_consolidated(campaign, run.result, states, now=late_at)
     result.consolidated = store.write_consolidated(tables)
     result.errors = run.result.report.errors
     result.warnings = run.result.report.warnings

@@ -13,6 +13,7 @@ import math
 import re
 import tempfile
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,10 @@ def _csv_cell(value: Any) -> Any:
         pass
     if hasattr(value, "item"):
         return value.item()
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return value
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from sync.consolidate import subtree, tree_order
+from sync.consolidate import STATE_TONES, subtree, tree_order
 from sync.rules.engine import UnitSummary
 from sync.status import Progress, progress
 
@@ -24,15 +24,8 @@ if TYPE_CHECKING:
 
 Checks = dict[tuple[str, str], dict[str, Any]]
 
-BADGES = {
-    "not_started": "idle",
-    "in_progress": "err",
-    "valid": "warn",
-    "submitted_on_time": "ok",
-    "submitted_late": "warn",
-    "locked": "err",
-    "unchecked": "idle",
-}
+BADGES = {**STATE_TONES, "unchecked": "idle"}
+"""Badge class per state: the colours of the consolidated workbook's state cells."""
 
 
 def state_text(state: str) -> str:

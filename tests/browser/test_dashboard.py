@@ -8,6 +8,7 @@ from typing import Any
 
 import openpyxl
 
+from sync.stores.local.consolidated import HEADER_ROW
 from tests.browser.conftest import (
     ARTIFACTS,
     Console,
@@ -99,7 +100,7 @@ def test_organiser_sees_units_drills_in_and_downloads(
     wb = openpyxl.load_workbook(target)
     assert wb.sheetnames[0] == "Tổng hợp" and wb.sheetnames[-1] == "Cần sửa"
     assert "Đại biểu" in wb.sheetnames
-    names = {r[1] for r in wb["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    names = {r[2] for r in wb["Tổng hợp"].iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
     assert {u.name for u in units} <= names
     assert console.errors == []
 
