@@ -195,6 +195,8 @@ class CampaignInfo(_Model):
     place: str | None = None
     """Place of the date line of official documents ("Lai Châu, ngày … tháng … năm …")."""
     signers: list[Signer] = Field(default_factory=list, max_length=3)
+    contact: str | None = None
+    """Whom units ask (named in the guide tab of their workbook)."""
     timezone: str = "Asia/Ho_Chi_Minh"
     language: Literal["vi", "en"] = "vi"
 

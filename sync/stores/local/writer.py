@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -24,7 +24,7 @@ from ..layout import (
 from .consolidated import read_consolidated, write_consolidated
 from .files import atomic_save, owner_file, workbook_lock
 from .reader import open_workbook
-from .workbook import BOLD, style_status, worksheet_rows
+from .workbook import BOLD, style_status, unlock_data_cells, worksheet_rows
 
 if TYPE_CHECKING:
     from ...campaign import Campaign, Form
@@ -35,6 +35,7 @@ WARNING_RGB = "FFFFEB9C"
 FILLS = {"error": ERROR_RGB, "warning": WARNING_RGB}
 SERVICE_RGBS = frozenset(FILLS.values())
 NO_FILL = PatternFill(fill_type=None)
+STATUS_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
 
 def _fill_of(cell: Any) -> str | None:
@@ -86,6 +87,8 @@ def _apply_form(wb: Workbook, ws: Worksheet, form: Form, feedback: FormFeedback)
             cell.value = text
             if looks_like_formula(text):
                 cell.data_type = "s"
+            if text and not cell.alignment.wrap_text:
+                cell.alignment = STATUS_ALIGNMENT
             changed = True
         rgb = FILLS.get(wanted.severity or "") if wanted else None
         if _fill_of(cell) != rgb and (rgb is not None or _fill_of(cell) is not None):
@@ -116,6 +119,8 @@ def _apply_form(wb: Workbook, ws: Worksheet, form: Form, feedback: FormFeedback)
         if _fill_of(cell) != rgb:
             cell.fill = PatternFill("solid", fgColor=rgb)
             changed = True
+    # cells created or restyled above must stay editable on the protected sheet
+    changed |= unlock_data_cells(ws, layout.header_row, scol)
     return changed
 
 
@@ -149,8 +154,13 @@ def _apply_summary(wb: Workbook, summary: list[list[Any]]) -> bool:
                 cell.data_type = "s"
     for cell in ws[1]:
         cell.font = BOLD
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 60
+    for letter, limit in (("A", 40), ("B", 90), ("C", 40), ("D", 60)):
+        cells = ws[letter]
+        longest = max((len(str(c.value)) for c in cells if c.value is not None), default=0)
+        ws.column_dimensions[letter].width = max(12, min(limit, longest + 2))
+        for c in cells:
+            if isinstance(c.value, str) and len(c.value) > limit:
+                c.alignment = STATUS_ALIGNMENT
     ws.sheet_view.tabSelected = False
     return True
 
@@ -201,6 +211,9 @@ def put_rows(
                     if key in layout.columns:
                         ws.cell(row=row_number, column=layout.columns[key] + 1, value=value)
             row_number += 1
+        unlock_data_cells(
+            ws, layout.header_row, None if layout.status is None else layout.status + 1
+        )
         atomic_save(wb, path, cached_formula_values(path, wb))
 
 
