@@ -260,13 +260,3 @@ def finding_lines(form: Form, findings: list[dict[str, Any]]) -> list[FindingLin
     order = {"error": 0, "warning": 1}
     out.sort(key=lambda x: (x.row is not None, x.row or 0, order.get(x.severity, 2)))
     return out
-
-
-def place_of(organizer: str) -> str:
-    """The place of the date line: "Liên đoàn Lao động tỉnh Lai Châu" → "Lai Châu"."""
-    lowered = organizer.lower()
-    for word in ("thành phố ", "tỉnh ", "huyện ", "quận ", "thị xã "):
-        at = lowered.rfind(word)
-        if at >= 0:
-            return organizer[at + len(word) :].strip()
-    return ""
