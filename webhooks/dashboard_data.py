@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
+from sync import i18n
 from sync.consolidate import subtree, tree_order
+from sync.feedback import state_label
 from sync.rules.engine import UnitSummary
 from sync.status import Progress, progress
 
 from .formats import fmt_time
+from .web import page_language
 
 if TYPE_CHECKING:
     from sync.campaign import Campaign, Form
@@ -36,17 +39,10 @@ BADGES = {
 
 
 def state_text(state: str) -> str:
-    """The state as organisers read it (translated by the page's language)."""
-    texts = {
-        "not_started": _("Chưa nhập"),
-        "in_progress": _("Đang nhập, còn lỗi"),
-        "valid": _("Hợp lệ, chưa nộp"),
-        "submitted_on_time": _("Đã nộp đúng hạn"),
-        "submitted_late": _("Đã nộp trễ hạn"),
-        "locked": _("Đã khoá sổ, chưa nộp"),
-        "unchecked": _("Chưa kiểm tra"),
-    }
-    return texts.get(state, state)
+    """The state as organisers read it, in the page's language (`unchecked`: never checked)."""
+    if state == "unchecked":
+        return i18n.t("state.unchecked", page_language())
+    return state_label(state, page_language())
 
 
 def fmt_pct(share: float | None) -> str:

@@ -46,7 +46,7 @@ from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
 from .queue.worker import worker_id
-from .web import csrf, limiter
+from .web import csrf, limiter, page_language
 
 bp = Blueprint("upload", __name__, url_prefix="/u")
 MULTIPART_SLACK = 64 * 1024
@@ -142,7 +142,7 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, dict[str, Any]]) -> li
                 "errors": int(s.get("errors", 0)),
                 "warnings": int(s.get("warnings", 0)),
                 "state": state,
-                "state_label": state_label(state, c.language),
+                "state_label": state_label(state, page_language()),
                 "due_iso": form.due.astimezone(c.tz).isoformat(),
                 "due": _fmt(form.due),
                 "left": countdown_text(form.due, now),
