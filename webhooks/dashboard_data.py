@@ -2,7 +2,7 @@
 
 Pure functions over the campaign and `sync.audit.records.campaign_forms` (no sheet reads):
 per form the units in tree order with a subtotal row per parent and an overall total, the
-completeness / timeliness roll-up (`sync.status.progress`) and the deadline.
+completeness / timeliness roll-up (`sync.progress.progress`) and the deadline.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from sync import i18n
 from sync.consolidate import subtree, tree_order
 from sync.feedback import state_label
+from sync.progress import Progress, progress
 from sync.rules.engine import UnitSummary
-from sync.status import Progress, progress
 
 from .formats import fmt_time
 from .web import page_language
