@@ -95,9 +95,10 @@ def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     return text.format_map(Keep(params))
 
 
-def has(key: str) -> bool:
-    """Whether the catalogue knows message `key` (in Vietnamese)."""
-    return template(key, DEFAULT) != key
+def has(key: str, lang: str = DEFAULT) -> bool:
+    """Whether the catalogue has a text for message `key` in `lang` itself (no fallback)."""
+    compiled = translations(lang)
+    return bool(compiled._catalog.get(key))  # GNUTranslations' own entries
 
 
 def num(value: int, lang: str | None = None) -> str:
