@@ -13,7 +13,7 @@ from .feedback import state_label
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Column, Form, Unit
-    from .form_state import StateFile
+    from .form_state import States
     from .rules.engine import ValidationResult
 
 SUMMARY_TAB = "Tổng hợp"
@@ -83,12 +83,11 @@ TONE_RGB = {
 
 def state_tone(label: str) -> str | None:
     """The tone of a state shown by its label (any language), None when unknown."""
-    from .feedback import STATE_LABELS
+    from .feedback import STATES
 
-    for labels in STATE_LABELS.values():
-        for state, text in labels.items():
-            if text == label:
-                return STATE_TONES.get(state)
+    for state in STATES:
+        if label in (state_label(state, "vi"), state_label(state, "en")):
+            return STATE_TONES.get(state)
     return None
 
 
@@ -189,7 +188,7 @@ def _document_value(column: Column, value: Any) -> Any:
 def build_consolidated(
     campaign: Campaign,
     result: ValidationResult,
-    states: StateFile | None = None,
+    states: States | None = None,
     now: datetime | None = None,
 ) -> Consolidated:
     """The three kinds of tabs of DESIGN §8 from a validation result and submission states."""
@@ -223,7 +222,7 @@ def build_consolidated(
 
 
 def _summary_table(
-    campaign: Campaign, result: ValidationResult, states: StateFile | None, labels: list[str]
+    campaign: Campaign, result: ValidationResult, states: States | None, labels: list[str]
 ) -> tuple[pd.DataFrame, list[int], dict[int, str]]:
     summaries = {(s.unit, s.form): s for s in result.summaries}
     columns = [*SUMMARY_COLUMNS, *labels, *SUMMARY_TAIL]
@@ -284,7 +283,7 @@ def _summary_table(
 
 
 def _form_table(
-    campaign: Campaign, form: Form, result: ValidationResult, states: StateFile | None
+    campaign: Campaign, form: Form, result: ValidationResult, states: States | None
 ) -> pd.DataFrame:
     from .feedback import build_row_statuses
 

@@ -13,7 +13,8 @@ from flask import Blueprint, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 
 from sync import clock
-from sync.audit.records import campaign_forms, official_rows_of
+from sync.audit import campaign_statuses
+from sync.audit.records import official_rows_of
 from sync.errors import ThiduaError
 from sync.official import OfficialList, build_official_list
 
@@ -36,7 +37,7 @@ def official_list(form_id: str, all_valid: bool) -> OfficialList:
     svc = service()
     c = svc.campaign
     form = c.form(form_id)
-    checks = campaign_forms(svc.engine, c.id)
+    checks = campaign_statuses(svc.engine, c)
     if any((u.id, form.id) not in checks for u in c.units):
         fresh_consolidation()
     rows, submitted, errors = official_rows_of(svc.engine, c.id, form.id, include_live=all_valid)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import click
 
-from .. import clock
+from .. import clock, operations
 from ..campaign import load_campaign
 from ..errors import ThiduaError
+from ..operations import new_run_id, open_workspace
 from . import cli
 from .output import echo_ok
-from .sheet_cmds import CAMPAIGN, _run, _units
+from .sheet_cmds import CAMPAIGN, _units
 
 
 @cli.command()
@@ -40,7 +40,7 @@ def export(
     campaign: Path, form_id: str, fmt: str, out: Path | None, unit: str | None, all_valid: bool
 ) -> None:
     """Xuất danh sách chính thức của một biểu mẫu ra tệp Word (thể thức Nghị định 30/2020)."""
-    from ..audit import campaign_url, open_engine, open_states, record_run
+    from ..audit import campaign_url, open_engine
     from ..audit.records import official_rows_of
     from ..official import build_official_list
     from ..official_docx import write_docx
@@ -54,8 +54,7 @@ def export(
         ) from None
     _units(c, unit)
     engine = open_engine(campaign_url(c))
-    run = _run(c, None, feedback=False, states=open_states(c, engine))
-    record_run(engine, run, f"cli-{uuid.uuid4().hex[:16]}")
+    operations.consolidate(open_workspace(c, engine=engine), write=False, run_id=new_run_id("cli"))
     rows, submitted, errors = official_rows_of(engine, c.id, form.id, all_valid)
     engine.dispose()
     doc = build_official_list(
