@@ -182,28 +182,23 @@ def test_consolidated_dates_are_dates(tmp_path: Path) -> None:
     """A date column (Ngày tổ chức) arrives as a date with the dd/mm/yyyy format."""
     from datetime import date
 
-    from sync.consolidate import build_consolidated
+    from sync import operations
     from sync.demo import prepare
-    from sync.pipeline import default_states, run_validation
     from sync.stores import open_store
 
     campaign = load_campaign(prepare(tmp_path / "c"))
     store = open_store(campaign)
     unit = campaign.units[0]
     store.provision(unit)
+    form = campaign.form("hoi_nghi_co_so")
     row = {
         "ten_hoi_nghi": "Hội nghị điển hình tiên tiến",
-        "hinh_thuc": None,
+        "hinh_thuc": form.column("hinh_thuc").choices[0],  # type: ignore[index]
         "ngay_to_chuc": "12/03/2025",
         "so_dai_bieu": 120,
     }
-    form = campaign.form("hoi_nghi_co_so")
-    row["hinh_thuc"] = form.column("hinh_thuc").choices[0]  # type: ignore[index]
     store.put_rows(unit.id, form.id, [row])
-    states = default_states(campaign)
-    run = run_validation(campaign, store, now=NOW, states=states, feedback=False)
-    now = NOW
-    store.write_consolidated(build_consolidated(campaign, run.result, states, now=now))
+    operations.consolidate(operations.open_workspace(campaign, store=store), now=NOW)
     ws = openpyxl.load_workbook(campaign.local_path / "Tong-hop.xlsx")[form.tab]
     heads = [c.value for c in ws[HEADER_ROW]]
     cell = ws.cell(row=HEADER_ROW + 1, column=heads.index("Ngày tổ chức") + 1)

@@ -161,7 +161,8 @@ def test_google_protects_only_header_and_status_column(tmp_path: Path) -> None:
     the rows down to the header and the status column: every data cell stays editable."""
     from datetime import datetime
 
-    from sync.pipeline import default_states, run_validation
+    from sync import operations
+    from sync.pipeline import run_validation
 
     fake = FakeGoogle()
     store = make_google_store(google_campaign(tmp_path), tmp_path, fake)
@@ -171,7 +172,8 @@ def test_google_protects_only_header_and_status_column(tmp_path: Path) -> None:
     form = campaign.form("dai_bieu")
     store.put_rows(unit.id, form.id, [{"ho_ten": "Lò Thị Mai", "gioi_tinh": "Nữ"}])
     now = datetime.fromisoformat("2025-04-10T09:00:00+07:00")
-    run = run_validation(campaign, store, now=now, states=default_states(campaign))
+    states = operations.open_workspace(campaign, store=store).states()
+    run = run_validation(campaign, store, now=now, states=states)
     assert unit.id in run.written
     sid = store.spreadsheet_id(unit)
     assert sid is not None
