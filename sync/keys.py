@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import i18n
 from .audit.db import AuditError
 from .audit.models import UnitKey
 
@@ -80,7 +81,7 @@ def generations(engine: Engine, campaign_id: str) -> dict[str, tuple[int, float 
                 )
             ).all()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được khoá của đơn vị: {type(exc).__name__}") from exc
+        raise AuditError(i18n.t("keys.read_failed", error=type(exc).__name__)) from exc
     return {str(u): (int(g), r) for u, g, r in rows}
 
 
@@ -131,6 +132,6 @@ def rotate(engine: Engine, secret: str, campaign_id: str, unit_id: str) -> UnitK
                     )
                 )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được khoá mới của đơn vị: {type(exc).__name__}") from exc
+        raise AuditError(i18n.t("keys.write_failed", error=type(exc).__name__)) from exc
     gen = generation(engine, campaign_id, unit_id)
     return UnitKeyInfo(unit_id, unit_key(secret, campaign_id, unit_id, gen), gen, now)

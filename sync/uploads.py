@@ -43,6 +43,7 @@ from defusedxml.ElementTree import fromstring as xml_tree
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import i18n
 from .audit.db import AuditError
 from .audit.models import Submission, Upload
 from .errors import ThiduaError
@@ -302,12 +303,7 @@ def _macro() -> UploadRefused:
 
 
 def _active_content() -> UploadRefused:
-    return UploadRefused(
-        "active_content",
-        "Sổ có điều khiển ActiveX hoặc đối tượng nhúng (OLE, ví dụ một tệp Word/Excel dán "
-        "vào ô) nên không được nhận vì lý do an toàn: hãy xoá các nút điều khiển và đối "
-        "tượng nhúng, lưu lại dưới dạng .xlsx rồi gửi lại.",
-    )
+    return UploadRefused("active_content", i18n.t("upload.active_content"))
 
 
 def check_package(data: bytes, limits: Limits | None = None) -> dict[str, int]:
@@ -423,10 +419,6 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
 def _column_index(ref: str) -> int:
     n = 0
     for ch in ref:
@@ -449,7 +441,7 @@ def _bound_form_tab(zf: zipfile.ZipFile, part: str, tab: str, limits: Limits) ->
     """Stream one form tab's XML (expat, no tree) and stop at the first limit passed: the
     last row or column holding a value, or the number of cells."""
     state = {"row": 0, "col": 0, "cells": 0}
-    again = "Hãy xoá các dòng, cột thừa (kể cả ô trống có định dạng) rồi gửi lại."
+    again = i18n.t("upload.trim_again")
 
     def start(name: str, attrs: dict[str, str]) -> None:
         tag = _local(name)
@@ -460,32 +452,31 @@ def _bound_form_tab(zf: zipfile.ZipFile, part: str, tab: str, limits: Limits) ->
         elif tag == "c":
             state["cells"] += 1
             if state["cells"] > limits.max_cells:
-                raise _Stop(
-                    UploadRefused(
-                        "too_many_cells",
-                        f"Tab '{tab}' có quá nhiều ô (hơn {_number(limits.max_cells)} ô, "
-                        f"giới hạn của một biểu mẫu). {again}",
-                    )
+                text = i18n.t(
+                    "upload.too_many_cells", tab=tab, limit=i18n.num(limits.max_cells), again=again
                 )
+                raise _Stop(UploadRefused("too_many_cells", text))
             ref = attrs.get("r")
             state["col"] = _column_index(ref) if ref else state["col"] + 1
         elif tag in ("v", "is"):
             if state["row"] > limits.max_rows:
-                raise _Stop(
-                    UploadRefused(
-                        "too_many_rows",
-                        f"Tab '{tab}' có dữ liệu ở dòng {_number(state['row'])}, quá giới hạn "
-                        f"{_number(limits.max_rows)} dòng của một biểu mẫu. {again}",
-                    )
+                text = i18n.t(
+                    "upload.too_many_rows",
+                    tab=tab,
+                    row=i18n.num(state["row"]),
+                    limit=i18n.num(limits.max_rows),
+                    again=again,
                 )
+                raise _Stop(UploadRefused("too_many_rows", text))
             if state["col"] > limits.max_cols:
-                raise _Stop(
-                    UploadRefused(
-                        "too_many_columns",
-                        f"Tab '{tab}' có dữ liệu ở cột thứ {_number(state['col'])}, quá giới "
-                        f"hạn {limits.max_cols} cột của một biểu mẫu. {again}",
-                    )
+                text = i18n.t(
+                    "upload.too_many_columns",
+                    tab=tab,
+                    column=i18n.num(state["col"]),
+                    limit=i18n.num(limits.max_cols),
+                    again=again,
                 )
+                raise _Stop(UploadRefused("too_many_columns", text))
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
@@ -519,20 +510,22 @@ def check_tabs(
                 continue
             if name in forms:
                 if size > limits.max_tab_bytes:
-                    raise UploadRefused(
-                        "tab_too_large",
-                        f"Tab '{name}' quá lớn ({size_text(size)} khi giải nén, tối đa "
-                        f"{size_text(limits.max_tab_bytes)}): hãy xoá các dòng, cột thừa rồi "
-                        "gửi lại.",
+                    text = i18n.t(
+                        "upload.tab_too_large",
+                        tab=name,
+                        size=size_text(size),
+                        limit=size_text(limits.max_tab_bytes),
                     )
+                    raise UploadRefused("tab_too_large", text)
                 _bound_form_tab(zf, part, name, limits)
             elif size > limits.max_other_tab_bytes:
-                raise UploadRefused(
-                    "other_tab_too_large",
-                    f"Tab '{name}' không thuộc biểu mẫu nào của đợt nhưng quá lớn "
-                    f"({size_text(size)} khi giải nén, tối đa {size_text(limits.max_other_tab_bytes)} "
-                    "cho một tab khác): hãy xoá tab này hoặc chuyển sang tệp khác rồi gửi lại.",
+                text = i18n.t(
+                    "upload.other_tab_too_large",
+                    tab=name,
+                    size=size_text(size),
+                    limit=size_text(limits.max_other_tab_bytes),
                 )
+                raise UploadRefused("other_tab_too_large", text)
 
 
 def reading_copy(data: bytes, campaign: Campaign, folder: Path) -> Path:
@@ -837,11 +830,8 @@ def check_kept(
 def result_message(errors: int, warnings: int) -> str:
     """The history's line for an accepted upload once checked."""
     if errors:
-        return (
-            f"Đã nhận tệp. Kết quả kiểm tra: {errors} lỗi, {warnings} cảnh báo — xem bảng bên "
-            "dưới, sửa trong sổ rồi gửi lại."
-        )
-    return f"Đã nhận tệp. Không có lỗi ({warnings} cảnh báo). Kiểm tra lại rồi bấm «Nộp»."
+        return i18n.t("upload.checked_errors", errors=errors, warnings=warnings)
+    return i18n.t("upload.checked_ok", warnings=warnings)
 
 
 def mark(engine: Engine, upload_id: int, *, accepted: bool, message: str) -> None:

@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from . import i18n
 from .audit import AuditError
 from .audit.models import User
 from .errors import ThiduaError
@@ -207,7 +208,7 @@ def end_sessions(engine: Engine, campaign: str, username: str) -> None:
                 )
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được việc đăng xuất: {type(exc).__name__}") from exc
+        raise AuditError(i18n.t("users.logout_failed", error=type(exc).__name__)) from exc
 
 
 def remove_user(engine: Engine, campaign: str, username: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sync import i18n
 from sync.audit import campaign_url, open_engine
 from sync.audit.jobs import JobStore
 from sync.campaign import Campaign, load_campaign
@@ -201,12 +202,10 @@ class Service:
 
         problems = []
         if not writable(self.engine):
-            problems.append(
-                "Cơ sở dữ liệu kiểm toán không ghi được (chỉ đọc, đầy hoặc mất kết nối)."
-            )
+            problems.append(i18n.t("ready.database_read_only"))
         for folder in self.folders():
             if not folder_writable(folder):
-                problems.append(f"Không ghi được vào thư mục {folder}.")
+                problems.append(i18n.t("ready.folder_unwritable", folder=folder))
         return problems
 
     def folders(self) -> list[Path]:

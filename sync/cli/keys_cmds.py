@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
 from ..keys import rotate, server_secret, unit_keys
@@ -36,13 +37,11 @@ def keys(campaign: Path, unit_id: str | None, do_rotate: bool, fmt: str) -> None
     known = [u.id for u in c.units]
     if unit_id is not None and unit_id not in known:
         raise click.BadParameter(
-            f"không có đơn vị '{unit_id}' (có: {', '.join(known)})", param_hint="--unit"
+            i18n.t("cli.keys.unknown_unit", unit=unit_id, known=", ".join(known)),
+            param_hint="--unit",
         )
     if do_rotate and unit_id is None:
-        raise click.UsageError(
-            "--rotate cần --unit MÃ: mỗi lần chỉ cấp lại khoá của một đơn vị "
-            "(muốn đổi khoá của mọi đơn vị, đổi khoá máy chủ THIDUA_SECRET, xem docs/security.md)."
-        )
+        raise click.UsageError(i18n.t("cli.keys.rotate_needs_unit"))
     secret = server_secret(c.base_dir)
     engine = open_engine(campaign_url(c))
     try:
@@ -61,11 +60,7 @@ def keys(campaign: Path, unit_id: str | None, do_rotate: bool, fmt: str) -> None
     else:
         names = {u.id: u.name for u in c.units}
         rows = [[i.unit, names[i.unit], i.key] for i in items]
-        click.echo(table(["Mã", "Đơn vị", "Khoá (THIDUA_UNIT_KEY)"], rows, max_col=200))
+        headers = [i18n.t(f"cli.keys.header_{h}") for h in ("unit", "name", "key")]
+        click.echo(table(headers, rows, max_col=200))
     if do_rotate:
-        click.secho(
-            f"Đã cấp khoá mới cho {unit_id}: khoá cũ hết hiệu lực ngay. Gửi khoá mới cho đơn vị "
-            "để đặt vào thuộc tính THIDUA_UNIT_KEY của tiện ích Apps Script.",
-            fg="green",
-            err=True,
-        )
+        click.secho(i18n.t("cli.keys.rotated", unit=unit_id), fg="green", err=True)

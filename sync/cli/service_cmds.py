@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from .. import i18n
 from ..errors import ThiduaError
 from . import cli
 
@@ -43,12 +44,8 @@ def serve(
 
     blocked = unwritable_folders(load_campaign(campaign))
     if blocked:
-        raise ThiduaError(
-            "Không chạy dịch vụ: không ghi được vào "
-            + ", ".join(str(f) for f in blocked)
-            + ". Dịch vụ cần ghi sổ của đơn vị, tệp gửi lên và nhật ký kiểm tra: hãy cấp quyền "
-            "ghi cho tài khoản chạy thidua (hoặc đổi thư mục) rồi chạy lại."
-        )
+        folders = ", ".join(str(f) for f in blocked)
+        raise ThiduaError(i18n.t("cli.serve.folders_unwritable", folders=folders))
     config: dict[str, Any] = {"CAMPAIGN": str(campaign.resolve())}
     loopback = host in LOOPBACK
     if "THIDUA_COOKIE_SECURE" not in os.environ:
@@ -63,7 +60,7 @@ def serve(
     problems = svc.readiness()
     if problems:
         svc.close()
-        raise ThiduaError("Không chạy dịch vụ: " + " ".join(problems))
+        raise ThiduaError(i18n.t("cli.serve.not_ready", problems=" ".join(problems)))
     base = f"http://{host}:{port}"
     click.echo(f"Dịch vụ thidua cho đợt «{svc.campaign.info.title}» tại {base}")
     click.echo(f"Trang tổng hợp (ban tổ chức): {base}/dashboard")
