@@ -106,6 +106,7 @@ test('the sidebar loads the status on open and renders every figure in Vietnames
   assert.deepEqual(calls, ['getStatus']);
   const out = elements.content.innerHTML;
   assert.match(out, /LĐLĐ huyện Tam Đường/);
+  assert.match(out, /Chỉ dữ liệu của đơn vị này/);
   assert.match(out, /Danh sách trích ngang đại biểu/);
   assert.match(out, /Còn lỗi/);
   assert.match(out, /Số dòng đã nhập<\/th><td>13</);
@@ -137,8 +138,13 @@ test('deadline shows days left, today, or days late', () => {
 });
 
 test('an error result or a failed call shows a Vietnamese message', () => {
-  const bad = loadSidebar({ ok: false, message: 'Sai khoá bí mật: liên hệ đơn vị tổ chức (mã 401).' });
-  assert.match(bad.elements.content.innerHTML, /Sai khoá bí mật/);
+  const message = 'Khoá của đơn vị (THIDUA_UNIT_KEY) không đúng hoặc đã được cấp lại (mã 401).';
+  const bad = loadSidebar({ ok: false, status: 401, message });
+  assert.match(bad.elements.content.innerHTML, /Khoá của đơn vị \(THIDUA_UNIT_KEY\) không đúng/);
+  // a 401 tells the organiser where each unit's own key comes from
+  assert.match(bad.elements.content.innerHTML, /thidua keys &lt;tệp đợt&gt; --unit &lt;mã đơn vị&gt;/);
+  const busy = loadSidebar({ ok: false, status: 500, message: 'Máy chủ kiểm tra đang gặp lỗi (mã 500).' });
+  assert.doesNotMatch(busy.elements.content.innerHTML, /thidua keys/);
   const failed = loadSidebar(new Error('ScriptError: Authorization is required'));
   assert.match(failed.elements.content.innerHTML, /Không gọi được tiện ích Thi đua/);
   assert.doesNotMatch(failed.elements.content.innerHTML, /ScriptError|Authorization/);
