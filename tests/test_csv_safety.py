@@ -162,3 +162,18 @@ def test_validate_csv_output_is_neutralised(tmp_path: Path, campaign_file: Path)
     assert rows and all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
     values = [r[rows[0].index("value")] for r in rows[1:] if "value" in rows[0]]
     assert "'=2+3" in values
+
+
+def test_consolidated_xlsx_keeps_the_payloads_as_text(app: Any) -> None:
+    svc = app.extensions["thidua"]
+    make_organiser(app)
+    client = app.test_client()
+    sign_in(client)
+    svc.handler.validate("DV1", "t-1")
+    resp = client.get("/dashboard/download/tong-hop.xlsx")
+    assert resp.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(resp.data))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert set(PAYLOADS) <= texts
