@@ -146,7 +146,9 @@ class Service:
 
     def unit_key(self, unit_id: str) -> str:
         """The key that verifies `unit_id`'s signed requests now."""
-        return current_key(self.engine, self.secret, self.campaign.id, unit_id)
+        key = current_key(self.engine, self.secret, self.campaign.id, unit_id)
+        register_secret(key)  # never in a log line
+        return key
 
     @property
     def store(self) -> Store:
