@@ -4,6 +4,7 @@ client and through a real waitress server on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -88,7 +89,12 @@ def caller(request: pytest.FixtureRequest, app: Any) -> Iterator[Caller]:
 
     app.config["SESSION_COOKIE_SECURE"] = False  # plain HTTP on loopback, like `make run`
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):  # its sockets closed under select() at shutdown
+            server.run()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield Caller(app, f"http://127.0.0.1:{server.effective_port}")
