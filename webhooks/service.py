@@ -24,6 +24,7 @@ from sync.operations import Workspace
 from sync.operations.workspace import audit_states
 from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
+from sync.stores.capabilities import AcceptsUploads, KnowsSpreadsheetIds
 
 from . import logs
 from .logs import log_error, log_event, register_secret
@@ -118,10 +119,11 @@ class Service:
         )
         self._store: Store | None = config.get("STORE")
         self._workspace: Workspace | None = None
+        ids = self.store if isinstance(self.store, KnowsSpreadsheetIds) else None
         self.index = SpreadsheetIndex(
             self.campaign,
-            recorded=self.store.recorded_spreadsheets(),
-            refresh=lambda: self.store.recorded_spreadsheets(),
+            recorded=ids.spreadsheet_ids() if ids is not None else None,
+            refresh=ids.spreadsheet_ids if ids is not None else None,
         )
         self.limiter = event_limiter(
             float(config["RATE_PER_MINUTE"]),
@@ -183,7 +185,7 @@ class Service:
             )
             if removed:
                 log_event("leftovers removed", files=len(removed))
-            if self.store.kind == "local":
+            if isinstance(self.store, AcceptsUploads):
                 for unit in up.pending_units(self.engine, self.campaign.id):
                     self.jobs.add_event(
                         source="web",

@@ -45,15 +45,17 @@ class JobHandler:
         unit's lock): each accepted one replaces the workbook. [(upload id, accepted)]."""
         from sync import clock
         from sync import uploads as up
+        from sync.stores.capabilities import AcceptsUploads
 
         svc = self.service
         c = svc.campaign
-        if svc.store.kind != "local":
+        store = svc.store
+        if not isinstance(store, AcceptsUploads):
             return []
         waiting = up.pending(svc.engine, c.id, unit)
         if not waiting:
             return []
-        target = svc.store.path(c.unit(unit))  # type: ignore[attr-defined]
+        target = store.workbook_path(c.unit(unit))
         limits = up.Limits(max_bytes=int(svc.config.get("UPLOAD_MAX_BYTES") or 10 * up.MiB))
         done = []
         for record in waiting:
