@@ -292,3 +292,40 @@ def test_rotated_key_stops_at_once_and_the_new_one_works(app: Any, client: Any) 
     body_b = json.dumps(event(B, "check")).encode()
     ok_b = client.post("/hooks/sheets", data=body_b, headers=signed_headers(body_b, key_of(B)))
     assert ok_b.status_code == 202
+
+
+def test_thidua_keys_prints_each_units_key_and_rotates_one(
+    campaign_file: Any, db_url: str, monkeypatch: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from sync.cli import cli
+
+    monkeypatch.setenv("THIDUA_SECRET", SECRET)
+    monkeypatch.setenv("THIDUA_DATABASE_URL", db_url)
+    run = CliRunner().invoke
+    listed = run(cli, ["keys", str(campaign_file), "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.output) == [
+        {"unit": "DV1", "key": key_of("DV1")},
+        {"unit": "DV2", "key": key_of("DV2")},
+    ]
+    assert SECRET not in listed.output
+    table = run(cli, ["keys", str(campaign_file), "--unit", "DV2"])
+    assert (
+        table.exit_code == 0 and key_of("DV2") in table.output and key_of("DV1") not in table.output
+    )
+    rotated = run(
+        cli, ["keys", str(campaign_file), "--rotate", "--unit", "DV1", "--format", "json"]
+    )
+    assert rotated.exit_code == 0
+    assert json.loads(rotated.stdout) == [{"unit": "DV1", "key": key_of("DV1", 2)}]
+    again = json.loads(run(cli, ["keys", str(campaign_file), "--format", "json"]).output)
+    assert again == [
+        {"unit": "DV1", "key": key_of("DV1", 2)},
+        {"unit": "DV2", "key": key_of("DV2")},
+    ]
+    no_unit = run(cli, ["keys", str(campaign_file), "--rotate"])
+    assert no_unit.exit_code == 2 and "--rotate cần --unit" in no_unit.output
+    unknown = run(cli, ["keys", str(campaign_file), "--unit", "NOPE"])
+    assert unknown.exit_code == 2 and "không có đơn vị 'NOPE'" in unknown.output
