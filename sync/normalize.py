@@ -182,9 +182,18 @@ def normalize_text(value: Any) -> str:
     return clean_str(str(value))
 
 
+TEXT_TYPES = ("text", "choice", "email", "phone")
+"""Column types whose values are compared as text (by `match_key`)."""
+
+
 def match_key(text: str) -> str:
     """Key for name matching: clean text, case-folded (diacritics kept)."""
     return text.casefold()
+
+
+def match_keys(texts: Sequence[str] | np.ndarray) -> list[str]:
+    """`match_key` over many strings."""
+    return map_joined(texts, match_key)
 
 
 _STRIP_MARKS: dict[int, int | None] = {
@@ -403,12 +412,12 @@ class ChoiceMatcher:
 
     def __init__(self, choices: Iterable[str]) -> None:
         self.choices = tuple(choices)
-        self._index = {clean_str(c).casefold(): c for c in self.choices}
+        self._index = {match_key(clean_str(c)): c for c in self.choices}
 
     def __call__(self, value: Any) -> str:
         text = normalize_text(value)
         try:
-            return self._index[text.casefold()]
+            return self._index[match_key(text)]
         except KeyError:
             raise Invalid(value) from None
 
@@ -556,9 +565,9 @@ class NormalizedColumn:
 
     def match_values(self) -> np.ndarray:
         """Per-unique matching key: case-folded text for text-like columns, typed value else."""
-        if self.type in ("text", "choice", "email", "phone"):
+        if self.type in TEXT_TYPES:
             keys = np.empty(len(self.unique_text), dtype=object)
-            keys[:] = map_joined(self.unique_text, str.casefold)
+            keys[:] = match_keys(self.unique_text)
             keys[self.unique_status != OK] = None
             return keys
         return np.array(

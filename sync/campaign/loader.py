@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from datetime import date, datetime, time
 from functools import lru_cache
 from importlib import resources
@@ -11,9 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from ..errors import ConfigError, ConfigIssue
+from ..normalize import ChoiceMatcher, Invalid, loose_key, parser_for
 from .campaign import Campaign, Column, Form, Unit
 from .model import CampaignSpec, ColumnSpec, FormSpec, PolicyRef, TemplateSpec
-from .rulespec import RuleSpec
+from .rulespec import RuleSpec, Scalar, condition_tests
 from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
 
 
@@ -86,22 +89,83 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
                         f"không có danh sách lựa chọn '{col.choices}' (có sẵn: {known})",
                     )
                 )
-    issues += _check_rules(spec.rules, set(keys), doc, ("rules",))
+    issues += _check_rules(spec.rules, spec.columns, doc, ("rules",))
     return issues
 
 
 def _check_rules(
-    rules: list[RuleSpec], keys: set[str], doc: YamlDoc, prefix: PathKey
+    rules: list[RuleSpec], columns: list[ColumnSpec], doc: YamlDoc, prefix: PathKey
 ) -> list[ConfigIssue]:
+    """Columns each rule reads exist; condition values can match a cell of their column."""
     issues = []
+    by_key = {c.key: c for c in columns}
     for i, rule in enumerate(rules):
-        for col in sorted(rule.reads() - keys):
+        for col in sorted(rule.reads() - set(by_key)):
             issues.append(
                 doc.issue(
                     (*prefix, i), f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu"
                 )
             )
+        for name, condition in rule.conditions().items():
+            for test in condition_tests(condition):
+                column = by_key.get(test.column)
+                if column is None:
+                    continue
+                for value in test.values:
+                    problem = _value_problem(column, value)
+                    if problem:
+                        issues.append(doc.issue((*prefix, i, name, *test.path), problem))
     return issues
+
+
+_OPERATOR_RE = re.compile(r"^\s*(!=|<>|<=|>=|==|=|<|>|!|≠|≤|≥)")
+
+
+def _choices_of(col: ColumnSpec) -> tuple[str, ...] | None:
+    if isinstance(col.choices, str):
+        try:
+            return choice_list(col.choices)
+        except KeyError:
+            return None
+    return tuple(col.choices) if col.choices else None
+
+
+def _shown_choices(choices: tuple[str, ...], limit: int = 12) -> str:
+    if len(choices) <= limit:
+        return ", ".join(choices)
+    return ", ".join(choices[:limit]) + f", … ({len(choices)} lựa chọn)"
+
+
+def _value_problem(col: ColumnSpec, value: Scalar) -> str | None:
+    """Why a condition value can never match a cell of the column (None: it can)."""
+    choices = _choices_of(col)
+    if isinstance(value, str) and _OPERATOR_RE.match(value):
+        bare = _OPERATOR_RE.sub("", value).strip()
+        hint = f"; để chọn các giá trị khác «{bare}» viết {{not: {bare}}}" if bare else ""
+        allowed = f" — giá trị của cột: {_shown_choices(choices)}" if choices else ""
+        return (
+            f"«{value}» trông như một phép so sánh nhưng điều kiện chỉ so khớp giá trị"
+            f"{hint}{allowed}"
+        )
+    if col.type == "choice" and choices is not None:
+        try:
+            ChoiceMatcher(choices)(value)
+        except Invalid:
+            loose = {loose_key(c): c for c in choices}
+            near = difflib.get_close_matches(loose_key(str(value)), list(loose), n=1, cutoff=0.7)
+            maybe = f" (có phải «{loose[near[0]]}»?)" if near else ""
+            return (
+                f"«{value}» không có trong danh sách của cột '{col.key}' ({col.header}){maybe}"
+                f" — chọn một trong: {_shown_choices(choices)}"
+            )
+        return None
+    if col.type in ("text", "email", "phone"):
+        return None
+    try:
+        parser_for(col.type)(value)
+    except Invalid:
+        return f"«{value}» không phải giá trị kiểu {col.type} của cột '{col.key}' ({col.header})"
+    return None
 
 
 def _as_local(value: date | datetime | None, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
@@ -210,8 +274,7 @@ def _resolve_form(
     except ConfigError as exc:
         issues.extend(exc.issues)
         return None
-    keys = {c.key for c in template.columns}
-    issues += _check_rules(fspec.rules, keys, doc, ("forms", i, "rules"))
+    issues += _check_rules(fspec.rules, template.columns, doc, ("forms", i, "rules"))
     opens = _as_local(fspec.opens, tz, end_of_day=False)
     due = _as_local(fspec.due, tz, end_of_day=True)
     assert due is not None
