@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from datetime import date, datetime, time
 from functools import lru_cache
 from importlib import resources
@@ -16,7 +17,7 @@ from ..errors import ConfigError, ConfigIssue
 from ..normalize import ChoiceMatcher, Invalid, loose_key, parser_for
 from .campaign import Campaign, Column, Form, Unit
 from .model import CampaignSpec, ColumnSpec, FormSpec, PolicyRef, TemplateSpec
-from .rulespec import RuleSpec, Scalar, condition_tests
+from .rulespec import RuleSpecBase, Scalar, condition_tests
 from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
 
 
@@ -89,22 +90,24 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
                         f"không có danh sách lựa chọn '{col.choices}' (có sẵn: {known})",
                     )
                 )
-    issues += _check_rules(spec.rules, spec.columns, doc, ("rules",))
+    placed: list[tuple[PathKey, RuleSpecBase]] = [
+        (("rules", j), r) for j, r in enumerate(with_ids(spec.rules))
+    ]
+    issues += _check_rules(placed, spec.columns, doc)
+    issues += _duplicates(placed, doc)
     return issues
 
 
 def _check_rules(
-    rules: list[RuleSpec], columns: list[ColumnSpec], doc: YamlDoc, prefix: PathKey
+    rules: list[tuple[PathKey, RuleSpecBase]], columns: list[ColumnSpec], doc: YamlDoc
 ) -> list[ConfigIssue]:
     """Columns each rule reads exist; condition values can match a cell of their column."""
     issues = []
     by_key = {c.key: c for c in columns}
-    for i, rule in enumerate(rules):
+    for path, rule in rules:
         for col in sorted(rule.reads() - set(by_key)):
             issues.append(
-                doc.issue(
-                    (*prefix, i), f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu"
-                )
+                doc.issue(path, f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu")
             )
         for name, condition in rule.conditions().items():
             for test in condition_tests(condition):
@@ -114,7 +117,44 @@ def _check_rules(
                 for value in test.values:
                     problem = _value_problem(column, value)
                     if problem:
-                        issues.append(doc.issue((*prefix, i, name, *test.path), problem))
+                        issues.append(doc.issue((*path, name, *test.path), problem))
+    return issues
+
+
+def with_ids(rules: list[RuleSpecBase]) -> list[RuleSpecBase]:
+    """Template rules with an id each: their own, else the kind (`kind_2`… when repeated)."""
+    repeated = Counter(r.kind for r in rules if r.id is None)
+    seen: Counter[str] = Counter()
+    out = []
+    for rule in rules:
+        if rule.id is None:
+            seen[rule.kind] += 1
+            rid = rule.kind if repeated[rule.kind] == 1 else f"{rule.kind}_{seen[rule.kind]}"
+            rule = rule.model_copy(update={"id": rid})
+        out.append(rule)
+    return out
+
+
+def _duplicates(rules: list[tuple[PathKey, RuleSpecBase]], doc: YamlDoc) -> list[ConfigIssue]:
+    """Rules with the same id, or the same effect (each would report the same finding twice)."""
+    issues = []
+    for n, (path, rule) in enumerate(rules):
+        for other_path, other in rules[:n]:
+            if other_path == path:
+                continue  # both from the template: reported when the template was read
+            if rule.id is not None and rule.id == other.id:
+                issues.append(doc.issue((*path, "id"), f"mã quy tắc '{rule.id}' bị trùng"))
+            elif rule.kind == other.kind and rule.effect() == other.effect():
+                name = f"'{other.id}'" if other.id else f"'{other.kind}' ở trên"
+                fix = f", hoặc sửa quy tắc của mẫu bằng {{id: {other.id}, …}}" if other.id else ""
+                issues.append(
+                    doc.issue(
+                        path,
+                        f"quy tắc này trùng với quy tắc {name} (cùng loại '{rule.kind}', cùng"
+                        f" tham số): mỗi đơn vị sẽ nhận hai thông báo giống nhau — bỏ quy tắc"
+                        f" này{fix}",
+                    )
+                )
     return issues
 
 
@@ -274,7 +314,7 @@ def _resolve_form(
     except ConfigError as exc:
         issues.extend(exc.issues)
         return None
-    issues += _check_rules(fspec.rules, template.columns, doc, ("forms", i, "rules"))
+    rules = _form_rules(template, fspec, i, doc, issues)
     opens = _as_local(fspec.opens, tz, end_of_day=False)
     due = _as_local(fspec.due, tz, end_of_day=True)
     assert due is not None
@@ -289,7 +329,7 @@ def _resolve_form(
         issues.append(
             _unknown_policy(doc, ("forms", i, "quota", "policy"), fspec.quota.policy, spec)
         )
-    uses_quota = any(getattr(r, "quota", False) for r in (*template.rules, *fspec.rules))
+    uses_quota = any(getattr(r, "quota", False) for r in rules)
     if uses_quota and fspec.quota is None and not any(fspec.id in u.quotas for u in spec.units):
         issues.append(
             doc.issue(
@@ -308,7 +348,7 @@ def _resolve_form(
         tab=fspec.tab or template.tab,
         header_row=template.header_row,
         columns=columns,
-        rules=(*template.rules, *fspec.rules),
+        rules=tuple(rules),
         due=due,
         opens=opens,
         grace=fspec.grace,
@@ -318,6 +358,58 @@ def _resolve_form(
         title_block=tuple(template.title_block),
         instructions=tuple(template.instructions),
     )
+
+
+def _form_rules(
+    template: TemplateSpec, fspec: FormSpec, i: int, doc: YamlDoc, issues: list[ConfigIssue]
+) -> list[RuleSpecBase]:
+    """The template's rules minus `disable`, with overrides applied, plus the form's own."""
+    rules = with_ids(template.rules)
+    index = {r.id: n for n, r in enumerate(rules)}
+    known = ", ".join(str(r.id) for r in rules) or "mẫu biểu này không có quy tắc nào"
+    where = f"mẫu biểu '{template.id}' (có: {known})"
+    disabled: set[str] = set()
+    for j, rid in enumerate(fspec.disable):
+        if rid not in index:
+            issues.append(
+                doc.issue(("forms", i, "disable", j), f"không có quy tắc '{rid}' trong {where}")
+            )
+        disabled.add(rid)
+    placed: list[tuple[PathKey, RuleSpecBase]] = [(("forms", i, "template"), r) for r in rules]
+    changed: list[tuple[PathKey, RuleSpecBase]] = []
+    for j, entry in enumerate(fspec.rules):
+        path: PathKey = ("forms", i, "rules", j)
+        if isinstance(entry, RuleSpecBase):
+            placed.append((path, entry))
+            changed.append((path, entry))
+            continue
+        n = index.get(entry.id)
+        if n is None:
+            issues.append(
+                doc.issue(
+                    (*path, "id"),
+                    f"không có quy tắc '{entry.id}' trong {where} — quy tắc mới cần khoá 'kind'",
+                )
+            )
+            continue
+        if entry.id in disabled:
+            issues.append(
+                doc.issue((*path, "id"), f"quy tắc '{entry.id}' vừa bị tắt (disable) vừa được sửa")
+            )
+        current = rules[n]
+        data = {**current.model_dump(exclude_unset=True), "id": entry.id, **entry.changes}
+        try:
+            updated = type(current).model_validate(data)
+        except ValidationError as exc:
+            issues.extend(validation_issues(doc, exc, path))
+            continue
+        rules[n] = updated
+        placed[n] = (path, updated)
+        changed.append((path, updated))
+    active = [(p, r) for p, r in placed if r.id not in disabled]
+    issues.extend(_check_rules(changed, template.columns, doc))
+    issues.extend(_duplicates(active, doc))
+    return [r for _p, r in active]
 
 
 def _unknown_policy(doc: YamlDoc, path: PathKey, name: str, spec: CampaignSpec) -> ConfigIssue:

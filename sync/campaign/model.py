@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .rulespec import RuleSpec
+from .rulespec import RuleEntry, RuleSpec
 
 ColumnType = Literal[
     "text", "integer", "number", "year", "date", "bool", "choice", "email", "phone"
@@ -149,7 +149,9 @@ class FormSpec(_Model):
     lock: bool = False
     submission: Literal["explicit", "implicit"] = "explicit"
     quota: Annotated[int, Field(ge=0)] | PolicyRef | None = None
-    rules: list[RuleSpec] = Field(default_factory=list)
+    disable: list[str] = Field(default_factory=list)
+    """Ids of template rules this form does not check."""
+    rules: list[RuleEntry] = Field(default_factory=list)
 
     @field_validator("grace", mode="before")
     @classmethod

@@ -122,6 +122,11 @@ class RuleSpecBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str
+    id: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="name a campaign uses to disable or override a template rule",
+    )
     severity: Severity = "error"
     message: str | None = Field(
         default=None, description="custom message, replaces the built-in one"
@@ -141,6 +146,22 @@ class RuleSpecBase(BaseModel):
     def references(self) -> list[FormRef]:
         """Other forms the rule reads (checked once the campaign's forms are known)."""
         return []
+
+    def effect(self) -> dict[str, Any]:
+        """What the rule checks: its keys without id, severity, message and label."""
+        return self.model_dump(exclude={"id", "severity", "message", "label"})
+
+
+class RuleOverride(BaseModel):
+    """`{id: ty_le_nu, share: 0.35}` in a campaign form: new values for a template rule."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
 
 
 SPECS: dict[str, type[RuleSpecBase]] = {}
@@ -163,6 +184,12 @@ def register_spec(model: type[RuleSpecBase]) -> str:
         raise ValueError(f"rule kind {kind!r} is already registered by {known.__module__}")
     SPECS[kind] = model
     return kind
+
+
+def _validate_entry(value: Any) -> RuleSpecBase | RuleOverride:
+    if isinstance(value, dict) and "kind" not in value and isinstance(value.get("id"), str):
+        return RuleOverride.model_validate(value)
+    return _validate_rule(value)
 
 
 def _validate_rule(value: Any) -> RuleSpecBase:
@@ -192,5 +219,18 @@ class _RuleSpecType:
         return core_schema.no_info_plain_validator_function(_validate_rule)
 
 
+class _RuleEntryType:
+    """Like `_RuleSpecType`, and `{id: …, key: value}` without `kind` is an override."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(_validate_entry)
+
+
 RuleSpec = Annotated[RuleSpecBase, _RuleSpecType]
 """A rule as written in a template or campaign file (statically: the base model)."""
+
+RuleEntry = Annotated[RuleSpecBase | RuleOverride, _RuleEntryType]
+"""A campaign form's rule: a new rule (with `kind`) or an override of a template rule (`id`)."""

@@ -158,7 +158,10 @@ _PYDANTIC_VI = {
 
 def _pydantic_message(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
+    ctx = {
+        k: int(v) if isinstance(v, float) and v.is_integer() else v
+        for k, v in (err.get("ctx") or {}).items()
+    }
     if kind == "greater_than_equal":
         return f"phải ≥ {ctx.get('ge')} (đang là {err.get('input')!r})"
     if kind == "greater_than":
