@@ -298,6 +298,25 @@ def parse_number(value: Any) -> float:
     return float(text)
 
 
+_PERCENT_SIGN_RE = re.compile(r"^(.*?)\s*%$")
+
+
+def parse_percent(value: Any) -> float:
+    """A percentage in points: "100%", "100 %", "98,5" → 100.0, 100.0, 98.5.
+
+    A number without a % sign from 0 to 1 is a fraction — an Excel percent cell holds 1.0
+    for 100 %, and "0,5" means 50 % —; above 1 it is already in points.
+    """
+    if isinstance(value, str):
+        text = clean_str(value)
+        signed = _PERCENT_SIGN_RE.fullmatch(text)
+        if signed:
+            return parse_number(signed.group(1))
+        value = text
+    number = parse_number(value)
+    return round(number * 100, 9) if abs(number) <= 1 else number
+
+
 def serial_to_date(serial: float) -> date:
     """A spreadsheet date serial (Excel/Sheets epoch 1899-12-30) → date."""
     if not (1 <= serial <= _MAX_SERIAL):
@@ -542,7 +561,7 @@ class NormalizedColumn:
                 dtype=np.int64,
             )
             return pd.arrays.IntegerArray(ints[self.codes], mask)
-        if self.type == "number":
+        if self.type in ("number", "percent"):
             floats = np.array(
                 [
                     v if s == OK else np.nan
@@ -587,6 +606,7 @@ def parser_for(col_type: str, choices: Sequence[str] | None = None) -> Any:
         "text": normalize_text,
         "integer": parse_int,
         "number": parse_number,
+        "percent": parse_percent,
         "year": parse_year,
         "date": parse_date,
         "bool": parse_bool,
@@ -599,7 +619,7 @@ def _in_range(value: Any, low: Any, high: Any, col_type: str) -> bool:
     if col_type == "date":
         low = low if isinstance(low, date) else None
         high = high if isinstance(high, date) else None
-    elif col_type in ("integer", "number", "year"):
+    elif col_type in ("integer", "number", "percent", "year"):
         low = low if isinstance(low, (int, float)) else None
         high = high if isinstance(high, (int, float)) else None
     else:

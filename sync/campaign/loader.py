@@ -109,6 +109,8 @@ def _check_rules(
             issues.append(
                 doc.issue(path, f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu")
             )
+        for inner, message in rule.column_problems(by_key):
+            issues.append(doc.issue((*path, *inner), message))
         for name, condition in rule.conditions().items():
             for test in condition_tests(condition):
                 column = by_key.get(test.column)

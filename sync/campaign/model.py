@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .rulespec import RuleEntry, RuleSpec
 
 ColumnType = Literal[
-    "text", "integer", "number", "year", "date", "bool", "choice", "email", "phone"
+    "text", "integer", "number", "percent", "year", "date", "bool", "choice", "email", "phone"
 ]
 KEY_RE = r"^[a-z][a-z0-9_]*$"
 UNIT_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"

@@ -143,6 +143,10 @@ class RuleSpecBase(BaseModel):
         """The rule's conditions by key (`where`, `of`…), checked against the columns."""
         return {}
 
+    def column_problems(self, columns: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
+        """(path inside the rule, message) for keys that do not fit the columns' types."""
+        return []
+
     def references(self) -> list[FormRef]:
         """Other forms the rule reads (checked once the campaign's forms are known)."""
         return []

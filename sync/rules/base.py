@@ -125,10 +125,10 @@ class FormContext:
             empty = status == EMPTY
             hits = empty if test.empty else ~empty
         else:
-            targets = {_condition_value(col, v) for v in test.values}
+            targets = set(comparable_values(col, test.values))
             targets.discard(None)
             present = (status == OK) | ((status == EMPTY) & (col.type == "bool"))
-            keys = _comparable(col)
+            keys = comparable_values(col)
             found = np.fromiter((k in targets for k in keys), dtype=bool, count=len(keys))
             hits = present & (found if test.op == "in" else ~found)
         return hits[col.codes]
@@ -231,13 +231,15 @@ class FormContext:
         return frame.astype({c: object for c in _COLUMNS if c != "_pos"})
 
 
-def _comparable(col: NormalizedColumn) -> np.ndarray:
-    """Per-unique value compared with a condition's values (match keys for text)."""
-    if col.type in TEXT_TYPES:
-        keys = np.empty(len(col.unique_text), dtype=object)
-        keys[:] = match_keys(col.unique_text)
-        return keys
-    return col.unique_values
+def comparable_values(col: NormalizedColumn, raw: Sequence[Any] | None = None) -> list[Any]:
+    """Keys to compare values of a column by: per unique value, or for `raw` values as
+    written in a rule (text by match key, other types parsed like a cell; None if unparsable).
+    """
+    if raw is None:
+        if col.type in TEXT_TYPES:
+            return match_keys(col.unique_text)
+        return list(col.unique_values)
+    return [_condition_value(col, v) for v in raw]
 
 
 def _condition_value(col: NormalizedColumn, raw: Any) -> Any:

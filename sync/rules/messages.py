@@ -19,6 +19,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "invalid_type.year": "«{value}» không phải năm — nhập 4 chữ số, ví dụ 1985",
         "invalid_type.integer": "«{value}» không phải số nguyên — nhập một số, ví dụ 12",
         "invalid_type.number": "«{value}» không phải số — nhập một số, ví dụ 12,5",
+        "invalid_type.percent": "«{value}» không phải tỷ lệ phần trăm — nhập ví dụ 100%, 98,5 %",
         "invalid_type.date": "«{value}» không phải ngày — nhập theo dạng dd/mm/yyyy, ví dụ 20/04/2025",
         "invalid_type.bool": "«{value}» không hợp lệ — đánh x nếu có, để trống nếu không",
         "invalid_type.email": "«{value}» không phải địa chỉ e-mail — nhập dạng ten@donvi.vn",
@@ -54,6 +55,40 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "not_registered": "Chưa đăng ký trong biểu «{other}» ({what}) — đăng ký trước rồi mới kê khai",
         "not_registered.unit": "Đơn vị chưa đăng ký trong biểu «{other}» — đăng ký trước rồi mới kê khai",
+        "comparison_failed": "{left} là {left_value} — {relation} {limit}{basis}; sửa lại cho đúng",
+        "compare.basis": " (theo {right} {right_value})",
+        "compare.days": "{sign} {amount} ngày",
+        "compare.amount": "{sign} {amount}",
+        "compare.total": "Tổng «{header}»",
+        "compare.total_of": "tổng «{header}»",
+        "compare.date.<": "phải trước ngày",
+        "compare.date.<=": "chậm nhất là ngày",
+        "compare.date.==": "phải đúng ngày",
+        "compare.date.!=": "phải khác ngày",
+        "compare.date.>=": "sớm nhất là ngày",
+        "compare.date.>": "phải sau ngày",
+        "compare.number.<": "phải nhỏ hơn",
+        "compare.number.<=": "tối đa là",
+        "compare.number.==": "phải bằng",
+        "compare.number.!=": "phải khác",
+        "compare.number.>=": "tối thiểu là",
+        "compare.number.>": "phải lớn hơn",
+        "not_covered": (
+            "Chưa có dòng nào có «{header}» là: {missing} (mới có {count}/{total}) — bổ sung"
+            " để đủ cơ cấu"
+        ),
+        "not_covered.at_least": (
+            "Mới có {count} giá trị «{header}» khác nhau ({present}), cần ít nhất {limit}"
+            " — bổ sung để đủ cơ cấu"
+        ),
+        "campaign.not_covered": (
+            "Toàn đợt chưa có dòng nào có «{header}» là: {missing} (mới có {count}/{total})"
+            " — đơn vị có thể bổ sung"
+        ),
+        "campaign.not_covered.at_least": (
+            "Toàn đợt mới có {count} giá trị «{header}» khác nhau ({present}), cần ít nhất"
+            " {limit} — đơn vị có thể bổ sung"
+        ),
         "late": "Nộp/cập nhật muộn: lúc {at}, hạn là {due}",
         "after_lock": (
             "Đã khoá sổ lúc {closes}: thay đổi sau thời điểm này không được tính "
@@ -78,6 +113,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "invalid_type.year": "«{value}» is not a year — enter 4 digits, e.g. 1985",
         "invalid_type.integer": "«{value}» is not a whole number — enter a number, e.g. 12",
         "invalid_type.number": "«{value}» is not a number — enter a number, e.g. 12.5",
+        "invalid_type.percent": "«{value}» is not a percentage — enter e.g. 100%, 98.5 %",
         "invalid_type.date": "«{value}» is not a date — enter dd/mm/yyyy, e.g. 20/04/2025",
         "invalid_type.bool": "«{value}» is not valid — enter x for yes, leave empty for no",
         "invalid_type.email": "«{value}» is not an e-mail address — enter name@example.org",
@@ -112,6 +148,39 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "not_registered": "Not registered in «{other}» ({what}) — register there first",
         "not_registered.unit": "The unit has not registered in «{other}» — register there first",
+        "comparison_failed": "{left} is {left_value} — it {relation} {limit}{basis}; correct it",
+        "compare.basis": " (from {right} {right_value})",
+        "compare.days": "{sign} {amount} days",
+        "compare.amount": "{sign} {amount}",
+        "compare.total": "Total «{header}»",
+        "compare.total_of": "total «{header}»",
+        "compare.date.<": "must be before",
+        "compare.date.<=": "must be on or before",
+        "compare.date.==": "must be",
+        "compare.date.!=": "must not be",
+        "compare.date.>=": "must be on or after",
+        "compare.date.>": "must be after",
+        "compare.number.<": "must be less than",
+        "compare.number.<=": "must be at most",
+        "compare.number.==": "must equal",
+        "compare.number.!=": "must not equal",
+        "compare.number.>=": "must be at least",
+        "compare.number.>": "must be more than",
+        "not_covered": (
+            "No row has «{header}» {missing} yet ({count}/{total} covered) — add them to"
+            " complete the mix"
+        ),
+        "not_covered.at_least": (
+            "Only {count} different «{header}» ({present}), at least {limit} needed — add more"
+        ),
+        "campaign.not_covered": (
+            "The whole campaign has no row with «{header}» {missing} yet ({count}/{total}"
+            " covered) — your unit may add them"
+        ),
+        "campaign.not_covered.at_least": (
+            "The whole campaign has only {count} different «{header}» ({present}), at least"
+            " {limit} needed — your unit may add more"
+        ),
         "late": "Late: changed or submitted at {at}, due {due}",
         "after_lock": (
             "Locked at {closes}: changes after that are not counted (changed at {at}) "
