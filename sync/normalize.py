@@ -38,7 +38,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
@@ -331,6 +331,51 @@ def date_to_serial(day: date) -> int:
 _DMY_RE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _YMD_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _SERIAL_RE = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+_WHEN_DMY_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_WHEN_ISO_RE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def parse_when(text: str) -> date | datetime:
+    """A date or date-time as organisers write it: ISO (2025-04-20, 2025-04-20T17:00[+07:00])
+    or dd/mm/yyyy [HH:MM]. Raises ValueError with a Vietnamese reason (30/02/2025 does not
+    exist, 25:00 is not a time…)."""
+    raw = text.strip()
+    m = _WHEN_DMY_RE.fullmatch(raw)
+    offset = None
+    if m:
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = _WHEN_ISO_RE.fullmatch(raw)
+        if m is None:
+            raise ValueError(
+                f"'{text}' không phải ngày — viết dd/mm/yyyy (20/04/2025), có thể kèm giờ"
+                " (20/04/2025 17:00), hoặc 2025-04-20"
+            )
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        offset = m.group(7)
+    try:
+        day_value = date(year, month, day)
+    except ValueError:
+        raise ValueError(f"ngày {day:02d}/{month:02d}/{year} không tồn tại") from None
+    if m.group(4) is None:
+        if offset:
+            raise ValueError(f"'{text}': múi giờ chỉ ghi kèm giờ, ví dụ 2025-04-20T17:00+07:00")
+        return day_value
+    hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"giờ {hour:02d}:{minute:02d} không tồn tại (từ 00:00 đến 23:59)")
+    moment = datetime.combine(day_value, time(hour, minute, second))
+    if offset:
+        iso = moment.isoformat() + ("+00:00" if offset == "Z" else offset)
+        moment = datetime.fromisoformat(
+            iso if ":" in offset or offset == "Z" else iso[:-2] + ":" + iso[-2:]
+        )
+    return moment
 
 
 def parse_date(value: Any) -> date:

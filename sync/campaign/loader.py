@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from string import Formatter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -109,6 +110,10 @@ def _check_rules(
             issues.append(
                 doc.issue(path, f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu")
             )
+        if rule.message:
+            problem = _placeholder_problem(rule)
+            if problem:
+                issues.append(doc.issue((*path, "message"), problem))
         for inner, message in rule.column_problems(by_key):
             issues.append(doc.issue((*path, *inner), message))
         for name, condition in rule.conditions().items():
@@ -158,6 +163,23 @@ def _duplicates(rules: list[tuple[PathKey, RuleSpecBase]], doc: YamlDoc) -> list
                     )
                 )
     return issues
+
+
+def _placeholder_problem(rule: RuleSpecBase) -> str | None:
+    """Unknown `{name}`s or broken braces in a rule's custom message."""
+    allowed = ", ".join(f"{{{p}}}" for p in sorted(rule.placeholders)) or "không có"
+    try:
+        names = [field for _text, field, _spec, _conv in Formatter().parse(rule.message or "")]
+    except ValueError:
+        return (
+            "dấu ngoặc { } trong thông báo không khớp — chỗ trống viết {tên}, dấu ngoặc thường"
+            f" viết {{{{ }}}}; dùng được: {allowed}"
+        )
+    unknown = sorted({n for n in names if n is not None and n not in rule.placeholders})
+    if not unknown:
+        return None
+    shown = ", ".join(f"{{{n}}}" for n in unknown)
+    return f"thông báo dùng {shown} nhưng quy tắc '{rule.kind}' không có — dùng được: {allowed}"
 
 
 _OPERATOR_RE = re.compile(r"^\s*(!=|<>|<=|>=|==|=|<|>|!|≠|≤|≥)")

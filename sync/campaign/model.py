@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..normalize import parse_when
 from .rulespec import RuleEntry, RuleSpec
 
 ColumnType = Literal[
@@ -36,6 +37,14 @@ class ColumnSpec(_Model):
     pattern: str | None = None
     help: str | None = None
     width: int | None = Field(default=None, ge=4, le=120)
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _date_bound(cls, value: object) -> object:
+        if isinstance(value, str) and any(sep in value for sep in "-/"):
+            when = parse_when(value)
+            return when.date() if isinstance(when, datetime) else when
+        return value
 
     @field_validator("pattern")
     @classmethod
@@ -152,6 +161,11 @@ class FormSpec(_Model):
     disable: list[str] = Field(default_factory=list)
     """Ids of template rules this form does not check."""
     rules: list[RuleEntry] = Field(default_factory=list)
+
+    @field_validator("opens", "due", mode="before")
+    @classmethod
+    def _when(cls, value: object) -> object:
+        return parse_when(value) if isinstance(value, str) else value
 
     @field_validator("grace", mode="before")
     @classmethod
