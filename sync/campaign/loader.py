@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Collection
 from datetime import date, datetime, time
 from functools import lru_cache
 from importlib import resources
@@ -263,8 +264,12 @@ def _resolve_column(spec: ColumnSpec) -> Column:
     )
 
 
-def load_campaign(path: str | Path) -> Campaign:
-    """Load, validate and cross-check a campaign file. Raises ConfigError listing every issue."""
+def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> Campaign:
+    """Load, validate and cross-check a campaign file. Raises ConfigError listing every issue.
+
+    `pending_quotas`: forms whose quotas are being allocated (`thidua allocate`), so a quota
+    rule without any quota yet is not an error for them.
+    """
     file = Path(path)
     if file.is_dir():
         file = file / "campaign.yaml"
@@ -291,7 +296,7 @@ def load_campaign(path: str | Path) -> Campaign:
     for i, fspec in enumerate(spec.forms):
         if form_ids.count(fspec.id) > 1 and form_ids.index(fspec.id) != i:
             issues.append(doc.issue(("forms", i, "id"), f"mã biểu mẫu '{fspec.id}' bị trùng"))
-        form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues)
+        form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues, pending_quotas)
         if form is not None:
             forms.append(form)
 
@@ -323,6 +328,7 @@ def _resolve_form(
     tz: ZoneInfo,
     spec: CampaignSpec,
     issues: list[ConfigIssue],
+    pending_quotas: Collection[str] = (),
 ) -> Form | None:
     try:
         template, _tdoc = load_template(fspec.template, base_dir)
@@ -354,7 +360,8 @@ def _resolve_form(
             _unknown_policy(doc, ("forms", i, "quota", "policy"), fspec.quota.policy, spec)
         )
     uses_quota = any(getattr(r, "quota", False) for r in rules)
-    if uses_quota and fspec.quota is None and not any(fspec.id in u.quotas for u in spec.units):
+    has_quota = fspec.quota is not None or any(fspec.id in u.quotas for u in spec.units)
+    if uses_quota and not has_quota and fspec.id not in pending_quotas:
         issues.append(
             doc.issue(
                 ("forms", i, "rules"),

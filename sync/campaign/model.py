@@ -129,10 +129,14 @@ class PolicyRef(_Model):
     policy: str
 
 
+LEVEL_RE = r"^[a-z][a-z0-9_]*$"
+
+
 class UnitSpec(_Model):
     id: str = Field(pattern=UNIT_ID_RE, max_length=40)
     name: str = Field(min_length=1)
     parent: str | None = None
+    level: str | None = Field(default=None, pattern=LEVEL_RE, max_length=40)
     editors: list[str] = Field(default_factory=list)
     staff: int | None = Field(default=None, ge=0)
     quotas: dict[str, Annotated[int, Field(ge=0)] | PolicyRef] = Field(default_factory=dict)
