@@ -1,28 +1,33 @@
 """What the dashboard shows (DESIGN §7), assembled from the last recorded checks.
 
-Pure functions over the campaign and `sync.audit.records.campaign_forms` (no sheet reads):
+Pure functions over the campaign and `sync.audit.campaign_statuses` (no sheet reads):
 per form the units in tree order with a subtotal row per parent and an overall total, the
 completeness / timeliness roll-up (`sync.progress.progress`) and the deadline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
+from sync import i18n
+from sync.audit import FormStatus, RecordedFinding
 from sync.consolidate import subtree, tree_order
+from sync.feedback import state_label
 from sync.progress import Progress, progress
 from sync.rules.engine import UnitSummary
 
 from .formats import fmt_time
+from .web import page_language
 
 if TYPE_CHECKING:
     from sync.campaign import Campaign, Form
 
-Checks = dict[tuple[str, str], dict[str, Any]]
+Checks = dict[tuple[str, str], FormStatus]
 
 BADGES = {
     "not_started": "idle",
@@ -36,17 +41,10 @@ BADGES = {
 
 
 def state_text(state: str) -> str:
-    """The state as organisers read it (translated by the page's language)."""
-    texts = {
-        "not_started": _("Chưa nhập"),
-        "in_progress": _("Đang nhập, còn lỗi"),
-        "valid": _("Hợp lệ, chưa nộp"),
-        "submitted_on_time": _("Đã nộp đúng hạn"),
-        "submitted_late": _("Đã nộp trễ hạn"),
-        "locked": _("Đã khoá sổ, chưa nộp"),
-        "unchecked": _("Chưa kiểm tra"),
-    }
-    return texts.get(state, state)
+    """The state as organisers read it, in the page's language (`unchecked`: never checked)."""
+    if state == "unchecked":
+        return i18n.t("state.unchecked", page_language())
+    return state_label(state, page_language())
 
 
 def fmt_pct(share: float | None) -> str:
@@ -101,24 +99,12 @@ class FormView:
 
 def summaries(campaign: Campaign, checks: Checks) -> list[UnitSummary]:
     """The recorded summaries (units never checked count as not started)."""
-    out = []
-    for unit in campaign.units:
-        for form in campaign.forms:
-            s = (checks.get((unit.id, form.id)) or {}).get("summary") or {}
-            out.append(
-                UnitSummary(
-                    unit=unit.id,
-                    form=form.id,
-                    quota=s.get("quota", campaign.quota(unit.id, form.id)),
-                    rows=int(s.get("rows", 0)),
-                    valid_rows=int(s.get("valid_rows", 0)),
-                    errors=int(s.get("errors", 0)),
-                    warnings=int(s.get("warnings", 0)),
-                    shares=dict(s.get("shares") or {}),
-                    state=str(s.get("state", "not_started")),
-                )
-            )
-    return out
+    return [
+        checks[(unit.id, form.id)].summary()
+        for unit in campaign.units
+        for form in campaign.forms
+        if (unit.id, form.id) in checks
+    ]
 
 
 def _timeliness(state: str, past_due: bool) -> tuple[str, str]:
@@ -146,8 +132,8 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
     def unit_row(unit_id: str, name: str, depth: int) -> Row:
         nonlocal unchecked
         s = items[unit_id]
-        check = checks.get((unit_id, form.id)) or {}
-        state = s.state if check.get("summary") else "unchecked"
+        check = checks[(unit_id, form.id)]
+        state = s.state if check.checked else "unchecked"
         unchecked += state == "unchecked"
         when, cls = _timeliness(state, past_due)
         return Row(
@@ -164,8 +150,8 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
             state=state,
             state_label=state_text(state),
             badge=BADGES.get(state, "idle"),
-            last_change=fmt_time(check.get("last_change_at"), campaign),
-            submitted_at=fmt_time(check.get("submitted_at"), campaign),
+            last_change=fmt_time(check.last_change_at, campaign),
+            submitted_at=fmt_time(check.submitted_at, campaign),
             timeliness=when,
             timeliness_class=cls,
         )
@@ -238,11 +224,11 @@ class FindingLine:
     value: str
 
 
-def _finding_value(finding: dict[str, Any]) -> str:
-    value = finding.get("value")
+def _finding_value(finding: RecordedFinding) -> str:
+    value = finding.value
     if value is None:
         return ""
-    if str(finding.get("code", "")).startswith("share_"):
+    if finding.code.startswith("share_"):
         try:
             return fmt_pct(float(value))
         except ValueError:
@@ -250,16 +236,16 @@ def _finding_value(finding: dict[str, Any]) -> str:
     return str(value)
 
 
-def finding_lines(form: Form, findings: list[dict[str, Any]]) -> list[FindingLine]:
+def finding_lines(form: Form, findings: Sequence[RecordedFinding]) -> list[FindingLine]:
     """Findings sorted by sheet row (unit-level ones first), with column headers."""
     labels = {"error": _("Lỗi"), "warning": _("Cảnh báo")}
     out = [
         FindingLine(
-            row=f.get("row"),
-            column=form.header_of(f["column"]) if f.get("column") else "",
-            severity=str(f.get("severity", "")),
-            severity_label=labels.get(str(f.get("severity")), str(f.get("severity", ""))),
-            message=str(f.get("message") or ""),
+            row=f.row,
+            column=form.header_of(f.column) if f.column else "",
+            severity=f.severity,
+            severity_label=labels.get(f.severity, f.severity),
+            message=f.message or "",
             value=_finding_value(f),
         )
         for f in findings

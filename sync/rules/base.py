@@ -146,14 +146,18 @@ class FormContext:
             header = self.header(test.column)
             if test.op == "empty":
                 parts.append(
-                    M.text(self.lang, "is_empty" if test.empty else "is_filled", header=header)
+                    M.text(
+                        self.lang,
+                        "condition.empty" if test.empty else "condition.filled",
+                        header=header,
+                    )
                 )
                 continue
             shown = M.text(self.lang, "or").join(M.fmt_value(v) for v in test.values)
             if test.op == "in":
                 parts.append(f"«{header}» = {shown}")
             else:
-                parts.append(M.text(self.lang, "is_not", header=header, values=shown))
+                parts.append(M.text(self.lang, "condition.not", header=header, values=shown))
         return M.text(self.lang, "condition_join").join(parts)
 
     def values_label(self, condition: Mapping[str, Any]) -> str:
@@ -169,14 +173,14 @@ class FormContext:
             if self.lang == "vi":  # inside a label: "Tỷ lệ dân tộc khác Kinh"
                 header = header[:1].lower() + header[1:]
             if test.op == "empty":
-                key_text = "label_empty" if test.empty else "label_filled"
+                key_text = "condition.label_empty" if test.empty else "condition.label_filled"
                 parts.append(M.text(self.lang, key_text, header=header))
                 continue
             shown = "/".join(M.fmt_value(v) for v in test.values)
             parts.append(
                 shown
                 if test.op == "in"
-                else M.text(self.lang, "label_not", header=header, values=shown)
+                else M.text(self.lang, "condition.label_not", header=header, values=shown)
             )
         return ", ".join(parts)
 

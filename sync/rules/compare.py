@@ -25,7 +25,8 @@ from .base import FindingParts, FormContext
 from .registry import RuleKind, register
 
 Op = Literal["<", "<=", "==", "!=", ">=", ">"]
-OPS = ("<", "<=", "==", "!=", ">=", ">")
+OPS = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">=": "ge", ">": "gt"}
+"""Operators and the names of their message ids (compare.date.le …)."""
 _NUMERIC = ("integer", "number", "percent", "year")
 _EPS = 1e-9
 _OFFSET_RE = re.compile(r"([+-]?)\s*(\d+)\s*([dw])")
@@ -186,7 +187,7 @@ def _show(value: float, col_type: str, lang: str) -> str:
 
 def _relation(rule: CompareRule, col_type: str, lang: str) -> str:
     family = "date" if col_type == "date" else "number"
-    return M.text(lang, f"compare.{family}.{rule.op}")
+    return M.text(lang, f"compare.{family}.{OPS[rule.op]}")
 
 
 def check(ctx: FormContext, rule: CompareRule) -> FindingParts:
@@ -314,7 +315,7 @@ register(
             "compare.amount",
             "compare.total",
             "compare.total_of",
-            *(f"compare.{family}.{op}" for family in ("date", "number") for op in OPS),
+            *(f"compare.{family}.{name}" for family in ("date", "number") for name in OPS.values()),
         ),
     )
 )

@@ -73,7 +73,7 @@ def check(ctx: FormContext, rule: CoversRule) -> FindingParts:
     value_codes = col.codes
     lang = ctx.lang
     header = ctx.header(rule.column)
-    prefix = "campaign." if rule.scope == "campaign" else ""
+    suffix = "_campaign" if rule.scope == "campaign" else ""
     every = rows & usable[value_codes]
     items = []
     for i, unit in enumerate(ctx.units):
@@ -93,7 +93,7 @@ def check(ctx: FormContext, rule: CoversRule) -> FindingParts:
                 "limit": rule.at_least,
                 "present": ", ".join(shown) or "—",
             }
-            code_key = f"{prefix}not_covered.at_least"
+            code_key = f"not_covered.at_least{suffix}"
         else:
             missing = [
                 M.fmt_value(v) for v, k in zip(wanted, keys, strict=True) if k not in present
@@ -106,7 +106,7 @@ def check(ctx: FormContext, rule: CoversRule) -> FindingParts:
                 "count": len(wanted) - len(missing),
                 "total": len(wanted),
             }
-            code_key = f"{prefix}not_covered"
+            code_key = "not_covered.campaign" if suffix else "not_covered"
         default = M.text(lang, code_key, **kw)
         items.append(
             {
@@ -128,8 +128,8 @@ register(
         messages=(
             "not_covered",
             "not_covered.at_least",
-            "campaign.not_covered",
-            "campaign.not_covered.at_least",
+            "not_covered.campaign",
+            "not_covered.at_least_campaign",
         ),
     )
 )
