@@ -579,18 +579,28 @@ def all_locked_message(campaign: Campaign) -> str:
 
 
 def _guide_unit(path: Path) -> str | None:
-    """The unit id provisioning wrote in the `Hướng dẫn` tab ('Đơn vị' | 'Name (ID)')."""
-    from .stores.local.reader import open_workbook
-    from .stores.local.workbook import worksheet_rows
+    """The unit id provisioning wrote in the `Hướng dẫn` tab ('Đơn vị' | 'Name (ID)'); only
+    that tab is parsed (read-only mode loads sheets lazily)."""
+    import warnings
 
-    wb = open_workbook(path)
-    if GUIDE_TAB not in wb.sheetnames:
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception:  # unreadable: check_workbook's own read already said why
+            return None
+    try:
+        if GUIDE_TAB not in wb.sheetnames:
+            return None
+        for row in wb[GUIDE_TAB].iter_rows(max_row=12, values_only=True):
+            if len(row) > 1 and str(row[0] or "").strip() == "Đơn vị" and row[1]:
+                match = _UNIT_IN_GUIDE.search(str(row[1]))
+                return match.group(1).strip() if match else None
         return None
-    for row in worksheet_rows(wb[GUIDE_TAB], 12):
-        if len(row) > 1 and str(row[0] or "").strip() == "Đơn vị" and row[1]:
-            match = _UNIT_IN_GUIDE.search(str(row[1]))
-            return match.group(1).strip() if match else None
-    return None
+    finally:
+        wb.close()
 
 
 def check_workbook(
