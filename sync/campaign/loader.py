@@ -261,6 +261,7 @@ def _resolve_column(spec: ColumnSpec) -> Column:
         pattern=spec.pattern,
         help=spec.help,
         width=spec.width,
+        formula=spec.formula,
     )
 
 

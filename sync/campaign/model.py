@@ -37,6 +37,9 @@ class ColumnSpec(_Model):
     pattern: str | None = None
     help: str | None = None
     width: int | None = Field(default=None, ge=4, le=120)
+    formula: Literal["error", "warning", "allow"] | None = None
+    """Text that looks like a spreadsheet formula (=HYPERLINK(…)): error in name columns,
+    warning elsewhere, unless set here."""
 
     @field_validator("min", "max", mode="before")
     @classmethod
