@@ -26,12 +26,57 @@ HEADER_FILL = PatternFill("solid", fgColor="FFD9E1F2")
 STATUS_FILL = PatternFill("solid", fgColor="FFEDEDED")
 BOLD = Font(bold=True)
 UNLOCKED = Protection(locked=False)
+GUIDE_TEXT_WIDTH = 90
 
 
 def worksheet_rows(ws: Worksheet, max_rows: int | None = None) -> list[list[Any]]:
     """Cell values of a sheet, row i = sheet row i + 1."""
     last = ws.max_row if max_rows is None else min(ws.max_row, max_rows)
     return [list(r) for r in ws.iter_rows(min_row=1, max_row=last, values_only=True)]
+
+
+def unlock_data_cells(ws: Worksheet, header_row: int, status_col: int | None) -> bool:
+    """Unlock every existing cell below the header except the status column (1-based).
+
+    Column styles unlock the cells Excel creates when a unit types; cells written or
+    restyled by openpyxl (typed rows, feedback colours and notes) get a record with a
+    style of their own, locked by default on a protected sheet. True when one changed.
+    """
+    changed = False
+    for cell in list(getattr(ws, "_cells", {}).values()):
+        if cell.row > header_row and cell.column != status_col and cell.protection.locked:
+            cell.protection = UNLOCKED
+            changed = True
+    return changed
+
+
+def fit_header_height(ws: Worksheet, header_row: int) -> None:
+    """A header row tall enough for its wrapped text (Excel does not grow it by itself)."""
+    lines = 1
+    for cell in ws[header_row]:
+        if isinstance(cell.value, str) and cell.value:
+            width = ws.column_dimensions[cell.column_letter].width or 10
+            per_line = max(1, int(width * 0.95) - 1)
+            words, line, count = cell.value.split(), 0, 1
+            for word in words:
+                if line and line + 1 + len(word) > per_line:
+                    count, line = count + 1, len(word)
+                else:
+                    line += (1 if line else 0) + len(word)
+            lines = max(lines, count)
+    ws.row_dimensions[header_row].height = 15 * lines + 6
+
+
+def print_fit_width(ws: Worksheet, landscape: bool = True, title_rows: str | None = None) -> None:
+    """A4, fit to the page width, page numbers: the tab prints readably as it is."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "Trang &P/&N"
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 def protect(ws: Worksheet) -> None:
@@ -112,6 +157,7 @@ def style_status(ws: Worksheet, form: Form, header_row: int, idx: int) -> None:
     cell = ws.cell(row=header_row, column=idx + 1, value=form.status_header)
     cell.font = BOLD
     cell.fill = STATUS_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.comment = Comment(
         "Cột do hệ thống ghi kết quả kiểm tra từng dòng; không sửa cột này.",
         HELP_AUTHOR,
@@ -137,7 +183,9 @@ def new_form_tab(wb: Workbook, form: Form) -> Worksheet:
     for idx, col in enumerate(form.columns):
         style_column(wb, ws, form, col, idx)
     style_status(ws, form, header_row, len(form.columns))
+    fit_header_height(ws, header_row)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    print_fit_width(ws, landscape=True, title_rows=f"{header_row}:{header_row}")
     protect(ws)
     return ws
 
@@ -193,10 +241,16 @@ def write_guide(wb: Workbook, campaign: Campaign, unit: Unit) -> bool:
             if c == 1:
                 cell.font = BOLD
             else:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["B"].width = GUIDE_TEXT_WIDTH
+    for r, row in enumerate(rows, start=1):
+        text = row[1] if len(row) > 1 else None
+        if isinstance(text, str) and len(text) > GUIDE_TEXT_WIDTH:
+            # LibreOffice and Excel do not grow a row for wrapped text written by a program
+            ws.row_dimensions[r].height = 15 * -(-len(text) // int(GUIDE_TEXT_WIDTH * 1.05)) + 2
+    print_fit_width(ws, landscape=False)
     wb.active = 0
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet.title == GUIDE_TAB
