@@ -194,7 +194,6 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     run = run_validation(campaign, store, now=on_time, states=states)
     say(
         f"Kiểm tra lúc {on_time.astimezone(campaign.tz):%d/%m/%Y %H:%M}: "
-        f"{run.result.report.errors} lỗi, {run.result.report.warnings} cảnh báo; "
         f"ghi phản hồi vào {len(run.written)} sổ"
     )
     result = DemoResult(directory, campaign, campaign.local_path, "")

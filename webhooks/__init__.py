@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY"])
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    logs.configure()
+    logs.configure(kind=str(app.config.get("LOG_FORMAT", "json")))
     errors.register(app)
     app.register_blueprint(hooks.bp)
     app.register_blueprint(api.bp)
