@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     for name in ("hooks", "api", "health"):  # signed or read-only JSON: no CSRF token
         csrf.exempt(app.blueprints[name])
     service.start()
-    scheduler = Scheduler(service)  # deadline locks, Drive channel renewal
+    scheduler = Scheduler(service)  # deadline locks, Drive channels, reminders
     app.extensions["thidua_scheduler"] = scheduler
     if service.config.get("WORKER", "thread") == "thread":
         scheduler.start()
@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The service app. Settings: THIDUA_* environment, overridden by `config`."""
-    from . import api, auth, dashboard, errors, health, hooks, logs, upload
+    from . import api, auth, dashboard, errors, health, hooks, logs, reminders, upload
     from .service import settings_from_env
 
     app = Flask(__name__)
@@ -48,5 +48,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(upload.bp)
+    app.register_blueprint(reminders.bp)
     init_app(app)
     return app

@@ -43,6 +43,7 @@ from .guard import service
 from .logs import log_event
 from .queue.store import CONSOLIDATE
 from .queue.worker import worker_id
+from .reminders import panel as reminder_panel
 
 bp = Blueprint("dashboard", __name__)
 LOCK_WAIT = 30.0  # seconds a download waits for a running consolidation
@@ -84,6 +85,8 @@ def index() -> ResponseReturnValue:
         countdowns=countdowns,
         last_check=fmt_time(max(checked), c) if checked else "",
         now_text=now.strftime("%d/%m/%Y %H:%M"),
+        reminders=reminder_panel(svc),
+        form_id=None,
     )
 
 

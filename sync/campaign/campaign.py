@@ -17,6 +17,7 @@ from .model import (
     LocalBackend,
     PolicyRef,
     QuotaPolicy,
+    RemindersSpec,
     UnitSpec,
 )
 
@@ -126,6 +127,7 @@ class Campaign:
     forms: tuple[Form, ...]
     source: Path
     extra: dict[str, Any] = field(default_factory=dict)
+    reminders: RemindersSpec | None = None  # the service's e-mail schedule (sync.reminders)
 
     @property
     def id(self) -> str:

@@ -186,6 +186,7 @@ def load_campaign(path: str | Path) -> Campaign:
         units=tuple(Unit.from_spec(u) for u in spec.units),
         forms=tuple(forms),
         source=file.resolve(),
+        reminders=spec.reminders,
     )
 
 

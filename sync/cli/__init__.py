@@ -77,6 +77,7 @@ from . import (  # noqa: E402,F401  (register commands)
     campaign_cmds,
     demo_cmds,
     links_cmds,
+    remind_cmds,
     service_cmds,
     sheet_cmds,
     user_cmds,
