@@ -411,17 +411,10 @@ def link_maker(campaign: Campaign, store: Any, base_url: str) -> Callable[[Unit]
     return lambda unit: make_link(campaign, secret, unit, until).url(base)
 
 
-def statuses_from_checks(
-    checks: Mapping[tuple[str, str], Mapping[str, Any]],
-) -> dict[tuple[str, str], Status]:
-    """Statuses from the service's recorded checks (`sync.audit.records.campaign_forms`)."""
-    found = {}
-    for key, check in checks.items():
-        summary = check.get("summary") or {}
-        found[key] = Status(
-            str(summary.get("state") or "not_started"), int(summary.get("errors") or 0)
-        )
-    return found
+def statuses_from_records(recorded: Mapping[tuple[str, str], Any]) -> dict[tuple[str, str], Status]:
+    """Statuses from the service's recorded checks (`sync.audit.records.campaign_statuses`:
+    objects with `state` and `errors`)."""
+    return {key: Status(str(r.state), int(r.errors)) for key, r in recorded.items()}
 
 
 def base_url_from_env() -> str:

@@ -20,6 +20,7 @@ from sync import clock
 from sync.campaign import load_campaign
 from sync.cli import cli
 from sync.links import campaign_secret, read_link
+from sync.operations import jobs
 
 TEMPLATE = """\
 id: ds
@@ -213,8 +214,8 @@ def checked(app: Any) -> Iterator[Any]:
     add_user(svc.engine, svc.campaign.id, *USER, name="Ban Tổ chức")
     clock.pin(ON_TIME)
     try:
-        assert svc.handler.submit("H1", "ds", "t-1")["submitted"]
-        svc.handler.consolidate("t-2")
+        assert jobs.submit_job(svc.workspace, "H1", "ds", "t-1")["submitted"]
+        jobs.consolidate_job(svc.workspace, "t-2")
         yield app
     finally:
         clock.pin(None)

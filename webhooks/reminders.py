@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sync import clock
-from sync.audit.records import campaign_forms
+from sync.audit.records import campaign_statuses
 from sync.errors import ConfigError
 from sync.reminders import (
     Outcome,
@@ -25,7 +25,7 @@ from sync.reminders import (
     scheduled_now,
     send,
     smtp_settings,
-    statuses_from_checks,
+    statuses_from_records,
 )
 
 from .auth import login_required
@@ -41,7 +41,7 @@ def remind(svc: Service, trigger: str, form_ids: list[str] | None = None) -> Out
     """Send the reminders due now for `form_ids` (all open forms when None)."""
     c = svc.campaign
     now = clock.now(c.tz)
-    statuses = statuses_from_checks(campaign_forms(svc.engine, c.id))
+    statuses = statuses_from_records(campaign_statuses(svc.engine, c))
     links = link_maker(c, svc.store, base_url_from_env())
     reminders = [
         r for r in plan(c, statuses, now, links) if form_ids is None or r.form.id in form_ids

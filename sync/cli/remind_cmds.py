@@ -6,12 +6,10 @@ from pathlib import Path
 
 import click
 
-from .. import clock
+from .. import clock, operations
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
-from ..pipeline import default_states, run_validation
 from ..reminders import REASONS, SETUP_HINT, Status, link_maker, plan, send, smtp_settings
-from ..stores import open_store
 from . import EXIT_USAGE, cli
 from .output import echo_ok, table
 
@@ -57,13 +55,14 @@ def remind(
         click.secho(SETUP_HINT, fg="red", err=True)
         raise click.exceptions.Exit(EXIT_USAGE)
     now = clock.now(c.tz)
-    store = open_store(c)
-    states = default_states(c)
-    run = run_validation(c, store, now=now, feedback=False, states=states)
-    statuses = {(s.unit, s.form): Status(s.state, s.errors) for s in run.result.summaries}
-    reminders = plan(c, statuses, now, link_maker(c, store, base_url), form_id, unit_id)
     engine = open_engine(campaign_url(c))
     try:
+        ws = operations.open_workspace(c, engine=engine)
+        run = operations.check_units(
+            ws, feedback=False, now=now, run_id=operations.new_run_id("remind")
+        )
+        statuses = {(s.unit, s.form): Status(s.state, s.errors) for s in run.result.summaries}
+        reminders = plan(c, statuses, now, link_maker(c, ws.store, base_url), form_id, unit_id)
         outcome = send(c, engine, reminders, now, settings, "cli", dry_run=dry_run)
     finally:
         engine.dispose()
