@@ -76,6 +76,7 @@ def cli(now: str | None, verbose: bool) -> None:
 from . import (  # noqa: E402,F401  (register commands)
     campaign_cmds,
     demo_cmds,
+    export_cmds,
     links_cmds,
     remind_cmds,
     service_cmds,

@@ -1,9 +1,10 @@
 """The language of `thidua`: Vietnamese by default, English with `--lang en` / THIDUA_LANG=en.
 
 click prints its own texts (usage, option list, errors) through `gettext`; this module gives
-those texts in Vietnamese by replacing the `gettext`/`ngettext` names inside click's modules
-with a lookup in `CLICK_VI` (msgid -> Vietnamese), and names the metavars click would
-otherwise print in English (`[OPTIONS]`, `TEXT`, `INTEGER`, `CAMPAIGN`, …).
+those texts from the message catalogue (`sync.i18n`, ids `click.*`) by replacing the
+`gettext`/`ngettext` names inside click's modules, sets the catalogue's current language
+for every other CLI text, and names the metavars click would otherwise print in English
+(`[OPTIONS]`, `TEXT`, `INTEGER`, `CAMPAIGN`, …).
 """
 
 from __future__ import annotations
@@ -13,85 +14,81 @@ from collections.abc import Sequence
 
 import click
 
+from .. import i18n
+
 LANGUAGES = ("vi", "en")
 _chosen: str | None = None
 
-# click's own texts (click 8.1–8.x msgids) in Vietnamese.
-CLICK_VI: dict[str, str] = {
-    "Usage:": "Cách dùng:",
-    "Options": "Tuỳ chọn",
-    "Commands": "Lệnh",
-    "Show this message and exit.": "Xem hướng dẫn này rồi thoát.",
-    "Show the version and exit.": "Xem phiên bản rồi thoát.",
-    "%(prog)s, version %(version)s": "%(prog)s, phiên bản %(version)s",
-    "Aborted!": "Đã huỷ.",
-    "Error: {message}": "Lỗi: {message}",
-    "Try '{command} {option}' for help.": "Xem hướng dẫn: '{command} {option}'.",
-    "Missing command.": "Thiếu tên lệnh.",
-    "No such command {name!r}.": "Không có lệnh {name!r}.",
-    "No such option {name!r}.": "Không có tuỳ chọn {name!r}.",
-    "No such option: {name}": "Không có tuỳ chọn: {name}",
-    "Did you mean {possibility}?": "Có phải ý bạn là {possibility}?",
-    "(Did you mean one of: {possibilities}?)": "(Có phải ý bạn là một trong: {possibilities}?)",
-    "Missing argument": "Thiếu tham số",
-    "Missing option": "Thiếu tuỳ chọn",
-    "Missing parameter": "Thiếu tham số",
-    "Missing parameter: {param_name}": "Thiếu tham số: {param_name}",
-    "Missing {param_type}": "Thiếu {param_type}",
-    "argument": "tham số",
-    "option": "tuỳ chọn",
-    "parameter": "tham số",
-    "unknown error": "lỗi không rõ",
-    "Invalid value for {param_hint}: {message}": "Giá trị không hợp lệ cho {param_hint}: {message}",
-    "Invalid value: {message}": "Giá trị không hợp lệ: {message}",
-    "Could not open file {filename!r}: {message}": "Không mở được tệp {filename!r}: {message}",
-    "Got unexpected extra argument ({args})": "Thừa tham số ({args})",
-    "Got unexpected extra arguments ({args})": "Thừa các tham số ({args})",
-    "Option {name!r} does not take a value.": "Tuỳ chọn {name!r} không nhận giá trị.",
-    "Option {name!r} requires an argument.": "Tuỳ chọn {name!r} cần một giá trị.",
-    "Option {name!r} requires {nargs} arguments.": "Tuỳ chọn {name!r} cần {nargs} giá trị.",
-    "Argument {name!r} takes {nargs} values.": "Tham số {name!r} nhận {nargs} giá trị.",
-    "Takes {nargs} values but 1 was given.": "Cần {nargs} giá trị nhưng chỉ có 1.",
-    "Takes {nargs} values but {len} were given.": "Cần {nargs} giá trị nhưng có {len}.",
-    "Value must be an iterable.": "Giá trị phải là một danh sách.",
-    "env var: {var}": "biến môi trường: {var}",
-    "default: {default}": "mặc định: {default}",
-    "required": "bắt buộc",
-    "(dynamic)": "(tuỳ lúc chạy)",
-    "deprecated": "không còn dùng",
-    "Do you want to continue?": "Tiếp tục?",
-    "Confirm the action without prompting.": "Xác nhận luôn, không hỏi lại.",
-    "Repeat for confirmation": "Nhập lại để xác nhận",
-    "Error: The two entered values do not match.": "Lỗi: hai lần nhập không khớp nhau.",
-    "Error: invalid input": "Lỗi: giá trị nhập không hợp lệ",
-    "Press any key to continue...": "Nhấn phím bất kỳ để tiếp tục…",
-    "file": "tệp",
-    "directory": "thư mục",
-    "path": "đường dẫn",
-    "Choose from:\n\t{choices}": "Chọn một trong:\n\t{choices}",
-    "{value!r} is not {choice}.": "{value!r} không phải là {choice}.",
-    "{value!r} is not one of {choices}.": "{value!r} không thuộc các giá trị {choices}.",
-    "{value!r} does not match the format {format}.": "{value!r} không đúng dạng {format}.",
-    "{value!r} does not match the formats {formats}.": "{value!r} không đúng các dạng {formats}.",
-    "{value} is not in the range {range}.": "{value} nằm ngoài khoảng {range}.",
-    "{value!r} is not a valid boolean. Recognized values: {states}": (
-        "{value!r} không phải giá trị có/không. Dùng một trong: {states}"
-    ),
-    "{value!r} is not a valid {number_type}.": "{value!r} không phải là một số hợp lệ.",
-    "{value!r} is not a valid UUID.": "{value!r} không phải UUID hợp lệ.",
-    "{len_type} values are required, but {len_value} was given.": (
-        "Cần {len_type} giá trị, nhưng có {len_value}."
-    ),
-    "{len_type} values are required, but {len_value} were given.": (
-        "Cần {len_type} giá trị, nhưng có {len_value}."
-    ),
-    # {name} is "File"/"Directory"/"Path", fixed when the option is declared: not used
-    "{name} {filename!r} is a file.": "{filename!r} là một tệp, cần một thư mục.",
-    "{name} {filename!r} is a directory.": "{filename!r} là một thư mục, cần một tệp.",
-    "{name} {filename!r} is not readable.": "Không đọc được {filename!r}.",
-    "{name} {filename!r} is not writable.": "Không ghi được vào {filename!r}.",
-    "{name} {filename!r} is not executable.": "{filename!r} không chạy được.",
-    "{name} {filename!r} does not exist.": "Không tìm thấy {filename!r}.",
+# click's own texts (English msgids of click 8.x) → message ids of the catalogue
+# (sync/i18n/vi.po has the Vietnamese, en.po click's English; docs/messages.md).
+CLICK_IDS: dict[str, str] = {
+    "Usage:": "click.usage",
+    "Options": "click.options",
+    "Commands": "click.commands",
+    "Show this message and exit.": "click.show_this_message_and_exit",
+    "Show the version and exit.": "click.show_the_version_and_exit",
+    "%(prog)s, version %(version)s": "click.version",
+    "Aborted!": "click.aborted",
+    "Error: {message}": "click.error",
+    "Try '{command} {option}' for help.": "click.try_for_help",
+    "Missing command.": "click.missing_command",
+    "No such command {name!r}.": "click.no_such_command",
+    "No such option {name!r}.": "click.no_such_option",
+    "No such option: {name}": "click.no_such_option_2",
+    "Did you mean {possibility}?": "click.did_you_mean",
+    "(Did you mean one of: {possibilities}?)": "click.did_you_mean_one_of",
+    "Missing argument": "click.missing_argument",
+    "Missing option": "click.missing_option",
+    "Missing parameter": "click.missing_parameter",
+    "Missing parameter: {param_name}": "click.missing_parameter_2",
+    "Missing {param_type}": "click.missing",
+    "argument": "click.argument",
+    "option": "click.option",
+    "parameter": "click.parameter",
+    "unknown error": "click.unknown_error",
+    "Invalid value for {param_hint}: {message}": "click.invalid_value_for",
+    "Invalid value: {message}": "click.invalid_value",
+    "Could not open file {filename!r}: {message}": "click.could_not_open_file",
+    "Got unexpected extra argument ({args})": "click.got_unexpected_extra_argument",
+    "Got unexpected extra arguments ({args})": "click.got_unexpected_extra_arguments",
+    "Option {name!r} does not take a value.": "click.option_does_not_take_a_value",
+    "Option {name!r} requires an argument.": "click.option_requires_an_argument",
+    "Option {name!r} requires {nargs} arguments.": "click.option_requires_arguments",
+    "Argument {name!r} takes {nargs} values.": "click.argument_takes_values",
+    "Takes {nargs} values but 1 was given.": "click.takes_values_but_1_was_given",
+    "Takes {nargs} values but {len} were given.": "click.takes_values_but_were_given",
+    "Value must be an iterable.": "click.value_must_be_an_iterable",
+    "env var: {var}": "click.env_var",
+    "default: {default}": "click.default",
+    "required": "click.required",
+    "(dynamic)": "click.dynamic",
+    "deprecated": "click.deprecated",
+    "Do you want to continue?": "click.do_you_want_to_continue",
+    "Confirm the action without prompting.": "click.confirm_the_action_without_prompting",
+    "Repeat for confirmation": "click.repeat_for_confirmation",
+    "Error: The two entered values do not match.": "click.error_the_two_entered_values_do",
+    "Error: invalid input": "click.error_invalid_input",
+    "Press any key to continue...": "click.press_any_key_to_continue",
+    "file": "click.file",
+    "directory": "click.directory",
+    "path": "click.path",
+    "Choose from:\n\t{choices}": "click.choose_from",
+    "{value!r} is not {choice}.": "click.is_not",
+    "{value!r} is not one of {choices}.": "click.is_not_one_of",
+    "{value!r} does not match the format {format}.": "click.does_not_match_the_format",
+    "{value!r} does not match the formats {formats}.": "click.does_not_match_the_formats",
+    "{value} is not in the range {range}.": "click.is_not_in_the_range",
+    "{value!r} is not a valid boolean. Recognized values: {states}": "click.is_not_a_valid_boolean_recognized",
+    "{value!r} is not a valid {number_type}.": "click.is_not_a_valid",
+    "{value!r} is not a valid UUID.": "click.is_not_a_valid_uuid",
+    "{len_type} values are required, but {len_value} was given.": "click.values_are_required_but_was_given",
+    "{len_type} values are required, but {len_value} were given.": "click.values_are_required_but_were_given",
+    "{name} {filename!r} is a file.": "click.is_a_file",
+    "{name} {filename!r} is a directory.": "click.is_a_directory",
+    "{name} {filename!r} is not readable.": "click.is_not_readable",
+    "{name} {filename!r} is not writable.": "click.is_not_writable",
+    "{name} {filename!r} is not executable.": "click.is_not_executable",
+    "{name} {filename!r} does not exist.": "click.does_not_exist",
 }
 
 # Type metavars (click shows them upper-cased after an option).
@@ -133,10 +130,12 @@ def current() -> str:
 
 
 def gettext(message: str) -> str:
-    """click's `gettext`: Vietnamese unless English was chosen."""
-    if current() == "en":
+    """click's `gettext`: the catalogue's text in the current language (click's own English
+    for a text the catalogue does not know)."""
+    key = CLICK_IDS.get(message)
+    if key is None or current() == "en":
         return message
-    return CLICK_VI.get(message, message)
+    return i18n.template(key, current())
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -201,6 +200,7 @@ def choose(lang: str | None, root: click.Command | None = None) -> None:
     """Switch the language (None: back to THIDUA_LANG / Vietnamese) and relabel ROOT."""
     global _chosen
     _chosen = lang if lang in LANGUAGES else None
+    i18n.set_language(current())
     _patch_click()
     if root is not None:
         localize(root, current())
