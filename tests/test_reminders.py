@@ -12,7 +12,6 @@ from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -21,15 +20,8 @@ from sync.campaign import load_campaign
 from sync.cli import cli
 from sync.links import campaign_secret, read_link
 from sync.operations import jobs
+from tests.service_helpers import TEMPLATE, write_rows
 
-TEMPLATE = """\
-id: ds
-title: Danh sách đại biểu
-tab: Đại biểu
-columns:
-  - {key: ho_ten, header: Họ và tên, type: text, required: true}
-  - {key: nam_sinh, header: Năm sinh, type: year, min: 1955, max: 2007, required: true}
-"""
 CAMPAIGN = """\
 campaign:
   id: nhac-test
@@ -116,17 +108,11 @@ def campaign_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (folder / "ds.yaml").write_text(TEMPLATE, encoding="utf-8")
     path = folder / "campaign.yaml"
     path.write_text(CAMPAIGN, encoding="utf-8")
-    campaign = load_campaign(path)
-    store = open_store(campaign)
-    for unit in campaign.units:
+    store = open_store(load_campaign(path))
+    for unit in load_campaign(path).units:
         store.provision(unit)
     for unit, rows in ROWS.items():
-        book = folder / "workbooks" / f"{unit}.xlsx"
-        wb = openpyxl.load_workbook(book)
-        for i, row in enumerate(rows, start=2):
-            for j, value in enumerate(row, start=1):
-                wb["Đại biểu"].cell(row=i, column=j).value = value
-        wb.save(book)
+        write_rows(path, unit, rows)
     return path
 
 
@@ -151,7 +137,7 @@ def test_late_units_get_one_email_each_with_link_and_errors(
     # H1 submitted: nothing; DV4's only address is refused by the server
     assert mailbox.to() == ["dv3@example.vn", "h2a@example.vn, h2b@example.vn"]
     h2 = next(m for m in mailbox.messages if "h2a@" in str(m["To"]))
-    assert str(h2["Subject"]) == "[Thi đua] Nhắc Huyện Hai: «Danh sách đại biểu» còn lỗi"
+    assert str(h2["Subject"]) == "[Thi đua] Nhắc Huyện Hai: «Danh sách» còn lỗi"
     assert str(h2["From"]) == "thidua@laichau.example.vn"
     body = h2.get_content()
     assert "Kính gửi Huyện Hai," in body
