@@ -401,7 +401,9 @@ def scheduled_now(campaign: Campaign, now: datetime, window: timedelta = DAY) ->
 
 def link_maker(campaign: Campaign, store: Any, base_url: str) -> Callable[[Unit], str]:
     """Each unit's link: its signed upload page (offline mode) or its spreadsheet (Google)."""
-    if campaign.google is not None:
+    from .stores.capabilities import AcceptsUploads
+
+    if not isinstance(store, AcceptsUploads):  # units fill in their spreadsheets
         return lambda unit: str(store.location(unit))
     from .links import campaign_secret, default_expiry, make_link
 
