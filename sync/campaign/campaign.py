@@ -118,6 +118,7 @@ class Unit:
     staff: int | None = None
     quotas: dict[str, int | PolicyRef] = field(default_factory=dict)
     spreadsheet: str | None = None
+    level: str | None = None
 
     @classmethod
     def from_spec(cls, spec: UnitSpec) -> Unit:
@@ -129,6 +130,7 @@ class Unit:
             staff=spec.staff,
             quotas=dict(spec.quotas),
             spreadsheet=spec.spreadsheet,
+            level=spec.level,
         )
 
 
