@@ -190,7 +190,7 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     stored_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     accepted: Mapped[bool] = mapped_column()
-    # received (kept, its check comes later) | accepted | refused; NULL: before 0003
+    # received (kept, its check comes later) | accepted | refused; NULL: before 0004
     state: Mapped[str | None] = mapped_column(String(12), nullable=True)
     message: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # counts per form
@@ -220,3 +220,24 @@ class SignatureUse(Base):
     used_at: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (Index("ix_signature_uses_t", "t"),)
+
+
+class Reminder(Base):
+    """An e-mail reminder to a unit's editors (`thidua remind`, the dashboard, the schedule):
+    sent or failed, never lost."""
+
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(20))  # not_submitted | errors | returned
+    state: Mapped[str] = mapped_column(String(30))
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    trigger: Mapped[str] = mapped_column(String(12))  # cli | dashboard | schedule
+    sent_at: Mapped[float] = mapped_column(Float)  # the campaign clock (pinned under --now)
+    status: Mapped[str] = mapped_column(String(10))  # sent | failed
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_reminders_unit", "campaign", "unit", "form", "sent_at"),)
