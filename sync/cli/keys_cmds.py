@@ -25,6 +25,7 @@ from .output import table
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
+    help='table: bảng để đọc; json: [{"unit", "key"}] cho kịch bản.',
 )
 def keys(campaign: Path, unit_id: str | None, do_rotate: bool, fmt: str) -> None:
     """In khoá Apps Script riêng của từng đơn vị (thuộc tính THIDUA_UNIT_KEY).
