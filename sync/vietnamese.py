@@ -36,7 +36,7 @@ _OLD_STYLE = [
 
 
 _NEW_STYLE = dict(_OLD_STYLE)
-_OLD_STYLE_RE = re.compile("|".join(old for old, _new in _OLD_STYLE))
+_OLD_STYLE_RE = re.compile("[òóỏõọ][ae]|[ùúủũụ]y")
 
 
 def tone_key(text: str) -> str:
@@ -292,16 +292,14 @@ def detect_legacy(text: str, choices: Mapping[str, str] | None = None) -> tuple[
     TCVN3 for `Lự`).
     """
     not_a_choice = choices is not None and tone_key(text.casefold()) not in choices
-    if not not_a_choice and not could_be_legacy(text):
-        return None
+    if not not_a_choice and (_reads_as_unicode(text) or not could_be_legacy(text)):
+        return None  # every word reads as Vietnamese already: nothing could be suspicious
     if text.isascii():
         return None
     try:
         text.encode("cp1252")
     except UnicodeEncodeError:
         return None  # letters such as ạ, ư, đ exist only in Unicode
-    if not not_a_choice and _reads_as_unicode(text):
-        return None  # every word reads as Vietnamese already: nothing could be suspicious
     candidates = {}
     for encoding in ("tcvn3", "vni"):  # on a tie TCVN3, the more common in offices
         converted = unicodedata.normalize("NFC", _convert(text, encoding))

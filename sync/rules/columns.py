@@ -81,21 +81,18 @@ FORMULA_RE = re.compile(r"[=@]\s*[^\W\d_]|[+-][^\W\d_]")
 """Text that a spreadsheet would run: =HYPERLINK(…), @SUM(…), +A1, -Nguyễn."""
 
 
+_TEXT_START = re.compile("\x00[=+@-]")
+
+
 def formula_hits(texts: np.ndarray) -> np.ndarray:
-    """Per text: looks like a formula. The texts are joined once and searched for a text
-    start followed by = + @ - (C-level `find`); only those few are matched one by one."""
+    """Per text: looks like a formula. One search over the texts joined finds those that
+    start with = + @ - (a NUL then the sign); only those few are matched one by one."""
     hit = np.zeros(len(texts), dtype=bool)
     big = "\x00" + "\x00".join(texts)
-    starts: list[int] = []
-    for sign in "=+@-":
-        pos = big.find("\x00" + sign)
-        while pos >= 0:
-            starts.append(pos)
-            pos = big.find("\x00" + sign, pos + 1)
     index, seen = -1, 0
-    for start in sorted(starts):
-        index += big.count("\x00", seen, start + 1)
-        seen = start + 1
+    for m in _TEXT_START.finditer(big):
+        index += big.count("\x00", seen, m.start() + 1)
+        seen = m.start() + 1
         hit[index] = FORMULA_RE.match(texts[index]) is not None
     return hit
 
