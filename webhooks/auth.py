@@ -73,6 +73,12 @@ def current_user() -> Account | None:
     return user
 
 
+@bp.app_context_processor
+def _signed_in() -> dict[str, Any]:
+    """`user` for the templates: the organiser signed in (dashboard and login pages)."""
+    return {"user": current_user() if request.blueprint in ("dashboard", "auth") else None}
+
+
 def login_required(view: F) -> F:
     """Redirect to the login page (remembering where to come back) when signed out."""
 

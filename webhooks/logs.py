@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from typing import Any
 
-EVENT_LOGGER = "thidua.events"
+from sync.logs import EVENT_LOGGER, log_event
+
+__all__ = ["EVENT_LOGGER", "JsonFormatter", "configure", "log_event"]
+
 _FORBIDDEN = {"secret", "signature", "token", "x-thidua-signature", "x-goog-channel-token"}
 
 
@@ -54,11 +56,3 @@ def configure(level: int = logging.INFO) -> None:
             handler.setFormatter(JsonFormatter())
             logger.addHandler(handler)
             logger.propagate = False
-
-
-def log_event(msg: str, level: int = logging.INFO, **fields: Any) -> None:
-    """One structured line on the events logger."""
-    logger = logging.getLogger(EVENT_LOGGER)
-    if logger.isEnabledFor(level):
-        fields.setdefault("at", round(time.time(), 3))
-        logger.log(level, msg, extra={"fields": fields})

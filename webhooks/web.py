@@ -147,8 +147,6 @@ def init_web(app: Flask, service: Service) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        from .auth import current_user
-
         locale = page_language()
         other = "en" if locale != "en" else "vi"
         args = {k: v for k, v in request.args.items() if k != "lang"}
@@ -157,6 +155,5 @@ def init_web(app: Flask, service: Service) -> None:
             "lang": locale,
             "other_lang": other,
             "lang_url": request.path + "?" + urlencode({**args, "lang": other}),
-            "user": current_user() if request.blueprint in ("dashboard", "auth") else None,
             "now_iso": clock.now(service.campaign.tz).isoformat(),
         }

@@ -10,7 +10,13 @@ import os
 from typing import TYPE_CHECKING
 
 from .db import AuditError, default_url, make_engine, migrate, open_engine, ping
-from .records import FormStatus, RecordedFinding, campaign_statuses, unit_statuses
+from .records import (
+    FormStatus,
+    RecordedFinding,
+    campaign_statuses,
+    checked_forms,
+    unit_statuses,
+)
 from .states import AuditStates
 
 if TYPE_CHECKING:
@@ -23,6 +29,7 @@ __all__ = [
     "RecordedFinding",
     "campaign_statuses",
     "campaign_url",
+    "checked_forms",
     "default_url",
     "make_engine",
     "migrate",

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ..errors import StoreError
+from .models import FormStateRow
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -124,8 +125,6 @@ def upsert_form_state(
     """Insert or update one `form_states` row atomically (INSERT … ON CONFLICT DO UPDATE):
     validations of different units run in parallel and each may touch every unit's row."""
     from sqlalchemy import insert, update
-
-    from .models import FormStateRow
 
     dialect = conn.dialect.name
     if dialect in ("postgresql", "sqlite"):

@@ -1,74 +1,24 @@
-"""`thidua` — a thin click CLI over the library (DESIGN §9).
+"""`thidua` — a thin click CLI over the library (docs/design.md).
 
 Exit status: 0 fine, 1 validation errors found, 2 usage or configuration error.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-from typing import Any
-
-import click
-
-from ..errors import ConfigError, ThiduaError
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class ThiduaGroup(click.Group):
-    """Turns project errors into a message and exit 2, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ConfigError as exc:
-            click.secho("Lỗi cấu hình:", fg="red", err=True)
-            for issue in exc.issues:
-                click.echo(f"  {issue}", err=True)
-            ctx.exit(EXIT_USAGE)
-        except ThiduaError as exc:
-            click.secho(f"Lỗi: {exc}", fg="red", err=True)
-            ctx.exit(EXIT_USAGE)
-        except KeyboardInterrupt:
-            click.echo("Đã dừng.", err=True)
-            ctx.exit(130)
-
-
-@click.group(cls=ThiduaGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--now",
-    envvar="THIDUA_NOW",
-    metavar="ISO-DATETIME",
-    help="Ghim thời điểm 'bây giờ' cho mọi lệnh (kiểm thử, giả định). Biến môi trường THIDUA_NOW.",
-)
-@click.option("-v", "--verbose", is_flag=True, help="In nhật ký chi tiết (tiếng Anh) ra stderr.")
-@click.version_option(package_name="thidua-sync", prog_name="thidua")
-def cli(now: str | None, verbose: bool) -> None:
-    """thidua — thu thập, kiểm tra và tổng hợp danh sách thi đua, khen thưởng.
-
-    Mã thoát: 0 = không có lỗi, 1 = dữ liệu còn lỗi, 2 = lỗi cách dùng hoặc cấu hình.
-    """
-    from .. import clock
-
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    clock.pin(now)
-
-
-from . import (  # noqa: E402,F401  (register commands)
+from . import (  # noqa: F401  (register commands)
     campaign_cmds,
     demo_cmds,
     export_cmds,
     links_cmds,
-    service_cmds,
+    serve_cmds,
     sheet_cmds,
     user_cmds,
     watch_cmds,
+    worker_cmds,
 )
+from .app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, cli
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "cli", "main"]
 
 
 def main() -> None:
