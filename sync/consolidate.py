@@ -1,4 +1,7 @@
-"""Consolidated output (DESIGN §8): tables built here, written by a store."""
+"""Consolidated output: tables built here, written by a store.
+
+See docs/design.md, Consolidated output.
+"""
 
 from __future__ import annotations
 
@@ -190,7 +193,10 @@ def build_consolidated(
     states: States | None = None,
     now: datetime | None = None,
 ) -> Consolidated:
-    """The three kinds of tabs of DESIGN §8 from a validation result and submission states."""
+    """The three kinds of tabs from a validation result and submission states.
+
+    See docs/design.md, Consolidated output.
+    """
     moment = (now or clock.now(campaign.tz)).astimezone(campaign.tz).replace(tzinfo=None)
     out = Consolidated(
         heading=campaign.info.organizer.upper(),

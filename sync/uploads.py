@@ -1,4 +1,4 @@
-"""Workbooks uploaded on a unit's upload page (offline mode, DESIGN §7).
+"""Workbooks uploaded on a unit's upload page (offline mode, docs/design.md: Web pages).
 
 Safety first: the bytes are checked before openpyxl ever sees them.
 

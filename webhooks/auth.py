@@ -1,5 +1,7 @@
-"""Organiser login (DESIGN §7): accounts from `thidua user add`, session cookie, CSRF,
+"""Organiser login: accounts from `thidua user add`, session cookie, CSRF,
 rate-limited attempts. `login_required` guards the dashboard.
+
+See docs/design.md, Web pages.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the web pages share (DESIGN §7): sessions, CSRF, login rate limits, language,
+"""What the web pages share: sessions, CSRF, login rate limits, language,
 security headers.
 
 - The session cookie is signed with a key derived from the campaign secret; HttpOnly,
@@ -8,6 +8,8 @@ security headers.
 - Vietnamese by default, English by `?lang=en` (Flask-Babel over the one message catalogue,
   `sync/i18n`).
 - Content-Security-Policy without inline scripts or styles, frame and referrer policies.
+
+See docs/design.md, Web pages.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The audit database (DESIGN §6): events, jobs, snapshots, findings, submissions, channels.
+"""The audit database: events, jobs, snapshots, findings, submissions, channels.
 
 Used by the service (`webhooks`) and by the CLI (`thidua submit` records the official
 snapshot here). SQLite by default, PostgreSQL by URL; migrations run on open.
+
+See docs/design.md, Change events and the service.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The audit database: engine, migrations on open, SQLite tuning (DESIGN §6).
+"""The audit database: engine, migrations on open, SQLite tuning.
 
 SQLite file by default (`.thidua/audit.sqlite3` beside the campaign file), PostgreSQL by URL
 (`postgresql+psycopg://…`). Migrations (Alembic, inside this package) run on open.
+
+See docs/design.md, Change events and the service.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The `thidua` command group, exit codes and error handling; commands live in `*_cmds.py`.
 
-`thidua` is a thin click CLI over the library (DESIGN §9).
+`thidua` is a thin click CLI over the library (docs/design.md: Command line).
 
 Exit status: 0 fine, 1 validation errors found, 2 usage or configuration error.
 """
