@@ -1,4 +1,4 @@
-"""Workbooks uploaded on a unit's upload page (offline mode, DESIGN §7).
+"""Workbooks uploaded on a unit's upload page (offline mode, docs/design.md: Web pages).
 
 Safety first: the bytes are checked before openpyxl ever sees them.
 
@@ -46,9 +46,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import i18n
 from .audit.db import AuditError
 from .audit.models import Submission, Upload
-from .errors import ThiduaError
+from .clock import parse_instant
+from .errors import StoreError, ThiduaError
 from .feedback import GUIDE_TAB
+from .form_state import content_hash
 from .stores.local.files import OLE2_MAGIC, ZIP_MAGIC, workbook_lock
+from .stores.local.reader import read_workbook
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Form, Unit
@@ -634,10 +637,6 @@ def check_workbook(
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
     Messages name the file as `shown` (the name the unit chose), never a server path.
     """
-    from .errors import StoreError
-    from .form_state import content_hash
-    from .stores.local.reader import read_workbook
-
     sheets = read_workbook(path, campaign, unit, None)
     if sheets.problem is not None:
         text = sheets.problem.message.replace(path.name, f"«{shown}»")
@@ -962,8 +961,6 @@ def submissions(
     engine: Engine, campaign: Campaign, unit_id: str, limit: int = 50
 ) -> list[SubmissionRecord]:
     """A unit's submissions, newest first."""
-    from .clock import parse_instant
-
     with engine.connect() as conn:
         rows = conn.execute(
             select(Submission)

@@ -1,4 +1,7 @@
-"""The thidua-sync Flask service (DESIGN §6–§7): `create_app` is the app factory."""
+"""The thidua-sync Flask service: `create_app` is the app factory.
+
+See docs/design.md, Change events, Web pages.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-__all__ = ["create_app", "init_app"]
+__all__ = ["create_app", "init_app", "unwritable_folders"]
 
 
 def init_app(app: Flask) -> None:
@@ -52,3 +55,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reminders.bp)
     init_app(app)
     return app
+
+
+def unwritable_folders(campaign: Any) -> list[Any]:
+    """Folders the service must write but cannot (`thidua serve` refuses to start)."""
+    from .service import unwritable_folders as check
+
+    return check(campaign)

@@ -11,7 +11,7 @@ from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
 from ..keys import rotate, server_secret, unit_keys
-from . import cli
+from .app import cli
 from .output import table
 
 

@@ -1,4 +1,4 @@
-"""The embedded worker: one thread in the service process over the database queue.
+"""The embedded worker: threads in the service process over the database queue.
 
 Each tick: re-claim jobs of dead workers, turn quiet event bursts into jobs, then run due
 jobs (embedded) or hand them to RQ (scale-out: `executor`).
@@ -7,28 +7,25 @@ jobs (embedded) or hand them to RQ (scale-out: `executor`).
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from sync.audit.jobs import ClaimedJob
+from sync.audit.jobs import ClaimedJob, JobStore
+from sync.operations.jobs import JobRunner, worker_id
 
-from ..logs import log_error, safe_message
-
-if TYPE_CHECKING:
-    from ..service import Service
+from ..logs import log_error
 
 log = logging.getLogger(__name__)
 
 
-def worker_id() -> str:
-    """host:pid:random — unique per worker, stable for its lifetime."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+class Host(Protocol):
+    """What a worker works for (the service): the campaign's queue and its job runner."""
+
+    jobs: JobStore
+    runner: JobRunner
 
 
 class Worker:
@@ -36,7 +33,7 @@ class Worker:
 
     def __init__(
         self,
-        service: Service,
+        service: Host,
         poll: float = 0.2,
         executor: Callable[[int, str], None] | None = None,
         threads: int = 1,
@@ -49,7 +46,6 @@ class Worker:
         self.id = worker_id()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._beat_thread: threading.Thread | None = None
 
     def tick(self, now: float | None = None) -> int:
         """One round; returns how many jobs were run (or handed to RQ)."""
@@ -86,16 +82,7 @@ class Worker:
 
     def execute(self, job: ClaimedJob) -> None:
         """Run a claimed job; record done, or failed with a retry later."""
-        jobs = self.service.jobs
-        try:
-            result = self.service.handler.run(job)
-        except Exception as exc:
-            log_error("job failed", exc, job=job.id, kind=job.kind, unit=job.unit)
-            jobs.fail(job, self.id, f"{type(exc).__name__}: {safe_message(exc)}")
-            return
-        jobs.finish(job, self.id, result)
-        if job.kind in ("validate", "submit"):
-            jobs.schedule_consolidation()
+        self.service.runner.execute(job, self.id)
 
     def run_until_idle(self, timeout: float = 10.0, now: float | None = None) -> int:
         """Tick until nothing is left to do now (tests, `thidua` commands)."""
@@ -115,16 +102,13 @@ class Worker:
         self.service.jobs.hold(self.id)
         self._thread = threading.Thread(target=self._loop, name="thidua-worker", daemon=True)
         self._thread.start()
-        self._beat_thread = threading.Thread(
-            target=self._beat, name="thidua-heartbeat", daemon=True
-        )
-        self._beat_thread.start()
+        beat = threading.Thread(target=self._beat, name="thidua-heartbeat", daemon=True)
+        beat.start()
 
     def _beat(self) -> None:
         """Renew the leases of what this process holds, every lease / 3 seconds."""
         jobs = self.service.jobs
-        every = max(0.5, jobs.lease / 3)
-        while not self._stop.wait(every):
+        while not self._stop.wait(max(0.5, jobs.lease / 3)):
             try:
                 jobs.renew()
             except Exception as exc:  # the database may come back; the lease is still ours
