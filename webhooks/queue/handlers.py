@@ -8,16 +8,12 @@ changes nothing more than the first run did.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sync.audit.jobs import ClaimedJob
 from sync.operations import jobs
 
 from ..logs import log_event
-
-if TYPE_CHECKING:
-    from ..service import Service
-
 
 COUNTS = ("rows", "valid_rows", "errors", "warnings")
 
@@ -25,7 +21,7 @@ COUNTS = ("rows", "valid_rows", "errors", "warnings")
 class JobHandler:
     """Runs claimed jobs against the service's workspace."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Any) -> None:  # webhooks.service.Service (no import cycle)
         self.service = service
 
     def run(self, job: ClaimedJob) -> dict[str, Any]:
