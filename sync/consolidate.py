@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .feedback import state_label
+from .feedback import summary_label
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Form, Unit
@@ -118,9 +118,13 @@ def _summary_table(
     order = tree_order(campaign)
 
     def total_row(name: str, form: Form, ids: list[str]) -> list[Any]:
-        items = [summaries[(u, form.id)] for u in ids if (u, form.id) in summaries]
+        items = [
+            summaries[(u, form.id)]
+            for u in ids
+            if (u, form.id) in summaries and summaries[(u, form.id)].applicable
+        ]
         quotas = [s.quota for s in items if s.quota is not None]
-        submitted = sum(1 for s in items if s.state.startswith("submitted"))
+        submitted = sum(1 for s in items if s.submitted)
         return [
             "",
             name,
@@ -139,7 +143,7 @@ def _summary_table(
     for form in campaign.forms:
         for unit, _depth in order:
             s = summaries.get((unit.id, form.id))
-            if s is None:
+            if s is None or not s.applicable:
                 continue
             st = states.get(unit.id, form.id) if states is not None else None
             rows.append(
@@ -153,7 +157,7 @@ def _summary_table(
                     s.errors,
                     s.warnings,
                     *[_pct(s.shares.get(label)) for label in labels],
-                    state_label(s.state, "vi"),
+                    summary_label(s, "vi"),
                     _fmt_time(st.last_change_at if st else None, campaign),
                     _fmt_time(st.submitted_at if st else None, campaign),
                 ]

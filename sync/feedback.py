@@ -6,6 +6,7 @@ This module decides *what* to show; stores decide *how* to write it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -81,6 +82,7 @@ _TEXT = {
         "error": "Lỗi",
         "warning": "Cảnh báo",
         "findings": "Danh sách cần sửa",
+        "notices": "Bản chính thức",
     },
     "en": {
         "ok": "✓ Valid",
@@ -104,25 +106,51 @@ _TEXT = {
         "error": "Error",
         "warning": "Warning",
         "findings": "To fix",
+        "notices": "Official record",
     },
 }
 
 STATE_LABELS = {
     "vi": {
+        "not_applicable": "Không áp dụng",
         "not_started": "Chưa nhập",
         "in_progress": "Đang nhập, còn lỗi",
         "valid": "Hợp lệ, chưa nộp",
         "submitted_on_time": "Đã nộp đúng hạn",
         "submitted_late": "Đã nộp trễ hạn",
+        "returned": "Bị trả lại để sửa",
+        "approved": "Đã duyệt",
         "locked": "Đã khoá sổ, chưa nộp",
     },
     "en": {
+        "not_applicable": "Not applicable",
         "not_started": "Not started",
         "in_progress": "In progress, has errors",
         "valid": "Valid, not submitted",
         "submitted_on_time": "Submitted on time",
         "submitted_late": "Submitted late",
+        "returned": "Returned for correction",
+        "approved": "Approved",
         "locked": "Locked, not submitted",
+    },
+}
+
+_QUALIFIERS = {
+    "vi": {
+        "extended": "gia hạn",
+        "corrected": "bổ sung",
+        "changed": "Bảng đã thay đổi sau khi nộp: nộp lại để cập nhật bản chính thức",
+        "returned": "Ban tổ chức trả lại để sửa: {reason}",
+        "returned_until": "Ban tổ chức trả lại để sửa: {reason} (sửa và nộp lại trước {until})",
+        "approved": "Đã được duyệt",
+    },
+    "en": {
+        "extended": "extended",
+        "corrected": "corrected",
+        "changed": "The sheet changed after submission: submit again to update the official copy",
+        "returned": "Returned by the organiser for correction: {reason}",
+        "returned_until": "Returned by the organiser for correction: {reason} (fix and submit again by {until})",
+        "approved": "Approved",
     },
 }
 
@@ -133,8 +161,65 @@ def text(language: str) -> dict[str, Any]:
     return _TEXT.get(language, _TEXT["vi"])
 
 
-def state_label(state: str, language: str = "vi") -> str:
-    return STATE_LABELS.get(language, STATE_LABELS["vi"]).get(state, state)
+def state_label(
+    state: str, language: str = "vi", *, extended: bool = False, corrections: int = 0
+) -> str:
+    """The state as a reader sees it: "Đã nộp đúng hạn (gia hạn, bổ sung)"."""
+    label = STATE_LABELS.get(language, STATE_LABELS["vi"]).get(state, state)
+    q = _QUALIFIERS.get(language, _QUALIFIERS["vi"])
+    extra = []
+    if extended and state in ("submitted_on_time", "approved", "returned"):
+        extra.append(q["extended"])
+    if corrections and state in ("submitted_on_time", "submitted_late", "approved"):
+        extra.append(q["corrected"])
+    return f"{label} ({', '.join(extra)})" if extra else label
+
+
+def summary_label(summary: Any, language: str = "vi") -> str:
+    """`state_label` of a `UnitSummary` (or a recorded summary dict)."""
+    get = summary.get if isinstance(summary, dict) else lambda k, d=None: getattr(summary, k, d)
+    return state_label(
+        str(get("state", "not_started")),
+        language,
+        extended=bool(get("extended", False)),
+        corrections=int(get("corrections", 0) or 0),
+    )
+
+
+def state_fields(summary: Any, language: str = "vi", tz: Any = None) -> dict[str, Any]:
+    """The state of a unit's form as every view shows it (CLI JSON, API, sidebar, pages)."""
+    get = summary.get if isinstance(summary, dict) else lambda k, d=None: getattr(summary, k, d)
+    return {
+        "state": str(get("state", "not_started")),
+        "state_label": summary_label(summary, language),
+        "changed_since_submit": bool(get("changed_since_submit", False)),
+        "review": get("review"),
+        "notices": state_notices(summary, language, tz),
+    }
+
+
+def state_notices(summary: Any, language: str = "vi", tz: Any = None) -> list[str]:
+    """Sentences a unit must read about its form's official record (changed, returned…)."""
+    get = summary.get if isinstance(summary, dict) else lambda k, d=None: getattr(summary, k, d)
+    q = _QUALIFIERS.get(language, _QUALIFIERS["vi"])
+    out = []
+    review = get("review") or {}
+    if get("state") == "returned" and review.get("decision") == "returned":
+        until = review.get("until")
+        if until:
+            when = datetime.fromisoformat(until)
+            if tz is not None:
+                when = when.astimezone(tz)
+            out.append(
+                q["returned_until"].format(
+                    reason=review.get("reason") or "", until=when.strftime("%d/%m/%Y %H:%M")
+                )
+            )
+        else:
+            out.append(q["returned"].format(reason=review.get("reason") or ""))
+    if get("changed_since_submit"):
+        out.append(q["changed"])
+    return out
 
 
 def _row_status(messages: list[tuple[str, str]], t: dict[str, Any]) -> RowStatus:
@@ -187,7 +272,7 @@ def build_feedback(campaign: Campaign, unit_id: str, result: ValidationResult) -
     feedback = UnitFeedback(unit_id=unit_id)
     report = result.report.frame
     unit_findings = report[report["unit"] == unit_id]
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit_id):
         form_fb = FormFeedback(form_id=form.id)
         for (_unit, row), status in build_row_statuses(campaign, form.id, result, unit_id).items():
             form_fb.status[row] = status
@@ -226,11 +311,13 @@ def _summary(
     ]
     summaries = {(s.unit, s.form): s for s in result.summaries}
     share_lines: list[list[Any]] = []
-    for form in campaign.forms:
+    notices: list[list[Any]] = []
+    for form in campaign.forms_for(unit_id):
         s = summaries.get((unit_id, form.id))
         if s is None:
             continue
-        due = form.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        deadline = s.deadline if s.deadline is not None else form.deadline_for(unit_id)
+        due = deadline.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
         out.append(
             [
                 form.title,
@@ -240,12 +327,15 @@ def _summary(
                 s.errors,
                 s.warnings,
                 due,
-                state_label(s.state, campaign.language),
+                summary_label(s, campaign.language),
             ]
         )
+        notices += [[form.title, line] for line in state_notices(s, campaign.language, tz)]
         for label, share in s.shares.items():
             if share is not None:
                 share_lines.append([form.title, label, f"{share * 100:.1f} %".replace(".", ",")])
+    if notices:
+        out += [[], [t["notices"]], *notices]
     if share_lines:
         out += [[], [t["shares"]], *share_lines]
     out += [[], [t["findings"]]]

@@ -123,7 +123,7 @@ def assemble(
     for unit_sheets in sheets.values():
         if unit_sheets.problem is not None:
             problem = unit_sheets.problem
-            for form in campaign.forms:
+            for form in campaign.forms_for(problem.unit):
                 extra.append(
                     Finding(
                         problem.unit,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from .campaign import Campaign
 from .consolidate import subtree, tree_order
@@ -41,7 +42,9 @@ class Progress:
 
 
 def _count(form: str, group: str, name: str, depth: int, items: list[UnitSummary]) -> Progress:
-    states = [s.state for s in items]
+    """Counts over the units the form applies to (others are not expected)."""
+    items = [s for s in items if s.applicable]
+    submitted = [s for s in items if s.submitted]
     return Progress(
         form=form,
         group=group,
@@ -50,10 +53,28 @@ def _count(form: str, group: str, name: str, depth: int, items: list[UnitSummary
         expected=len(items),
         started=sum(1 for s in items if s.rows > 0),
         valid=sum(1 for s in items if s.rows > 0 and s.errors == 0),
-        submitted=sum(1 for st in states if st.startswith("submitted")),
-        on_time=states.count("submitted_on_time"),
-        late=states.count("submitted_late"),
+        submitted=len(submitted),
+        on_time=sum(1 for s in submitted if s.on_time),
+        late=sum(1 for s in submitted if s.on_time is False),
     )
+
+
+def recorded_summaries(
+    campaign: Campaign, checks: Mapping[tuple[str, str], Mapping[str, Any] | None]
+) -> list[UnitSummary]:
+    """Summaries from the last recorded checks (`audit.records.campaign_forms`): units the
+    form does not apply to are `not_applicable`, units never checked `not_started`."""
+    out = []
+    for unit in campaign.units:
+        for form in campaign.forms:
+            if not form.applies(unit.id):
+                out.append(UnitSummary.from_record(unit.id, form.id, {"state": "not_applicable"}))
+                continue
+            s = (checks.get((unit.id, form.id)) or {}).get("summary") or {}
+            out.append(
+                UnitSummary.from_record(unit.id, form.id, s, campaign.quota(unit.id, form.id))
+            )
+    return out
 
 
 def progress(campaign: Campaign, summaries: Iterable[UnitSummary]) -> list[Progress]:

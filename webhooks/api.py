@@ -15,10 +15,11 @@ from flask import Blueprint, Response, jsonify
 
 from sync import clock
 from sync.audit import unit_forms
+from sync.audit.records import campaign_forms
 from sync.campaign import Unit
-from sync.feedback import state_label
+from sync.feedback import state_fields
 from sync.rules.engine import UnitSummary
-from sync.status import progress
+from sync.status import progress, recorded_summaries
 
 from .errors import json_error
 from .guard import Refused, rate_limit, service, signed_body
@@ -31,25 +32,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def _summaries() -> list[UnitSummary]:
     """The last recorded summary of every (unit, form); never checked → not started."""
     svc = service()
-    out = []
-    for unit in svc.campaign.units:
-        forms = unit_forms(svc.engine, svc.campaign.id, unit.id)
-        for form in svc.campaign.forms:
-            s = (forms.get(form.id) or {}).get("summary") or {}
-            out.append(
-                UnitSummary(
-                    unit=unit.id,
-                    form=form.id,
-                    quota=s.get("quota"),
-                    rows=int(s.get("rows", 0)),
-                    valid_rows=int(s.get("valid_rows", 0)),
-                    errors=int(s.get("errors", 0)),
-                    warnings=int(s.get("warnings", 0)),
-                    shares={},
-                    state=str(s.get("state", "not_started")),
-                )
-            )
-    return out
+    return recorded_summaries(svc.campaign, campaign_forms(svc.engine, svc.campaign.id))
 
 
 @bp.get("/campaign/status")
@@ -70,8 +53,7 @@ def campaign_status() -> Response:
                     "form": s.form,
                     "rows": s.rows,
                     "errors": s.errors,
-                    "state": s.state,
-                    "state_label": state_label(s.state, c.language),
+                    **state_fields(s, c.language, c.tz),
                 }
                 for s in summaries
             ],
@@ -108,10 +90,9 @@ def unit_payload(unit: Unit) -> dict[str, Any]:
     c = svc.campaign
     recorded = unit_forms(svc.engine, c.id, unit.id)
     forms = []
-    for form in c.forms:
+    for form in c.forms_for(unit.id):
         rec = recorded.get(form.id) or {}
         s = rec.get("summary") or {}
-        state = str(s.get("state", "not_started"))
         forms.append(
             {
                 "form": form.id,
@@ -121,9 +102,8 @@ def unit_payload(unit: Unit) -> dict[str, Any]:
                 "valid_rows": int(s.get("valid_rows", 0)),
                 "errors": int(s.get("errors", 0)),
                 "warnings": int(s.get("warnings", 0)),
-                "state": state,
-                "state_label": state_label(state, c.language),
-                "due": form.due.astimezone(c.tz).isoformat(),
+                **state_fields(s, c.language, c.tz),
+                "due": s.get("due") or form.deadline_for(unit.id).due.astimezone(c.tz).isoformat(),
                 "checked_at": rec.get("checked_at"),
                 "findings": [
                     {

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from sync.consolidate import subtree, tree_order
 from sync.rules.engine import UnitSummary
-from sync.status import Progress, progress
+from sync.status import Progress, progress, recorded_summaries
 
 from .formats import fmt_time
 
@@ -101,24 +101,7 @@ class FormView:
 
 def summaries(campaign: Campaign, checks: Checks) -> list[UnitSummary]:
     """The recorded summaries (units never checked count as not started)."""
-    out = []
-    for unit in campaign.units:
-        for form in campaign.forms:
-            s = (checks.get((unit.id, form.id)) or {}).get("summary") or {}
-            out.append(
-                UnitSummary(
-                    unit=unit.id,
-                    form=form.id,
-                    quota=s.get("quota", campaign.quota(unit.id, form.id)),
-                    rows=int(s.get("rows", 0)),
-                    valid_rows=int(s.get("valid_rows", 0)),
-                    errors=int(s.get("errors", 0)),
-                    warnings=int(s.get("warnings", 0)),
-                    shares=dict(s.get("shares") or {}),
-                    state=str(s.get("state", "not_started")),
-                )
-            )
-    return out
+    return recorded_summaries(campaign, checks)
 
 
 def _timeliness(state: str, past_due: bool) -> tuple[str, str]:

@@ -124,11 +124,12 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, dict[str, Any]]) -> li
     svc = service()
     c = svc.campaign
     out = []
-    for form in c.forms:
+    for form in c.forms_for(unit.id):
         rec = recorded.get(form.id) or {}
         s = rec.get("summary") or {}
         state = str(s.get("state", "not_started"))
-        locked = form.lock and now > form.closes
+        deadline = form.deadline_for(unit.id)
+        locked = deadline.lock and now > deadline.closes
         findings = sorted(
             rec.get("findings", []),
             key=lambda f: (f["row"] is None, f["row"] or 0, f["severity"] != "error"),
@@ -143,14 +144,14 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, dict[str, Any]]) -> li
                 "warnings": int(s.get("warnings", 0)),
                 "state": state,
                 "state_label": state_label(state, c.language),
-                "due_iso": form.due.astimezone(c.tz).isoformat(),
-                "due": _fmt(form.due),
-                "left": countdown_text(form.due, now),
-                "closes": _fmt(form.closes) if form.grace else "",
-                "opens": _fmt(form.opens) if form.opens else "",
-                "not_open": form.opens is not None and now < form.opens,
+                "due_iso": deadline.due.astimezone(c.tz).isoformat(),
+                "due": _fmt(deadline.due),
+                "left": countdown_text(deadline.due, now),
+                "closes": _fmt(deadline.closes) if deadline.grace else "",
+                "opens": _fmt(deadline.opens) if deadline.opens else "",
+                "not_open": deadline.opens is not None and now < deadline.opens,
                 "locked": locked,
-                "lock_at": _fmt(form.closes) if form.lock else "",
+                "lock_at": _fmt(deadline.closes) if deadline.lock else "",
                 "submitted_at": _fmt(rec.get("submitted_at")),
                 "checked_at": _fmt(rec.get("checked_at")),
                 "findings": [{**f, "header": form.header_of(f["column"])} for f in findings],
@@ -191,7 +192,7 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
     titles = {f.id: f.title for f in c.forms}
     uploads = up.history(svc.engine, c.id, unit.id)
     subs = up.submissions(svc.engine, c, unit.id)
-    closed = up.all_locked(c, now)
+    closed = up.all_locked(c, now, unit.id)
     return render_template(
         "upload/page.html",
         unit=unit,
@@ -220,7 +221,7 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
             for s in subs
         ],
         closed=closed,
-        closed_message=up.all_locked_message(c) if closed else "",
+        closed_message=up.all_locked_message(c, unit.id) if closed else "",
         max_size=up.size_text(_limits().max_bytes),
         has_workbook=svc.store.path(unit).exists(),  # type: ignore[attr-defined]
     )
@@ -267,8 +268,8 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     record: dict[str, Any] = {"filename": sent.filename, "data": data, "size": len(data)}
     now = clock.now(c.tz)
     stamp = now.timestamp()
-    if up.all_locked(c, now):
-        return _refuse(unit, token, up.all_locked_message(c), **record)
+    if up.all_locked(c, now, unit.id):
+        return _refuse(unit, token, up.all_locked_message(c, unit.id), **record)
     try:
         up.check_package(data, limits)
     except up.UploadRefused as refused:

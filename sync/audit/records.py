@@ -78,16 +78,9 @@ def record_run(engine: Engine, run: Run, run_id: str, units: Collection[str] | N
                         json.dumps(items, ensure_ascii=False, sort_keys=True, default=str).encode()
                     ).hexdigest()
                     try:
-                        s = run.result.summary(unit, form.id)
-                        summary: dict[str, Any] | None = {
-                            "quota": s.quota,
-                            "rows": s.rows,
-                            "valid_rows": s.valid_rows,
-                            "errors": s.errors,
-                            "warnings": s.warnings,
-                            "state": s.state,
-                            "shares": {k: _plain(v) for k, v in s.shares.items()},
-                        }
+                        summary: dict[str, Any] | None = run.result.summary(
+                            unit, form.id
+                        ).as_record()
                     except KeyError:
                         summary = None
                     _store_form(
@@ -272,6 +265,7 @@ def mark_submitted(engine: Engine, campaign_id: str, unit: str, form: str, late:
                 return
             summary = dict(found[0])
             summary["state"] = "submitted_late" if late else "submitted_on_time"
+            summary["on_time"] = not late
             conn.execute(update(FormStateRow).where(where).values(summary=summary))
     except SQLAlchemyError as exc:
         raise AuditError(f"Không ghi được trạng thái nộp: {exc}") from exc

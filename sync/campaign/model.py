@@ -120,10 +120,15 @@ class PolicyRef(_Model):
     policy: str
 
 
+LEVEL_RE = r"^[a-z][a-z0-9_]*$"
+
+
 class UnitSpec(_Model):
     id: str = Field(pattern=UNIT_ID_RE, max_length=40)
     name: str = Field(min_length=1)
     parent: str | None = None
+    level: str | None = Field(default=None, pattern=LEVEL_RE, max_length=40)
+    tags: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(default_factory=list)
     editors: list[str] = Field(default_factory=list)
     staff: int | None = Field(default=None, ge=0)
     quotas: dict[str, Annotated[int, Field(ge=0)] | PolicyRef] = Field(default_factory=dict)
@@ -138,6 +143,33 @@ class UnitSpec(_Model):
         return value
 
 
+class AppliesTo(_Model):
+    """Which units a form applies to: by level, by tag, or below a unit (all must hold)."""
+
+    level: str | list[str] | None = None
+    tags: str | list[str] | None = None
+    children_of: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AppliesTo:
+        if self.level is None and self.tags is None and self.children_of is None:
+            raise ValueError("cần ít nhất một trong: level, tags, children_of")
+        return self
+
+
+class DeadlineSpec(_Model):
+    """A deadline override for some units of a form."""
+
+    opens: date | datetime | None = None
+    due: date | datetime
+    grace: timedelta | None = None
+
+    @field_validator("grace", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, (str, int)) else value
+
+
 class FormSpec(_Model):
     id: str = Field(pattern=KEY_RE)
     template: str
@@ -150,6 +182,8 @@ class FormSpec(_Model):
     submission: Literal["explicit", "implicit"] = "explicit"
     quota: Annotated[int, Field(ge=0)] | PolicyRef | None = None
     rules: list[RuleSpec] = Field(default_factory=list)
+    applies_to: list[str] | AppliesTo | None = None
+    deadlines: dict[str, date | datetime | DeadlineSpec] = Field(default_factory=dict)
 
     @field_validator("grace", mode="before")
     @classmethod

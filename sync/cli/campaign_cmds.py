@@ -106,13 +106,14 @@ def allocate_cmd(
         raise ThiduaError(
             f"Không có biểu mẫu '{form_id}' (có: {', '.join(f.id for f in c.forms)})"
         ) from None
-    missing = [u.id for u in c.units if u.staff is None]
+    units = c.units_for(form_id)  # units outside the form's applies_to take no part
+    missing = [u.id for u in units if u.staff is None]
     if missing:
         raise AllocationError(f"Các đơn vị chưa khai báo 'staff': {', '.join(missing)}")
-    weights = {u.id: float(u.staff or 0) for u in c.units}
-    parts = allocate(weights, total, minimum, order=[u.id for u in c.units])
-    rows = [[u.id, u.name, u.staff, parts[u.id]] for u in c.units]
-    rows.append(["", "Tổng", sum(u.staff or 0 for u in c.units), sum(parts.values())])
+    weights = {u.id: float(u.staff or 0) for u in units}
+    parts = allocate(weights, total, minimum, order=[u.id for u in units])
+    rows = [[u.id, u.name, u.staff, parts[u.id]] for u in units]
+    rows.append(["", "Tổng", sum(u.staff or 0 for u in units), sum(parts.values())])
     click.echo(table(["Mã", "Đơn vị", "Số CB, NLĐ", "Chỉ tiêu"], rows))
     if write:
         write_quotas(c.source, form_id, parts)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..campaign.campaign import Campaign, Form
+from ..campaign.campaign import Campaign, Deadline, Form
 from ..normalize import normalize_column
 from . import (
     columns,
@@ -47,11 +47,14 @@ RULES: dict[str, Callable[[FormContext, Any], list[pd.DataFrame]]] = {
 }
 
 STATES = (
+    "not_applicable",
     "not_started",
     "in_progress",
     "valid",
     "submitted_on_time",
     "submitted_late",
+    "returned",
+    "approved",
     "locked",
 )
 
@@ -69,6 +72,77 @@ class UnitSummary:
     warnings: int
     shares: dict[str, float | None]
     state: str
+    changed_since_submit: bool = False
+    extended: bool = False
+    """The unit's deadline was extended by the organiser (on time = "đúng hạn (gia hạn)")."""
+    corrections: int = 0
+    """Submissions after the first (*bổ sung*); timeliness stays that of the first."""
+    on_time: bool | None = None
+    """First submission met the unit's deadline (None: never submitted)."""
+    review: dict[str, Any] | None = None
+    """The last review: {decision, reason, by, at} (None: not reviewed)."""
+    deadline: Deadline | None = None
+    """The unit's own deadline (override, extension, return)."""
+
+    @property
+    def applicable(self) -> bool:
+        return self.state != "not_applicable"
+
+    @property
+    def submitted(self) -> bool:
+        """Has an official submission that stands (returned ones are sent back)."""
+        return self.state in ("submitted_on_time", "submitted_late", "approved")
+
+    def as_record(self) -> dict[str, Any]:
+        """JSON-safe fields kept in the audit database (the last check of a unit's form)."""
+        return {
+            "quota": self.quota,
+            "rows": self.rows,
+            "valid_rows": self.valid_rows,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "state": self.state,
+            "shares": {k: _plain(v) for k, v in self.shares.items()},
+            "changed_since_submit": self.changed_since_submit,
+            "extended": self.extended,
+            "corrections": self.corrections,
+            "on_time": self.on_time,
+            "review": self.review,
+            "due": self.deadline.due.isoformat() if self.deadline is not None else None,
+        }
+
+    @classmethod
+    def from_record(
+        cls, unit: str, form: str, rec: Mapping[str, Any], quota: int | None = None
+    ) -> UnitSummary:
+        """A summary from `as_record` (a unit never checked: not started)."""
+        return cls(
+            unit=unit,
+            form=form,
+            quota=rec.get("quota", quota),
+            rows=int(rec.get("rows", 0)),
+            valid_rows=int(rec.get("valid_rows", 0)),
+            errors=int(rec.get("errors", 0)),
+            warnings=int(rec.get("warnings", 0)),
+            shares=dict(rec.get("shares") or {}),
+            state=str(rec.get("state", "not_started")),
+            changed_since_submit=bool(rec.get("changed_since_submit", False)),
+            extended=bool(rec.get("extended", False)),
+            corrections=int(rec.get("corrections", 0) or 0),
+            on_time=rec.get("on_time", _on_time_of(str(rec.get("state", "")))),
+            review=rec.get("review"),
+        )
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _on_time_of(state: str) -> bool | None:
+    """Timeliness of a summary recorded before `on_time` was kept."""
+    return {"submitted_on_time": True, "submitted_late": False}.get(state)
 
 
 @dataclass
@@ -162,7 +236,10 @@ def validate(
     order = _unit_order(campaign, units)
     times = times or {}
     tz = campaign.tz
-    contexts = {f.id: build_context(campaign, f, data.get(f.id), order) for f in campaign.forms}
+    contexts = {
+        f.id: build_context(campaign, f, data.get(f.id), [u for u in order if f.applies(u)])
+        for f in campaign.forms
+    }
     for ctx in contexts.values():
         ctx.others = contexts
     extras: dict[str | None, list[Finding]] = {}
@@ -179,7 +256,7 @@ def validate(
         for rule in form.rules:
             parts.extend(RULES[rule.kind](ctx, rule))
         items = []
-        for unit in order:
+        for unit in ctx.units:
             items += deadline.findings(
                 form, unit, ctx.counts[unit], times.get((unit, form.id)), now, tz, campaign.language
             )
@@ -197,8 +274,14 @@ def validate(
         for s in _summaries(ctx, found, result.frame, times, now):
             summaries[(s.unit, s.form)] = s
     all_parts.extend(extras.get(None, []))
-    ordered = [summaries[(u, f.id)] for u in order for f in campaign.forms]
+    ordered = [
+        summaries.get((u, f.id)) or _not_applicable(u, f.id) for u in order for f in campaign.forms
+    ]
     return ValidationResult(report=Report(all_parts), forms=results, summaries=ordered)
+
+
+def _not_applicable(unit: str, form: str) -> UnitSummary:
+    return UnitSummary(unit, form, None, 0, 0, 0, 0, {}, "not_applicable")
 
 
 def _extra_frame(ctx: FormContext, findings: list[Finding]) -> pd.DataFrame:
@@ -276,7 +359,15 @@ def _summaries(
                 errors=int(errors[i]),
                 warnings=int(warnings[i]),
                 shares={label: values[i] for label, values in share_values.items()},
-                state=deadline.state(ctx.form, rows, int(errors[i]), t, now, ctx.campaign.tz),
+                state=deadline.state(
+                    ctx.form, rows, int(errors[i]), t, now, ctx.campaign.tz, unit
+                ),
+                changed_since_submit=bool(t and t.changed_since_submit),
+                extended=deadline.deadline_of(ctx.form, unit, t).extended,
+                corrections=t.corrections if t is not None else 0,
+                on_time=deadline.on_time(ctx.form, unit, t, ctx.campaign.tz),
+                review=t.review_info if t is not None else None,
+                deadline=deadline.deadline_of(ctx.form, unit, t),
             )
         )
     return out

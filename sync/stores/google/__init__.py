@@ -149,7 +149,7 @@ class GoogleStore(Store):
             lines.append(f"Chia sẻ quyền chỉnh sửa cho {email}")
         report = ProvisionReport(unit_id=unit.id, location=url_of(sid), created=created)
         if created:
-            tabs_text = ", ".join(f"'{f.tab}'" for f in self.campaign.forms)
+            tabs_text = ", ".join(f"'{f.tab}'" for f in self.campaign.forms_for(unit.id))
             report.actions.append(f"Tạo mới sổ {url_of(sid)} với các tab {tabs_text}")
         report.actions += lines + plan.actions
         if not report.actions:
