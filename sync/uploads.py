@@ -318,9 +318,7 @@ def all_locked(
     return bool(forms) and len(locked_forms(campaign, now, unit_id, deadline)) == len(forms)
 
 
-def all_locked_message(
-    campaign: Campaign, unit_id: str, deadline: DeadlineOf | None = None
-) -> str:
+def all_locked_message(campaign: Campaign, unit_id: str, deadline: DeadlineOf | None = None) -> str:
     of = deadline or campaign.deadline
     parts = []
     for f in campaign.forms_for(unit_id):
@@ -362,7 +360,7 @@ def check_workbook(
     """The uploaded workbook read like a unit's own; UploadRefused when it must not replace
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
     """
-    from .state import content_hash
+    from .form_state import content_hash
     from .stores.local.reader import read_workbook
 
     sheets = read_workbook(path, campaign, unit, None)

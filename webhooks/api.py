@@ -18,8 +18,8 @@ from sync.audit import unit_forms
 from sync.audit.records import campaign_forms
 from sync.campaign import Unit
 from sync.feedback import state_fields
+from sync.progress import progress, recorded_summaries
 from sync.rules.engine import UnitSummary
-from sync.status import progress, recorded_summaries
 
 from .errors import json_error
 from .guard import Refused, rate_limit, service, signed_body

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from ..errors import ConfigError, ConfigIssue
-from ..rules.specs import RuleSpec, condition_columns
 from .campaign import Campaign, Column, Deadline, Form, Unit
 from .model import (
     CampaignSpec,
@@ -21,6 +20,7 @@ from .model import (
     PolicyRef,
     TemplateSpec,
 )
+from .rulespec import RuleSpec
 from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
 
 
@@ -102,9 +102,7 @@ def _check_rules(
 ) -> list[ConfigIssue]:
     issues = []
     for i, rule in enumerate(rules):
-        for col in sorted(condition_columns(rule) - keys):
-            if rule.kind == "registered_in":
-                continue  # checked against both forms by the campaign loader
+        for col in sorted(rule.reads() - keys):
             issues.append(
                 doc.issue(
                     (*prefix, i), f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu"
@@ -317,16 +315,12 @@ def _resolve_applies(
             known = {t for u in spec.units for t in u.tags}
             for tag in tags:
                 if tag not in known:
-                    issues.append(
-                        doc.issue((*path, "tags"), f"không đơn vị nào có tag '{tag}'")
-                    )
+                    issues.append(doc.issue((*path, "tags"), f"không đơn vị nào có tag '{tag}'"))
             chosen &= {u.id for u in spec.units if set(u.tags) & set(tags)}
         if rule.children_of is not None:
             if rule.children_of not in ids:
                 issues.append(
-                    doc.issue(
-                        (*path, "children_of"), f"không có đơn vị '{rule.children_of}'"
-                    )
+                    doc.issue((*path, "children_of"), f"không có đơn vị '{rule.children_of}'")
                 )
             chosen &= _descendants(spec, rule.children_of)
     if not chosen and len(issues) == before:
@@ -361,7 +355,10 @@ def _resolve_deadlines(
         assert own_due is not None
         if own_opens is not None and own_due <= own_opens:
             issues.append(
-                doc.issue(path, f"hạn nộp {own_due:%d/%m/%Y %H:%M} phải sau ngày mở {own_opens:%d/%m/%Y %H:%M}")
+                doc.issue(
+                    path,
+                    f"hạn nộp {own_due:%d/%m/%Y %H:%M} phải sau ngày mở {own_opens:%d/%m/%Y %H:%M}",
+                )
             )
         deadline = Deadline(due=own_due, opens=own_opens, grace=grace, lock=fspec.lock)
         if key in ids:
@@ -369,15 +366,13 @@ def _resolve_deadlines(
         elif key in levels:
             by_level[key] = deadline
         else:
-            issues.append(
-                doc.issue(path, f"'{key}' không phải mã đơn vị hay level của đơn vị nào")
-            )
+            issues.append(doc.issue(path, f"'{key}' không phải mã đơn vị hay level của đơn vị nào"))
     out: dict[str, Deadline] = {}
     for unit in spec.units:
         if unit.id in by_unit:
             out[unit.id] = by_unit[unit.id]
         elif unit.level in by_level:
-            out[unit.id] = by_level[unit.level]  # type: ignore[index]
+            out[unit.id] = by_level[unit.level]
     return out
 
 
@@ -446,23 +441,22 @@ def _check_cross_form_rules(
     by_id = {f.id: f for f in forms}
     for i, form in enumerate(forms):
         for j, rule in enumerate(form.rules):
-            if rule.kind != "registered_in":
-                continue
             where: PathKey = ("forms", i, "rules")
-            other = by_id.get(rule.form)
-            if other is None:
-                issues.append(
-                    doc.issue(
-                        where,
-                        f"quy tắc registered_in tham chiếu biểu mẫu '{rule.form}' không có trong forms",
-                    )
-                )
-                continue
-            for col in rule.match:
-                if col not in form.keys or col not in other.keys:
+            for ref in rule.references():
+                other = by_id.get(ref.form)
+                if other is None:
                     issues.append(
                         doc.issue(
                             where,
-                            f"quy tắc registered_in (#{j + 1}): cột '{col}' phải có ở cả '{form.id}' và '{other.id}'",
+                            f"quy tắc {rule.kind} tham chiếu biểu mẫu '{ref.form}' không có trong forms",
                         )
                     )
+                    continue
+                for col in ref.columns:
+                    if col not in form.keys or col not in other.keys:
+                        issues.append(
+                            doc.issue(
+                                where,
+                                f"quy tắc {rule.kind} (#{j + 1}): cột '{col}' phải có ở cả '{form.id}' và '{other.id}'",
+                            )
+                        )

@@ -72,7 +72,9 @@ def guide_rows(campaign: Campaign, unit: Unit) -> list[list[Any]]:
             ["Nhận muộn đến", _when(deadline.closes, tz) if deadline.grace else "không gia hạn"],
             [
                 "Khoá sổ",
-                f"sau {_when(deadline.closes, tz)} không nhận thay đổi" if deadline.lock else "không khoá",
+                f"sau {_when(deadline.closes, tz)} không nhận thay đổi"
+                if deadline.lock
+                else "không khoá",
             ],
         ]
         rows += [[None if i else "Lưu ý", line] for i, line in enumerate(form.instructions)]

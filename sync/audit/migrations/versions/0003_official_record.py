@@ -25,9 +25,7 @@ def upgrade() -> None:
     op.execute("UPDATE form_states SET first_submitted_at = submitted_at")
     with op.batch_alter_table("users") as batch:
         batch.add_column(
-            sa.Column(
-                "role", sa.String(length=20), nullable=False, server_default="organiser"
-            )
+            sa.Column("role", sa.String(length=20), nullable=False, server_default="organiser")
         )
     op.create_table(
         "reviews",
