@@ -64,6 +64,11 @@ class FormState:
     first_valid_at: str | None = None
     submitted_at: str | None = None
     submitted_hash: str | None = None
+    first_submitted_at: str | None = None
+    """The first submission decides timeliness; later ones are corrections (*bổ sung*)."""
+    valid_hash: str | None = None
+    """Content hash of the last state seen valid before the unit's lock (implicit forms)."""
+    valid_at: str | None = None
     snapshot: list[list[Any]] | None = None
     """Official snapshot rows (form keys order) frozen on submission."""
     snapshot_rows: list[int] | None = None
@@ -81,6 +86,15 @@ class FormState:
     def submitted(self) -> datetime | None:
         return self._dt(self.submitted_at)
 
+    @property
+    def first_submitted(self) -> datetime | None:
+        return self._dt(self.first_submitted_at or self.submitted_at)
+
+    @property
+    def changed_since_submit(self) -> bool:
+        """The live sheet differs from the official snapshot."""
+        return self.submitted_hash is not None and self.content_hash != self.submitted_hash
+
 
 class StateFile:
     """`.thidua/state.json` beside the campaign file."""
@@ -88,6 +102,10 @@ class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._data: dict[str, dict[str, FormState]] = {}
+        self.reviews: dict[tuple[str, str], dict[str, Any]] = {}
+        """(unit, form) → the last review {decision, reason, until, by, at}."""
+        self.extensions: dict[tuple[str, str], str] = {}
+        """(unit, form) → the ISO time an extension makes it due."""
         self._load()
 
     @classmethod
@@ -108,6 +126,42 @@ class StateFile:
 
     def get(self, unit: str, form: str) -> FormState:
         return self._data.setdefault(unit, {}).setdefault(form, FormState())
+
+    # Reviews, extensions and duplicate claims live in the audit database (AuditStates);
+    # the JSON file keeps them for the life of the process only.
+    def claims(self) -> dict[str, dict[str, dict[str, tuple[float, bool]]]]:
+        """form → key → unit → (first seen, in the unit's submitted snapshot)."""
+        if not hasattr(self, "_claim_map"):
+            self._claim_map: dict[str, dict[str, dict[str, tuple[float, bool]]]] = {}
+        return self._claim_map
+
+    def save_claims(
+        self,
+        new: list[tuple[str, str, str, float]],
+        submitted: list[tuple[str, str, set[str]]] = [],  # noqa: B006 - read only
+    ) -> None:
+        claims = self.claims()
+        for form, key, unit, at in new:
+            claims.setdefault(form, {}).setdefault(key, {}).setdefault(unit, (at, False))
+        for form, unit, keys in submitted:
+            for key, owners in claims.get(form, {}).items():
+                if unit in owners:
+                    owners[unit] = (owners[unit][0], key in keys)
+
+    def add_review(self, unit: str, form: str, review: dict[str, Any]) -> None:
+        self.reviews[(unit, form)] = dict(review)
+
+    def snapshot_of(
+        self, unit: str, form: str, digest: str | None
+    ) -> tuple[list[list[Any]], list[int] | None] | None:
+        """Rows of a content the unit once had (only the submitted one in the JSON file)."""
+        state = self.get(unit, form)
+        if digest and digest == state.submitted_hash and state.snapshot is not None:
+            return state.snapshot, state.snapshot_rows
+        return None
+
+    def add_extension(self, unit: str, form: str, until: str, by: str, at: str) -> None:
+        self.extensions[(unit, form)] = until
 
     def observe(
         self, unit: str, form: str, digest: str, rows: int, valid: bool, now: datetime
@@ -134,9 +188,11 @@ class StateFile:
         snapshot: list[list[Any]],
         rows: list[int],
         now: datetime,
+        on_time: bool | None = None,
     ) -> FormState:
         state = self.get(unit, form)
         state.submitted_at = now.isoformat()
+        state.first_submitted_at = state.first_submitted_at or state.submitted_at
         state.submitted_hash = digest
         state.snapshot = snapshot
         state.snapshot_rows = rows

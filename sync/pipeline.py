@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
-from .campaign import Campaign, Unit
+from . import lifecycle
+from .campaign import Campaign, Deadline, Form, Unit
 from .consolidate import display_value
-from .errors import StoreError, SubmissionError
+from .errors import ReviewError, StoreError, SubmissionError
 from .feedback import build_feedback
 from .form_state import StateFile, content_hash, frame_rows
 from .rules.engine import UnitTimes, ValidationResult, validate
@@ -33,6 +36,8 @@ class Run:
     sheets: dict[str, UnitSheets]
     result: ValidationResult
     units: list[str]
+    claims: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """form → unit → keys of its campaign-wide unique rules, as read in this pass."""
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     write_errors: dict[str, str] = field(default_factory=dict)
@@ -43,6 +48,18 @@ def default_states(campaign: Campaign) -> StateFile:
     from .audit import open_states
 
     return open_states(campaign)
+
+
+@contextlib.contextmanager
+def opened_states(campaign: Campaign) -> Iterator[StateFile]:
+    """`default_states` for one command: its database connections close at the end."""
+    states = default_states(campaign)
+    try:
+        yield states
+    finally:
+        engine = getattr(states, "engine", None)
+        if engine is not None:
+            engine.dispose()
 
 
 class SheetCache:
@@ -149,11 +166,96 @@ def observe(
             if sheet is not None and unit_sheets.problem is None:
                 digest = content_hash(sheet.frame, form.keys)
                 states.observe(unit_id, form.id, digest, len(sheet.frame), False, now)
-            st = states.get(unit_id, form.id)
-            times[(unit_id, form.id)] = UnitTimes(
-                last_change_at=st.last_change, submitted_at=st.submitted
-            )
+            if not form.applies(unit_id):
+                continue
+            times[(unit_id, form.id)] = unit_times(states, form, unit_id)
     return times
+
+
+def referenced_forms(campaign: Campaign) -> set[str]:
+    """Forms that cross-form rules (`registered_in`) judge against."""
+    out: set[str] = set()
+    for form in campaign.forms:
+        for rule in form.rules:
+            out |= {ref.form for ref in getattr(rule, "references", list)()}
+    return out
+
+
+def official_records(
+    campaign: Campaign, states: StateFile, data: dict[str, pd.DataFrame], now: datetime
+) -> dict[str, tuple[pd.DataFrame, dict[str, tuple[str, str]]]]:
+    """Per referenced form, the rows that count for each unit and which version they are:
+    its latest submitted snapshot; once its own deadline has locked without a submission,
+    the last valid state before the lock (`submission: implicit`) or nothing; otherwise its
+    live rows. Rows typed after the lock never count."""
+    tz = campaign.tz
+    out: dict[str, tuple[pd.DataFrame, dict[str, tuple[str, str]]]] = {}
+    for form_id in sorted(referenced_forms(campaign)):
+        form = campaign.form(form_id)
+        live = data.get(form_id)
+        parts: list[pd.DataFrame] = []
+        versions: dict[str, tuple[str, str]] = {}
+        for unit in campaign.units_for(form_id):
+            st = states.get(unit.id, form_id)
+            rows: list[list[Any]] | None = None
+            if st.submitted_at and st.snapshot is not None:
+                rows, numbers = st.snapshot, st.snapshot_rows
+                versions[unit.id] = ("submitted", _day(st.submitted_at, tz))
+            else:
+                own = unit_deadline(states, campaign)(unit.id, form_id)
+                if own.lock and now > own.closes:
+                    numbers = None
+                    found = (
+                        states.snapshot_of(unit.id, form_id, st.valid_hash)
+                        if form.submission == "implicit" and st.valid_hash
+                        else None
+                    )
+                    if found is not None:
+                        rows, numbers = found
+                        versions[unit.id] = ("last_valid", _day(st.valid_at, tz))
+                    else:
+                        rows = []
+                        versions[unit.id] = ("none", _day(own.closes.isoformat(), tz))
+            if rows is None:
+                if live is not None:
+                    parts.append(live[live["_unit"] == unit.id])
+                continue
+            if rows:
+                frame = pd.DataFrame(rows, columns=form.keys, dtype=object)
+                frame.insert(0, ROW, numbers or list(range(2, 2 + len(rows))))
+                frame.insert(0, "_unit", unit.id)
+                parts.append(frame)
+        frame = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else pd.DataFrame({"_unit": [], ROW: []}, dtype=object)
+        )
+        out[form_id] = (frame, versions)
+    return out
+
+
+def _day(stamp: str | None, tz: Any) -> str:
+    return datetime.fromisoformat(stamp).astimezone(tz).strftime("%d/%m/%Y") if stamp else ""
+
+
+def unit_times(states: StateFile, form: Form, unit: str) -> UnitTimes:
+    """The official record of one unit's form as the rules engine needs it."""
+    key = (unit, form.id)
+    return lifecycle.times(
+        form, unit, states.get(unit, form.id), states.reviews.get(key), states.extensions.get(key)
+    )
+
+
+def unit_deadline(states: StateFile, campaign: Campaign) -> Callable[[str, str], Deadline]:
+    """unit, form → the unit's own deadline (override, extension, return)."""
+
+    def of(unit: str, form_id: str) -> Deadline:
+        key = (unit, form_id)
+        return lifecycle.deadline(
+            campaign.form(form_id), unit, states.extensions.get(key), states.reviews.get(key)
+        )
+
+    return of
 
 
 def run_validation(
@@ -184,12 +286,34 @@ def run_validation(
     sheets = {u.id: fresh[u.id] for u in campaign.units if u.id in fresh}
     data, extra = assemble(campaign, sheets)
     times = observe(campaign, states, sheets, now)
-    result = validate(campaign, data, now=now, times=times, units=selected, extra=extra)
+    claims = states.claims()
+    result = validate(
+        campaign,
+        data,
+        now=now,
+        times=times,
+        units=selected,
+        extra=extra,
+        official=official_records(campaign, states, data, now),
+        claims=claims,
+    )
+    stamp = now.timestamp()
+    states.save_claims(
+        [
+            (form_id, key, unit, stamp)
+            for form_id, by_unit in result.keys.items()
+            for unit, keys in by_unit.items()
+            for key in keys
+            if unit not in claims.get(form_id, {}).get(key, {})
+        ]
+    )
     for s in result.summaries:
         if s.rows and s.errors == 0:
             st = states.get(s.unit, s.form)
             st.first_valid_at = st.first_valid_at or now.isoformat()
-    run = Run(campaign, now, sheets, result, selected)
+            if s.deadline is None or now <= s.deadline.closes:
+                st.valid_hash, st.valid_at = st.content_hash, now.isoformat()
+    run = Run(campaign, now, sheets, result, selected, claims=result.keys)
     if feedback:
         for unit_id in selected:
             if sheets[unit_id].problem is not None:
@@ -216,10 +340,11 @@ def submit(
     states: StateFile | None = None,
     cache: SheetCache | None = None,
 ) -> tuple[bool, Run]:
-    """Freeze the unit's current rows as the official snapshot. Returns (late, run).
+    """Freeze the unit's current rows as the official snapshot. Returns (late, run);
+    `late` is the timeliness of the unit's *first* submission (a correction keeps it).
 
-    Refused (SubmissionError, Vietnamese message) when the form is locked, the unit has no
-    rows, or the rows still have errors.
+    Refused (SubmissionError, Vietnamese message) when the form does not apply to the unit,
+    is locked for it (unless returned), is approved, has no rows, or still has errors.
     """
     try:
         unit = campaign.unit(unit_id)
@@ -229,12 +354,17 @@ def submit(
         form = campaign.form(form_id)
     except KeyError:
         raise SubmissionError(f"Không có biểu mẫu '{form_id}' trong đợt này") from None
-    if form.lock and now > form.closes:
-        closes = form.closes.astimezone(campaign.tz).strftime("%d/%m/%Y %H:%M")
-        raise SubmissionError(
-            f"Biểu mẫu «{form.title}» đã khoá sổ lúc {closes}: không nhận bản nộp mới"
-        )
     states = states or default_states(campaign)
+    key = (unit.id, form.id)
+    lifecycle.accept_submission(
+        campaign,
+        form,
+        unit.id,
+        states.get(unit.id, form.id),
+        now,
+        states.reviews.get(key),
+        states.extensions.get(key),
+    )
     run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
     summary = next(s for s in run.result.summaries if s.unit == unit.id and s.form == form.id)
     if run.sheets[unit.id].problem is not None:
@@ -250,6 +380,86 @@ def submit(
     typed = run.result.forms[form.id].frame
     typed = typed[typed["_unit"] == unit.id]
     snapshot = [[display_value(v) for v in values] for values in frame_rows(typed, form.keys)]
-    states.submit(unit.id, form.id, digest, snapshot, [int(r) for r in typed[ROW]], now)
+    first = states.get(unit.id, form.id).first_submitted or now
+    on_time = first <= unit_times(states, form, unit.id).deadline.due  # type: ignore[union-attr]
+    states.submit(
+        unit.id, form.id, digest, snapshot, [int(r) for r in typed[ROW]], now, on_time=on_time
+    )
     states.save()
-    return now > form.due, run
+    claimed = run.claims.get(form.id, {}).get(unit.id)
+    if claimed is not None:
+        states.save_claims([], [(form.id, unit.id, claimed)])
+    return not on_time, run
+
+
+def _unit_form(campaign: Campaign, unit_id: str, form_id: str) -> tuple[Unit, Form]:
+    try:
+        unit = campaign.unit(unit_id)
+    except KeyError:
+        raise ReviewError(f"Không có đơn vị '{unit_id}' trong đợt này") from None
+    try:
+        form = campaign.form(form_id)
+    except KeyError:
+        raise ReviewError(f"Không có biểu mẫu '{form_id}' trong đợt này") from None
+    return unit, form
+
+
+def review(
+    campaign: Campaign,
+    store: Store,
+    unit_id: str,
+    form_id: str,
+    *,
+    decision: str,
+    by: str,
+    now: datetime,
+    reason: str = "",
+    until: datetime | None = None,
+    states: StateFile | None = None,
+    cache: SheetCache | None = None,
+) -> tuple[dict[str, Any], Run]:
+    """Approve a unit's submission or return it for correction, then re-check the unit so
+    its sheet shows the decision (and the reason). Returns (the review, run).
+
+    A return opens the form to the unit until `until` (default: its lock, or 7 days from
+    now when that has passed); resubmitting ends it. ReviewError when not possible.
+    """
+    unit, form = _unit_form(campaign, unit_id, form_id)
+    if decision not in ("approved", "returned"):
+        raise ReviewError(f"Quyết định '{decision}' không có (approved | returned)")
+    states = states or default_states(campaign)
+    key = (unit.id, form.id)
+    state = states.get(unit.id, form.id)
+    lifecycle.check_review(
+        campaign, form, unit.id, state, decision, reason, states.reviews.get(key)
+    )
+    record: dict[str, Any] = {"decision": decision, "reason": reason.strip(), "until": None}
+    if decision == "returned":
+        open_until = lifecycle.return_until(form, unit.id, now, until, states.extensions.get(key))
+        record["until"] = open_until.isoformat()
+    record.update(by=by, at=now.isoformat())
+    states.add_review(unit.id, form.id, record)
+    run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
+    return record, run
+
+
+def extend(
+    campaign: Campaign,
+    store: Store,
+    unit_id: str,
+    form_id: str,
+    *,
+    until: datetime,
+    by: str,
+    now: datetime,
+    states: StateFile | None = None,
+    cache: SheetCache | None = None,
+) -> Run:
+    """Give one unit a later due time (and lock) for one form, then re-check the unit."""
+    unit, form = _unit_form(campaign, unit_id, form_id)
+    if not form.applies(unit.id):
+        raise ReviewError(f"Biểu mẫu «{form.title}» không áp dụng cho {unit.name}")
+    lifecycle.check_extension(form, unit.id, until, now, campaign.tz)
+    states = states or default_states(campaign)
+    states.add_extension(unit.id, form.id, until.isoformat(), by, now.isoformat())
+    return run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)

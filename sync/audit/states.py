@@ -21,6 +21,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..form_state import FormState, StateFile
 from .db import AuditError, upsert_form_state
 from .models import FormStateRow, Snapshot, Submission
+from .official import (
+    ClaimMap,
+    add_extension,
+    add_review,
+    load_claims,
+    load_extensions,
+    load_reviews,
+    save_claims,
+)
 
 _STATE_FIELDS = [
     "content_hash",
@@ -30,6 +39,9 @@ _STATE_FIELDS = [
     "first_valid_at",
     "submitted_at",
     "submitted_hash",
+    "first_submitted_at",
+    "valid_hash",
+    "valid_at",
 ]
 
 
@@ -49,6 +61,71 @@ class AuditStates(StateFile):
         self._data: dict[str, dict[str, FormState]] = {}
         self._saved: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._load()
+        self.reviews = load_reviews(engine, campaign_id)
+        self.extensions = load_extensions(engine, campaign_id)
+
+    def claims(self) -> ClaimMap:
+        """First-seen times and submitted flags of campaign-wide unique keys (loaded once)."""
+        if not hasattr(self, "_claim_map"):
+            self._claim_map = load_claims(self.engine, self.campaign_id)
+        return self._claim_map
+
+    def save_claims(
+        self,
+        new: list[tuple[str, str, str, float]],
+        submitted: list[tuple[str, str, set[str]]] = [],  # noqa: B006 - read only
+    ) -> None:
+        """Store new first-seen claims and the keys of a unit's submitted snapshot."""
+        if not new and not submitted:
+            return
+        save_claims(self.engine, self.campaign_id, new, submitted)
+        self.claims()
+        super().save_claims(new, submitted)
+
+    def add_review(self, unit: str, form: str, review: dict[str, Any]) -> None:
+        """Record an organiser's review (durably, at once)."""
+        state = self.get(unit, form)
+        sub_id = None
+        if state.submitted_at:
+            with self.engine.connect() as conn:
+                sub_id = conn.execute(
+                    select(Submission.id)
+                    .where(
+                        (Submission.campaign == self.campaign_id)
+                        & (Submission.unit == unit)
+                        & (Submission.form == form)
+                    )
+                    .order_by(Submission.id.desc())
+                ).scalar()
+        add_review(self.engine, self.campaign_id, unit, form, review, sub_id)
+        super().add_review(unit, form, review)
+
+    def snapshot_of(
+        self, unit: str, form: str, digest: str | None
+    ) -> tuple[list[list[Any]], list[int] | None] | None:
+        """Rows of a content the unit once had (every distinct content read is kept)."""
+        if not digest:
+            return None
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(
+                    select(Snapshot.rows, Snapshot.row_numbers).where(
+                        (Snapshot.campaign == self.campaign_id)
+                        & (Snapshot.unit == unit)
+                        & (Snapshot.form == form)
+                        & (Snapshot.content_hash == digest)
+                    )
+                ).first()
+        except SQLAlchemyError as exc:
+            raise AuditError(f"Không đọc được bản đã lưu: {exc}") from exc
+        if found is None:
+            return None
+        return [list(r) for r in found.rows], list(found.row_numbers or []) or None
+
+    def add_extension(self, unit: str, form: str, until: str, by: str, at: str) -> None:
+        """Record an extension (durably, at once)."""
+        add_extension(self.engine, self.campaign_id, unit, form, until, by, at)
+        super().add_extension(unit, form, until, by, at)
 
     @classmethod
     def for_campaign_db(cls, engine: Engine, campaign: Any) -> AuditStates:
@@ -103,11 +180,17 @@ class AuditStates(StateFile):
         snapshot: list[list[Any]],
         rows: list[int],
         now: datetime,
+        on_time: bool | None = None,
     ) -> FormState:
-        """Freeze the official snapshot: snapshot + submission rows + state, one transaction."""
+        """Freeze the official snapshot: snapshot + submission rows + state, one transaction.
+
+        `on_time`: the timeliness of the unit's *first* submission against its own deadline
+        (a correction keeps it); by default this submission against the form's due time.
+        """
         state = super().submit(unit, form, digest, snapshot, rows, now)
-        due = self.due.get(form)
-        on_time = due is None or now <= due
+        if on_time is None:
+            due = self.due.get(form)
+            on_time = due is None or now <= due
         try:
             with self.engine.begin() as conn:
                 snap_id = ensure_snapshot(

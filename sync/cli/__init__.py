@@ -63,6 +63,7 @@ from . import (  # noqa: E402,F401  (register commands)
     campaign_cmds,
     demo_cmds,
     links_cmds,
+    record_cmds,
     service_cmds,
     sheet_cmds,
     user_cmds,

@@ -14,9 +14,9 @@ from .. import clock
 from ..campaign import Campaign, load_campaign
 from ..consolidate import build_consolidated
 from ..errors import StoreError, ThiduaError
-from ..feedback import state_label
+from ..feedback import state_fields, summary_label
 from ..form_state import StateFile
-from ..pipeline import Run, default_states, run_validation, submit
+from ..pipeline import Run, opened_states, run_validation, submit
 from ..progress import progress
 from ..rules.findings import FINDING_COLUMNS
 from ..stores import open_store
@@ -108,7 +108,8 @@ def validate(
     c = load_campaign(campaign)
     units = _units(c, unit_id)
     _form(c, form_id)
-    run = _run(c, units, feedback=not no_feedback)
+    with opened_states(c) as states:
+        run = _run(c, units, feedback=not no_feedback, states=states)
     frame = run.result.report.frame
     frame = frame[frame["unit"].isin(run.units)]
     if form_id:
@@ -188,7 +189,7 @@ def _print_table(
             s.valid_rows,
             s.errors,
             s.warnings,
-            state_label(s.state, c.language),
+            summary_label(s, c.language),
         ]
         for s in summaries
     ]
@@ -225,9 +226,9 @@ def _print_table(
 def consolidate(campaign: Path, out: Path | None) -> None:
     """Ghi bảng tổng hợp (Tổng hợp, từng biểu mẫu, Cần sửa)."""
     c = load_campaign(campaign)
-    states = default_states(c)
-    run = _run(c, None, feedback=False, states=states)
-    tables = build_consolidated(c, run.result, states)
+    with opened_states(c) as states:
+        run = _run(c, None, feedback=False, states=states)
+        tables = build_consolidated(c, run.result, states)
     if out is not None:
         from ..stores.local import writer
 
@@ -249,7 +250,8 @@ def consolidate(campaign: Path, out: Path | None) -> None:
 def status(campaign: Path, fmt: str) -> None:
     """Tỷ lệ hoàn thành và đúng hạn theo biểu mẫu, cộng dồn theo đơn vị cấp trên."""
     c = load_campaign(campaign)
-    run = _run(c, None, feedback=False)
+    with opened_states(c) as states:
+        run = _run(c, None, feedback=False, states=states)
     items = progress(c, run.result.summaries)
     if fmt == "json":
         payload = {
@@ -262,7 +264,7 @@ def status(campaign: Path, fmt: str) -> None:
                     "form": s.form,
                     "rows": s.rows,
                     "errors": s.errors,
-                    "state": s.state,
+                    **state_fields(s, c.language, c.tz),
                 }
                 for s in run.result.summaries
             ],
@@ -316,12 +318,15 @@ def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     c = load_campaign(campaign)
     store = open_store(c)
     now = clock.now(c.tz)
-    late, _run = submit(c, store, unit_id, form_id, now=now)
+    with opened_states(c) as states:
+        late, _run = submit(c, store, unit_id, form_id, now=now, states=states)
+        corrected = len(states.get(unit_id, form_id).history) > 1
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
+    what = "Đã nộp bổ sung" if corrected else "Đã nộp"
     if late:
         click.secho(
-            f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
+            f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
         )
     else:
-        echo_ok(f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")
+        echo_ok(f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")

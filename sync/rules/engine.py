@@ -9,7 +9,7 @@ normalised frames and per-(unit, form) summaries.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ import pandas as pd
 from ..campaign.campaign import Campaign, Deadline, Form
 from ..normalize import normalize_column
 from . import columns, deadline
-from .base import FormContext
+from .base import FormContext, Reference
 from .deadline import UnitTimes
 from .findings import FINDING_COLUMNS, Finding, Report
 from .registry import KINDS
@@ -137,6 +137,8 @@ class ValidationResult:
     report: Report
     forms: dict[str, FormResult]
     summaries: list[UnitSummary]
+    keys: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """form → unit → keys of campaign-wide unique rules seen in this pass."""
 
     def summary(self, unit: str, form: str) -> UnitSummary:
         for s in self.summaries:
@@ -209,8 +211,15 @@ def validate(
     times: Mapping[tuple[str, str], UnitTimes] | None = None,
     units: Collection[str] | None = None,
     extra: Iterable[Finding] = (),
+    official: Mapping[str, tuple[pd.DataFrame, Mapping[str, tuple[str, str]]]] | None = None,
+    claims: Mapping[str, Mapping[str, Mapping[str, tuple[float, bool]]]] | None = None,
 ) -> ValidationResult:
-    """Validate all forms for `units` (default: every unit of the campaign)."""
+    """Validate all forms for `units` (default: every unit of the campaign).
+
+    `official`: per form id, the rows that count on the official record (and per unit which
+    version), for cross-form rules; `claims`: per form id, when each campaign-wide unique key
+    was first seen per unit and whether it is in that unit's submitted snapshot.
+    """
     order = _unit_order(campaign, units)
     times = times or {}
     tz = campaign.tz
@@ -218,8 +227,17 @@ def validate(
         f.id: build_context(campaign, f, data.get(f.id), [u for u in order if f.applies(u)])
         for f in campaign.forms
     }
+    references = {
+        form_id: Reference(
+            build_context(campaign, campaign.form(form_id), frame, [u.id for u in campaign.units]),
+            versions,
+        )
+        for form_id, (frame, versions) in (official or {}).items()
+    }
     for ctx in contexts.values():
         ctx.others = contexts
+        ctx.official = references
+        ctx.claims = (claims or {}).get(ctx.form.id, {})
     extras: dict[str | None, list[Finding]] = {}
     for finding in extra:
         key = finding.form if finding.form in contexts else None
@@ -255,7 +273,12 @@ def validate(
     ordered = [
         summaries.get((u, f.id)) or _not_applicable(u, f.id) for u in order for f in campaign.forms
     ]
-    return ValidationResult(report=Report(all_parts), forms=results, summaries=ordered)
+    return ValidationResult(
+        report=Report(all_parts),
+        forms=results,
+        summaries=ordered,
+        keys={f: ctx.keys for f, ctx in contexts.items() if ctx.keys},
+    )
 
 
 def _not_applicable(unit: str, form: str) -> UnitSummary:

@@ -32,6 +32,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "out_of_range.max": "«{header}» {value} lớn hơn mức tối đa — nhập tối đa {max}",
         "pattern_mismatch": "«{value}» không đúng định dạng của cột «{header}»{hint}",
         "duplicate": "Trùng {what} với {others} — xoá dòng trùng hoặc sửa lại cho đúng",
+        "duplicate_owner": (
+            "{what} cũng có trong danh sách của đơn vị khác ({others}), nhập sau đơn vị "
+            "mình — dòng này được giữ, đơn vị kia phải sửa"
+        ),
         "likely_duplicate": (
             "Có thể trùng {what} với {others} (chỉ khác dấu) — kiểm tra lại, "
             "nếu là cùng một người thì xoá dòng trùng"
@@ -54,6 +58,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "not_registered": "Chưa đăng ký trong biểu «{other}» ({what}) — đăng ký trước rồi mới kê khai",
         "not_registered.unit": "Đơn vị chưa đăng ký trong biểu «{other}» — đăng ký trước rồi mới kê khai",
+        "version.submitted": "so với danh sách đăng ký đã nộp ngày {when}",
+        "version.last_valid": "so với bản hợp lệ cuối cùng trước khi khoá sổ, ngày {when}",
+        "version.none": "đơn vị không nộp danh sách đăng ký trước khi khoá sổ ngày {when}",
         "late": "Nộp/cập nhật muộn: lúc {at}, hạn là {due}",
         "after_lock": (
             "Đã khoá sổ lúc {closes}: thay đổi sau thời điểm này không được tính "
@@ -85,6 +92,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "out_of_range.max": "«{header}» {value} is above the maximum — enter at most {max}",
         "pattern_mismatch": "«{value}» does not match the format of «{header}»{hint}",
         "duplicate": "Same {what} as {others} — delete the duplicate row or correct it",
+        "duplicate_owner": (
+            "{what} is also in another unit's list ({others}), entered after this unit — "
+            "this row stands, the other unit must correct theirs"
+        ),
         "likely_duplicate": (
             "Possibly the same {what} as {others} (differs only in diacritics) — check, "
             "and delete the duplicate if it is the same person"
@@ -106,6 +117,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
         "not_registered": "Not registered in «{other}» ({what}) — register there first",
         "not_registered.unit": "The unit has not registered in «{other}» — register there first",
+        "version.submitted": "compared with the registration list submitted on {when}",
+        "version.last_valid": "compared with the last valid version before the lock, {when}",
+        "version.none": "the unit submitted no registration list before the lock on {when}",
         "late": "Late: changed or submitted at {at}, due {due}",
         "after_lock": (
             "Locked at {closes}: changes after that are not counted (changed at {at}) "
