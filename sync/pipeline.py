@@ -1,11 +1,13 @@
-"""The batch loop: read units from a store, validate, write feedback, record state, submit."""
+"""The batch loop: read units from a store, validate, write feedback, update states, submit.
+
+Callers go through `sync.operations`, which also records what a run found.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,9 +17,9 @@ import pandas as pd
 from . import lifecycle
 from .campaign import Campaign, Deadline, Form, Unit
 from .consolidate import display_value
-from .errors import ReviewError, StoreError, SubmissionError
+from .errors import StoreError, SubmissionError
 from .feedback import build_feedback
-from .form_state import StateFile, content_hash, frame_rows
+from .form_state import FormCheck, States, content_hash, frame_rows
 from .rules.engine import UnitTimes, ValidationResult, validate
 from .rules.findings import Finding
 from .stores.base import ROW, Store, UnitSheets
@@ -42,24 +44,59 @@ class Run:
     unchanged: list[str] = field(default_factory=list)
     write_errors: dict[str, str] = field(default_factory=dict)
 
+    def checks(self, units: Collection[str] | None = None) -> list[FormCheck]:
+        """What the run read and found per (unit, form) of `units` (default: the selected)."""
+        frame = self.result.report.frame
+        out = []
+        for unit in list(units) if units is not None else self.units:
+            sheets = self.sheets.get(unit)
+            for form in self.campaign.forms:
+                sheet = sheets.forms.get(form.id) if sheets is not None else None
+                digest = None
+                rows: list[list[Any]] = []
+                numbers: list[int] = []
+                if sheet is not None and sheets is not None and sheets.problem is None:
+                    digest = content_hash(sheet.frame, form.keys)
+                    rows, numbers = official_rows(self.result, form, unit)
+                part = frame[(frame["unit"] == unit) & (frame["form"] == form.id)]
+                findings = [
+                    {k: _plain(rec.get(k)) for k in FINDING_FIELDS}
+                    for rec in part.to_dict("records")
+                ]
+                for item in findings:
+                    if item["value"] is not None:
+                        item["value"] = str(item["value"])
+                try:
+                    summary: dict[str, Any] | None = self.result.summary(unit, form.id).as_record()
+                except KeyError:
+                    summary = None
+                out.append(FormCheck(unit, form.id, digest, rows, numbers, findings, summary))
+        return out
 
-def default_states(campaign: Campaign) -> StateFile:
-    """The campaign's audit database (`.thidua/audit.sqlite3` or THIDUA_DATABASE_URL)."""
-    from .audit import open_states
 
-    return open_states(campaign)
+FINDING_FIELDS = ("row", "column", "code", "severity", "message", "value")
 
 
-@contextlib.contextmanager
-def opened_states(campaign: Campaign) -> Iterator[StateFile]:
-    """`default_states` for one command: its database connections close at the end."""
-    states = default_states(campaign)
-    try:
-        yield states
-    finally:
-        engine = getattr(states, "engine", None)
-        if engine is not None:
-            engine.dispose()
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def official_rows(
+    result: ValidationResult, form: Form, unit: str
+) -> tuple[list[list[Any]], list[int]]:
+    """A unit's rows as a submission freezes them: display values, sheet row numbers."""
+    fres = result.forms.get(form.id)
+    if fres is None or not len(fres.frame):
+        return [], []
+    typed = fres.frame[fres.frame["_unit"] == unit]
+    rows = [[display_value(v) for v in values] for values in frame_rows(typed, form.keys)]
+    return rows, [int(r) for r in typed[ROW]]
 
 
 class SheetCache:
@@ -156,7 +193,7 @@ def assemble(
 
 
 def observe(
-    campaign: Campaign, states: StateFile, sheets: dict[str, UnitSheets], now: datetime
+    campaign: Campaign, states: States, sheets: dict[str, UnitSheets], now: datetime
 ) -> dict[tuple[str, str], UnitTimes]:
     """Update content hashes and change times; return the times the deadline rule needs."""
     times: dict[tuple[str, str], UnitTimes] = {}
@@ -182,7 +219,7 @@ def referenced_forms(campaign: Campaign) -> set[str]:
 
 
 def official_records(
-    campaign: Campaign, states: StateFile, data: dict[str, pd.DataFrame], now: datetime
+    campaign: Campaign, states: States, data: dict[str, pd.DataFrame], now: datetime
 ) -> dict[str, tuple[pd.DataFrame, dict[str, tuple[str, str]]]]:
     """Per referenced form, the rows that count for each unit and which version they are:
     its latest submitted snapshot; once its own deadline has locked without a submission,
@@ -238,7 +275,7 @@ def _day(stamp: str | None, tz: Any) -> str:
     return datetime.fromisoformat(stamp).astimezone(tz).strftime("%d/%m/%Y") if stamp else ""
 
 
-def unit_times(states: StateFile, form: Form, unit: str) -> UnitTimes:
+def unit_times(states: States, form: Form, unit: str) -> UnitTimes:
     """The official record of one unit's form as the rules engine needs it."""
     key = (unit, form.id)
     return lifecycle.times(
@@ -246,7 +283,7 @@ def unit_times(states: StateFile, form: Form, unit: str) -> UnitTimes:
     )
 
 
-def unit_deadline(states: StateFile, campaign: Campaign) -> Callable[[str, str], Deadline]:
+def unit_deadline(states: States, campaign: Campaign) -> Callable[[str, str], Deadline]:
     """unit, form → the unit's own deadline (override, extension, return)."""
 
     def of(unit: str, form_id: str) -> Deadline:
@@ -263,7 +300,7 @@ def run_validation(
     store: Store,
     *,
     now: datetime,
-    states: StateFile | None = None,
+    states: States,
     units: Collection[str] | None = None,
     feedback: bool = True,
     tick: Tick | None = None,
@@ -274,7 +311,6 @@ def run_validation(
     Uniqueness is campaign-wide, so every unit's rows are needed: the selected units are
     always read; the others come from `cache` when it has them, else they are read too.
     """
-    states = states or default_states(campaign)
     selected = [u.id for u in campaign.units if units is None or u.id in units]
     if cache is None:
         fresh = read_units(store, campaign.units, tick)
@@ -337,7 +373,7 @@ def submit(
     form_id: str,
     *,
     now: datetime,
-    states: StateFile | None = None,
+    states: States,
     cache: SheetCache | None = None,
 ) -> tuple[bool, Run]:
     """Freeze the unit's current rows as the official snapshot. Returns (late, run);
@@ -354,7 +390,6 @@ def submit(
         form = campaign.form(form_id)
     except KeyError:
         raise SubmissionError(f"Không có biểu mẫu '{form_id}' trong đợt này") from None
-    states = states or default_states(campaign)
     key = (unit.id, form.id)
     lifecycle.accept_submission(
         campaign,
@@ -377,89 +412,12 @@ def submit(
         )
     sheet = run.sheets[unit.id].forms[form.id]
     digest = content_hash(sheet.frame, form.keys)
-    typed = run.result.forms[form.id].frame
-    typed = typed[typed["_unit"] == unit.id]
-    snapshot = [[display_value(v) for v in values] for values in frame_rows(typed, form.keys)]
+    snapshot, numbers = official_rows(run.result, form, unit.id)
     first = states.get(unit.id, form.id).first_submitted or now
     on_time = first <= unit_times(states, form, unit.id).deadline.due  # type: ignore[union-attr]
-    states.submit(
-        unit.id, form.id, digest, snapshot, [int(r) for r in typed[ROW]], now, on_time=on_time
-    )
+    states.submit(unit.id, form.id, digest, snapshot, numbers, now, on_time=on_time)
     states.save()
     claimed = run.claims.get(form.id, {}).get(unit.id)
     if claimed is not None:
         states.save_claims([], [(form.id, unit.id, claimed)])
     return not on_time, run
-
-
-def _unit_form(campaign: Campaign, unit_id: str, form_id: str) -> tuple[Unit, Form]:
-    try:
-        unit = campaign.unit(unit_id)
-    except KeyError:
-        raise ReviewError(f"Không có đơn vị '{unit_id}' trong đợt này") from None
-    try:
-        form = campaign.form(form_id)
-    except KeyError:
-        raise ReviewError(f"Không có biểu mẫu '{form_id}' trong đợt này") from None
-    return unit, form
-
-
-def review(
-    campaign: Campaign,
-    store: Store,
-    unit_id: str,
-    form_id: str,
-    *,
-    decision: str,
-    by: str,
-    now: datetime,
-    reason: str = "",
-    until: datetime | None = None,
-    states: StateFile | None = None,
-    cache: SheetCache | None = None,
-) -> tuple[dict[str, Any], Run]:
-    """Approve a unit's submission or return it for correction, then re-check the unit so
-    its sheet shows the decision (and the reason). Returns (the review, run).
-
-    A return opens the form to the unit until `until` (default: its lock, or 7 days from
-    now when that has passed); resubmitting ends it. ReviewError when not possible.
-    """
-    unit, form = _unit_form(campaign, unit_id, form_id)
-    if decision not in ("approved", "returned"):
-        raise ReviewError(f"Quyết định '{decision}' không có (approved | returned)")
-    states = states or default_states(campaign)
-    key = (unit.id, form.id)
-    state = states.get(unit.id, form.id)
-    lifecycle.check_review(
-        campaign, form, unit.id, state, decision, reason, states.reviews.get(key)
-    )
-    record: dict[str, Any] = {"decision": decision, "reason": reason.strip(), "until": None}
-    if decision == "returned":
-        open_until = lifecycle.return_until(form, unit.id, now, until, states.extensions.get(key))
-        record["until"] = open_until.isoformat()
-    record.update(by=by, at=now.isoformat())
-    states.add_review(unit.id, form.id, record)
-    run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
-    return record, run
-
-
-def extend(
-    campaign: Campaign,
-    store: Store,
-    unit_id: str,
-    form_id: str,
-    *,
-    until: datetime,
-    by: str,
-    now: datetime,
-    states: StateFile | None = None,
-    cache: SheetCache | None = None,
-) -> Run:
-    """Give one unit a later due time (and lock) for one form, then re-check the unit."""
-    unit, form = _unit_form(campaign, unit_id, form_id)
-    if not form.applies(unit.id):
-        raise ReviewError(f"Biểu mẫu «{form.title}» không áp dụng cho {unit.name}")
-    lifecycle.check_extension(form, unit.id, until, now, campaign.tz)
-    states = states or default_states(campaign)
-    states.add_extension(unit.id, form.id, until.isoformat(), by, now.isoformat())
-    return run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from .campaign import Campaign
 from .consolidate import subtree, tree_order
@@ -57,24 +56,6 @@ def _count(form: str, group: str, name: str, depth: int, items: list[UnitSummary
         on_time=sum(1 for s in submitted if s.on_time),
         late=sum(1 for s in submitted if s.on_time is False),
     )
-
-
-def recorded_summaries(
-    campaign: Campaign, checks: Mapping[tuple[str, str], Mapping[str, Any] | None]
-) -> list[UnitSummary]:
-    """Summaries from the last recorded checks (`audit.records.campaign_forms`): units the
-    form does not apply to are `not_applicable`, units never checked `not_started`."""
-    out = []
-    for unit in campaign.units:
-        for form in campaign.forms:
-            if not form.applies(unit.id):
-                out.append(UnitSummary.from_record(unit.id, form.id, {"state": "not_applicable"}))
-                continue
-            s = (checks.get((unit.id, form.id)) or {}).get("summary") or {}
-            out.append(
-                UnitSummary.from_record(unit.id, form.id, s, campaign.quota(unit.id, form.id))
-            )
-    return out
 
 
 def progress(campaign: Campaign, summaries: Iterable[UnitSummary]) -> list[Progress]:

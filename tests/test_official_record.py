@@ -23,7 +23,8 @@ from sync.campaign import Campaign, load_campaign
 from sync.cli import cli
 from sync.errors import ConfigError, ReviewError, SubmissionError
 from sync.feedback import state_fields
-from sync.pipeline import Run, extend, review, run_validation, submit
+from sync.operations import Workspace, check_units, extend, review, submit
+from sync.pipeline import Run
 from sync.progress import progress
 from sync.stores.base import Store
 from tests.test_store_contract import make_store
@@ -49,19 +50,21 @@ class Office:
         """A fresh read of the audit database (as a new process would)."""
         return AuditStates.for_campaign_db(self.engine, self.campaign)
 
+    @property
+    def ws(self) -> Workspace:
+        return Workspace(self.campaign, self.store, self.states)
+
     def type(self, unit: str, form: str, rows: dict[int, dict[str, Any]]) -> None:
         self.driver.type_rows(self.campaign.unit(unit), form, rows)
 
     def check(self, now: str, units: list[str] | None = None) -> Run:
-        return run_validation(
-            self.campaign, self.store, now=at(now), states=self.states(), units=units
-        )
+        return check_units(self.ws, units, now=at(now))
 
     def submit(self, unit: str, form: str, now: str) -> bool:
-        late, _run = submit(
-            self.campaign, self.store, unit, form, now=at(now), states=self.states()
-        )
-        return late
+        return submit(self.ws, unit, form, now=at(now)).late
+
+    def review(self, unit: str, form: str, now: str, decision: str, **kw: Any) -> dict[str, Any]:
+        return review(self.ws, unit, form, decision=decision, now=at(now), **kw).review
 
     def status(self, now: str) -> dict[tuple[str, str], dict[str, Any]]:
         """What `thidua status --format json` says per (unit, form)."""
@@ -131,16 +134,13 @@ def test_seed_004_registration_review_and_eligibility(office004: Office) -> None
     )
 
     # Returned with a reason: state `returned`, the reason in the unit's "Kiểm tra" tab.
-    record, _run = review(
-        o.campaign,
-        o.store,
+    record = o.review(
         "H-TAMDUONG",
         "dang_ky",
-        decision="returned",
+        "2023-02-09T08:00",
+        "returned",
         reason="Bổ sung người thứ ba đã nhập vào bản chính thức",
         by="bantochuc",
-        now=at("2023-02-09T08:00"),
-        states=o.states(),
     )
     assert record["until"] == "2023-02-12T17:00:00+07:00"  # the form's lock
     status = o.status("2023-02-09T09:00")
@@ -159,16 +159,7 @@ def test_seed_004_registration_review_and_eligibility(office004: Office) -> None
         "(sửa và nộp lại trước 12/02/2023 17:00)" in sheet
     )
     with pytest.raises(ReviewError, match="đang bị trả lại"):
-        review(
-            o.campaign,
-            o.store,
-            "H-TAMDUONG",
-            "dang_ky",
-            decision="approved",
-            by="x",
-            now=at("2023-02-09T09:00"),
-            states=o.states(),
-        )
+        o.review("H-TAMDUONG", "dang_ky", "2023-02-09T09:00", "approved", by="x")
 
     # Resubmitted in the grace period: timeliness of the first submission is kept.
     assert o.submit("H-TAMDUONG", "dang_ky", "2023-02-11T10:00") is False
@@ -179,16 +170,7 @@ def test_seed_004_registration_review_and_eligibility(office004: Office) -> None
     assert "Đã nộp đúng hạn (bổ sung)" in o.sheet_summary("H-TAMDUONG")
 
     # Approved: final; the unit can no longer resubmit.
-    review(
-        o.campaign,
-        o.store,
-        "H-TAMDUONG",
-        "dang_ky",
-        decision="approved",
-        by="bantochuc",
-        now=at("2023-02-11T15:00"),
-        states=o.states(),
-    )
+    o.review("H-TAMDUONG", "dang_ky", "2023-02-11T15:00", "approved", by="bantochuc")
     status = o.status("2023-02-11T16:00")
     assert status[("H-TAMDUONG", "dang_ky")]["state"] == "approved"
     assert "Đã duyệt" in o.sheet_summary("H-TAMDUONG")
@@ -271,14 +253,12 @@ def test_seed_002_per_level_forms_and_deadlines(office002: Office) -> None:
     # An extension: submitted before the unit's new deadline → "đúng hạn (gia hạn)".
     o.type("X-BANGIANG", "hoi_nghi_xa", {2: {"ho_ten": "Tẩn Láo Sử", "nam_sinh": 1980}})
     extend(
-        c,
-        o.store,
+        o.ws,
         "X-BANGIANG",
         "hoi_nghi_xa",
         until=at("2025-03-10T17:00"),
         by="bantochuc",
         now=at("2025-03-01T08:00"),
-        states=o.states(),
     )
     assert o.submit("X-BANGIANG", "hoi_nghi_xa", "2025-03-09T09:00") is False
     status = o.status("2025-03-09T10:00")
@@ -345,7 +325,10 @@ def test_duplicate_between_live_rows_first_seen_owns(office002: Office) -> None:
 # --- the command line --------------------------------------------------------------------------
 
 
-def test_review_extend_and_status_from_the_command_line(tmp_path: Path, db_url: str) -> None:
+def test_review_extend_and_status_from_the_command_line(tmp_path: Path) -> None:
+    # The flows above run on SQLite and PostgreSQL; the CLI opens a fresh engine per command
+    # and leaves its pool to the process exit, so it is played on SQLite here.
+    db_url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
     for name in ("seed004.yaml", "dang_ky.yaml", "bao_cao.yaml", "de_nghi.yaml"):
         (tmp_path / name).write_text((DATA / name).read_text("utf-8"), "utf-8")
     campaign = str(tmp_path / "seed004.yaml")

@@ -14,11 +14,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from sync import clock
-from sync.audit import unit_forms
-from sync.audit.records import campaign_forms
+from sync.audit import campaign_statuses, unit_statuses
 from sync.campaign import Unit
 from sync.feedback import state_fields
-from sync.progress import progress, recorded_summaries
+from sync.operations import check_units, jobs
+from sync.progress import progress
 from sync.rules.engine import UnitSummary
 
 from .errors import json_error
@@ -32,7 +32,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def _summaries() -> list[UnitSummary]:
     """The last recorded summary of every (unit, form); never checked → not started."""
     svc = service()
-    return recorded_summaries(svc.campaign, campaign_forms(svc.engine, svc.campaign.id))
+    return [st.summary() for st in campaign_statuses(svc.engine, svc.campaign).values()]
 
 
 @bp.get("/campaign/status")
@@ -88,32 +88,31 @@ def unit_payload(unit: Unit) -> dict[str, Any]:
     """The sidebar's JSON: the unit and, per form, counts, state and findings."""
     svc = service()
     c = svc.campaign
-    recorded = unit_forms(svc.engine, c.id, unit.id)
+    recorded = unit_statuses(svc.engine, c, unit.id)
     forms = []
     for form in c.forms_for(unit.id):
-        rec = recorded.get(form.id) or {}
-        s = rec.get("summary") or {}
+        st = recorded[form.id]
         forms.append(
             {
                 "form": form.id,
                 "title": form.title,
-                "quota": s.get("quota", c.quota(unit.id, form.id)),
-                "rows": int(s.get("rows", 0)),
-                "valid_rows": int(s.get("valid_rows", 0)),
-                "errors": int(s.get("errors", 0)),
-                "warnings": int(s.get("warnings", 0)),
-                **state_fields(s, c.language, c.tz),
-                "due": s.get("due") or form.deadline_for(unit.id).due.astimezone(c.tz).isoformat(),
-                "checked_at": rec.get("checked_at"),
+                "quota": st.quota,
+                "rows": st.rows,
+                "valid_rows": st.valid_rows,
+                "errors": st.errors,
+                "warnings": st.warnings,
+                **state_fields(st.summary(), c.language, c.tz),
+                "due": st.due or form.deadline_for(unit.id).due.astimezone(c.tz).isoformat(),
+                "checked_at": st.checked_at,
                 "findings": [
                     {
-                        "row": f["row"],
-                        "column": f["column"],
-                        "header": form.header_of(f["column"]),
-                        "severity": f["severity"],
-                        "message": f["message"],
+                        "row": f.row,
+                        "column": f.column,
+                        "header": form.header_of(f.column),
+                        "severity": f.severity,
+                        "message": f.message,
                     }
-                    for f in rec.get("findings", [])
+                    for f in st.findings
                 ],
             }
         )
@@ -135,12 +134,10 @@ def unit_status(spreadsheet: str) -> Response:
         signed_body()
         unit = _unit(spreadsheet)
         svc = service()
-        if not any(
-            r.get("summary") for r in unit_forms(svc.engine, svc.campaign.id, unit.id).values()
-        ):
+        if not any(st.checked for st in unit_statuses(svc.engine, svc.campaign, unit.id).values()):
             holder = _locked(unit)
             try:
-                svc.handler.validate(unit.id, f"api-{holder}")
+                check_units(svc.workspace, [unit.id], run_id=f"api-{holder}")
             finally:
                 svc.jobs.release(unit.id, holder)
     except Refused as refused:
@@ -189,7 +186,7 @@ def unit_submit(spreadsheet: str) -> Response:
             )
         holder = _locked(unit)
         try:
-            result = svc.handler.submit(unit.id, form_id, f"api-{event_id}")
+            result = jobs.submit_job(svc.workspace, unit.id, form_id, f"api-{event_id}")
         finally:
             svc.jobs.release(unit.id, holder)
         svc.jobs.schedule_consolidation()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -35,11 +36,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from sync import clock
 from sync import uploads as up
-from sync.audit import unit_forms
+from sync.audit import FormStatus, unit_statuses
+from sync.audit.official import unit_deadlines
 from sync.campaign import Unit
 from sync.errors import StoreError
-from sync.feedback import state_label
+from sync.feedback import state_fields
 from sync.links import LinkError, read_link
+from sync.operations import check_units, jobs
 
 from .errors import page_error
 from .formats import countdown_text, fmt_time
@@ -119,62 +122,59 @@ def _fmt(value: datetime | float | str | None) -> str:
     return fmt_time(value, service().campaign)
 
 
-def _forms(unit: Unit, now: datetime, recorded: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[dict[str, Any]]:
     """What the page shows per form: deadlines, lock, counts, state, findings."""
     svc = service()
     c = svc.campaign
     out = []
+    deadline_of = unit_deadlines(svc.engine, c)
     for form in c.forms_for(unit.id):
-        rec = recorded.get(form.id) or {}
-        s = rec.get("summary") or {}
-        state = str(s.get("state", "not_started"))
-        deadline = form.deadline_for(unit.id)
+        st = recorded[form.id]
+        deadline = deadline_of(unit.id, form.id)
         locked = deadline.lock and now > deadline.closes
         findings = sorted(
-            rec.get("findings", []),
-            key=lambda f: (f["row"] is None, f["row"] or 0, f["severity"] != "error"),
+            st.findings, key=lambda f: (f.row is None, f.row or 0, f.severity != "error")
         )
         out.append(
             {
                 "form": form,
-                "quota": s.get("quota", c.quota(unit.id, form.id)),
-                "rows": int(s.get("rows", 0)),
-                "valid_rows": int(s.get("valid_rows", 0)),
-                "errors": int(s.get("errors", 0)),
-                "warnings": int(s.get("warnings", 0)),
-                "state": state,
-                "state_label": state_label(state, c.language),
+                "quota": st.quota,
+                "rows": st.rows,
+                "valid_rows": st.valid_rows,
+                "errors": st.errors,
+                "warnings": st.warnings,
+                **state_fields(st.summary(), c.language, c.tz),
                 "due_iso": deadline.due.astimezone(c.tz).isoformat(),
                 "due": _fmt(deadline.due),
                 "left": countdown_text(deadline.due, now),
-                "closes": _fmt(deadline.closes) if deadline.grace else "",
+                "closes": _fmt(deadline.closes) if deadline.closes != deadline.due else "",
                 "opens": _fmt(deadline.opens) if deadline.opens else "",
                 "not_open": deadline.opens is not None and now < deadline.opens,
                 "locked": locked,
                 "lock_at": _fmt(deadline.closes) if deadline.lock else "",
-                "submitted_at": _fmt(rec.get("submitted_at")),
-                "checked_at": _fmt(rec.get("checked_at")),
-                "findings": [{**f, "header": form.header_of(f["column"])} for f in findings],
+                "submitted_at": _fmt(st.submitted_at),
+                "checked_at": _fmt(st.checked_at),
+                "findings": [{**asdict(f), "header": form.header_of(f.column)} for f in findings],
             }
         )
     return out
 
 
-def _checked(unit: Unit) -> dict[str, dict[str, Any]]:
+def _checked(unit: Unit) -> dict[str, FormStatus]:
     """The unit's last check per form; a unit never checked is checked once first (its
     workbook may already hold rows)."""
     svc = service()
-    recorded = unit_forms(svc.engine, svc.campaign.id, unit.id)
-    if any(r.get("summary") for r in recorded.values()):
+    recorded = unit_statuses(svc.engine, svc.campaign, unit.id)
+    if any(st.checked for st in recorded.values()):
         return recorded
     holder = worker_id()
     if not svc.jobs.acquire(unit.id, holder, wait=5.0):
         return recorded
     try:
-        svc.handler.validate(unit.id, f"upload-{holder}")
+        check_units(svc.workspace, [unit.id], run_id=f"upload-{holder}")
     finally:
         svc.jobs.release(unit.id, holder)
-    return unit_forms(svc.engine, svc.campaign.id, unit.id)
+    return unit_statuses(svc.engine, svc.campaign, unit.id)
 
 
 @bp.get("/<token>")
@@ -187,12 +187,13 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
     try:
         recorded = _checked(unit)
     except StoreError:  # the check failed: show what is recorded
-        recorded = unit_forms(svc.engine, c.id, unit.id)
+        recorded = unit_statuses(svc.engine, c, unit.id)
     forms = _forms(unit, now, recorded)
     titles = {f.id: f.title for f in c.forms}
     uploads = up.history(svc.engine, c.id, unit.id)
     subs = up.submissions(svc.engine, c, unit.id)
-    closed = up.all_locked(c, now, unit.id)
+    deadline_of = unit_deadlines(svc.engine, c)
+    closed = up.all_locked(c, now, unit.id, deadline_of)
     return render_template(
         "upload/page.html",
         unit=unit,
@@ -221,7 +222,7 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
             for s in subs
         ],
         closed=closed,
-        closed_message=up.all_locked_message(c, unit.id) if closed else "",
+        closed_message=up.all_locked_message(c, unit.id, deadline_of) if closed else "",
         max_size=up.size_text(_limits().max_bytes),
         has_workbook=svc.store.path(unit).exists(),  # type: ignore[attr-defined]
     )
@@ -268,8 +269,9 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     record: dict[str, Any] = {"filename": sent.filename, "data": data, "size": len(data)}
     now = clock.now(c.tz)
     stamp = now.timestamp()
-    if up.all_locked(c, now, unit.id):
-        return _refuse(unit, token, up.all_locked_message(c, unit.id), **record)
+    deadline_of = unit_deadlines(svc.engine, c)
+    if up.all_locked(c, now, unit.id, deadline_of):
+        return _refuse(unit, token, up.all_locked_message(c, unit.id, deadline_of), **record)
     try:
         up.check_package(data, limits)
     except up.UploadRefused as refused:
@@ -281,7 +283,14 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     holder = _lock(unit)
     try:
         try:
-            up.check_workbook(staged, c, unit, now=now, current=target if target.exists() else None)
+            up.check_workbook(
+                staged,
+                c,
+                unit,
+                now=now,
+                current=target if target.exists() else None,
+                deadline=deadline_of,
+            )
         except up.UploadRefused as refused:
             return _refuse(unit, token, refused.message, staged=staged, **record)
         kept = up.record_upload(
@@ -289,15 +298,14 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
         )
         assert kept.stored_path is not None
         up.install(c.base_dir / kept.stored_path, target)
-        svc.handler.validate(unit.id, f"upload-{kept.id}")
+        check_units(svc.workspace, [unit.id], run_id=f"upload-{kept.id}")
     finally:
         svc.jobs.release(unit.id, holder)
         staged.unlink(missing_ok=True)
     svc.jobs.schedule_consolidation()
-    recorded = unit_forms(svc.engine, c.id, unit.id)
+    recorded = unit_statuses(svc.engine, c, unit.id)
     result = {
-        fid: {k: int(v) for k, v in (rec.get("summary") or {}).items() if k in _COUNTS}
-        for fid, rec in recorded.items()
+        fid: {k: getattr(st, k) for k in _COUNTS} for fid, st in recorded.items() if st.checked
     }
     errors = sum(v.get("errors", 0) for v in result.values())
     warnings = sum(v.get("warnings", 0) for v in result.values())
@@ -367,7 +375,9 @@ def submit(token: str, unit: Unit) -> ResponseReturnValue:
     form = c.form(form_id)
     holder = _lock(unit)
     try:
-        result = svc.handler.submit(unit.id, form_id, f"upload-submit-{int(time.time())}")
+        result = jobs.submit_job(
+            svc.workspace, unit.id, form_id, f"upload-submit-{int(time.time())}"
+        )
     finally:
         svc.jobs.release(unit.id, holder)
     if not result.get("submitted"):

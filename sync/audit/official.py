@@ -8,12 +8,15 @@ that unit's submitted snapshot (the earliest claim owns a duplicate).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..campaign import Campaign, Deadline
+from ..form_state import ClaimMap
+from ..lifecycle import deadline as own_deadline
 from .db import AuditError
 from .models import Claim, Extension, Review
 
@@ -35,6 +38,18 @@ def load_reviews(engine: Engine, campaign: str) -> dict[Key, dict[str, Any]]:
 
 def _review(r: Any) -> dict[str, Any]:
     return {"decision": r.decision, "reason": r.reason, "until": r.until, "by": r.by, "at": r.at}
+
+
+def unit_deadlines(engine: Engine, campaign: Campaign) -> Callable[[str, str], Deadline]:
+    """unit, form → the unit's own deadline: the campaign file's, extended, reopened."""
+    reviews = load_reviews(engine, campaign.id)
+    extensions = load_extensions(engine, campaign.id)
+
+    def of(unit: str, form: str) -> Deadline:
+        key = (unit, form)
+        return own_deadline(campaign.form(form), unit, extensions.get(key), reviews.get(key))
+
+    return of
 
 
 def review_history(engine: Engine, campaign: str, unit: str, form: str) -> list[dict[str, Any]]:
@@ -108,10 +123,6 @@ def add_extension(
             )
     except SQLAlchemyError as exc:
         raise AuditError(f"Không ghi được gia hạn: {exc}") from exc
-
-
-ClaimMap = dict[str, dict[str, dict[str, tuple[float, bool]]]]
-"""form → key → unit → (first seen, in the unit's submitted snapshot)"""
 
 
 def load_claims(engine: Engine, campaign: str) -> ClaimMap:

@@ -1,28 +1,23 @@
-"""Submission states in the audit database, with the methods of `sync.form_state.StateFile`.
+"""Submission states in the audit database: the `sync.form_state.States` of a campaign.
 
-`AuditStates` is a drop-in for `StateFile` (it subclasses it so `sync.pipeline` and
-`sync.consolidate` take it unchanged): `get`/`observe` work on an in-memory copy loaded
-at construction, `submit` stores the official snapshot and the submission at once
-(durably), `save` upserts only the (unit, form) states that changed.
+`get`/`observe` work on an in-memory copy loaded at construction, `submit` stores the
+official snapshot and the submission at once (durably), `save` upserts only the
+(unit, form) states that changed, `record` keeps what a check run found.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, fields
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..form_state import FormState, StateFile
+from ..form_state import ClaimMap, FormCheck, FormState
 from .db import AuditError, upsert_form_state
 from .models import FormStateRow, Snapshot, Submission
 from .official import (
-    ClaimMap,
     add_extension,
     add_review,
     load_claims,
@@ -30,6 +25,7 @@ from .official import (
     load_reviews,
     save_claims,
 )
+from .records import ensure_snapshot, mark_submitted, record_checks
 
 _STATE_FIELDS = [
     "content_hash",
@@ -49,38 +45,43 @@ def _key(state: FormState) -> tuple[Any, ...]:
     return tuple(getattr(state, f) for f in _STATE_FIELDS)
 
 
-class AuditStates(StateFile):
-    """Per (unit, form) state kept in the audit database instead of `.thidua/state.json`."""
+class AuditStates:
+    """Per (unit, form) states of one campaign kept in the audit database."""
 
     def __init__(self, engine: Engine, campaign_id: str, due: dict[str, datetime] | None = None):
-        # Deliberately not calling StateFile.__init__: there is no JSON file to load.
-        self.path = Path(f"audit:{campaign_id}")
         self.engine = engine
         self.campaign_id = campaign_id
         self.due = due or {}
         self._data: dict[str, dict[str, FormState]] = {}
         self._saved: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._load()
-        self.reviews = load_reviews(engine, campaign_id)
-        self.extensions = load_extensions(engine, campaign_id)
+        self.reviews: dict[tuple[str, str], dict[str, Any]] = load_reviews(engine, campaign_id)
+        self.extensions: dict[tuple[str, str], str] = load_extensions(engine, campaign_id)
+        self._claims: ClaimMap | None = None
 
     def claims(self) -> ClaimMap:
         """First-seen times and submitted flags of campaign-wide unique keys (loaded once)."""
-        if not hasattr(self, "_claim_map"):
-            self._claim_map = load_claims(self.engine, self.campaign_id)
-        return self._claim_map
+        if self._claims is None:
+            self._claims = load_claims(self.engine, self.campaign_id)
+        return self._claims
 
     def save_claims(
         self,
         new: list[tuple[str, str, str, float]],
-        submitted: list[tuple[str, str, set[str]]] = [],  # noqa: B006 - read only
+        submitted: list[tuple[str, str, set[str]]] | None = None,
     ) -> None:
         """Store new first-seen claims and the keys of a unit's submitted snapshot."""
+        submitted = submitted or []
         if not new and not submitted:
             return
         save_claims(self.engine, self.campaign_id, new, submitted)
-        self.claims()
-        super().save_claims(new, submitted)
+        claims = self.claims()
+        for form, key, unit, at in new:
+            claims.setdefault(form, {}).setdefault(key, {}).setdefault(unit, (at, False))
+        for form, unit, keys in submitted:
+            for key, owners in claims.get(form, {}).items():
+                if unit in owners:
+                    owners[unit] = (owners[unit][0], key in keys)
 
     def add_review(self, unit: str, form: str, review: dict[str, Any]) -> None:
         """Record an organiser's review (durably, at once)."""
@@ -98,7 +99,7 @@ class AuditStates(StateFile):
                     .order_by(Submission.id.desc())
                 ).scalar()
         add_review(self.engine, self.campaign_id, unit, form, review, sub_id)
-        super().add_review(unit, form, review)
+        self.reviews[(unit, form)] = dict(review)
 
     def snapshot_of(
         self, unit: str, form: str, digest: str | None
@@ -125,7 +126,7 @@ class AuditStates(StateFile):
     def add_extension(self, unit: str, form: str, until: str, by: str, at: str) -> None:
         """Record an extension (durably, at once)."""
         add_extension(self.engine, self.campaign_id, unit, form, until, by, at)
-        super().add_extension(unit, form, until, by, at)
+        self.extensions[(unit, form)] = until
 
     @classmethod
     def for_campaign_db(cls, engine: Engine, campaign: Any) -> AuditStates:
@@ -172,6 +173,26 @@ class AuditStates(StateFile):
             self._data.setdefault(row.unit, {})[row.form] = state
             self._saved[key] = _key(state)
 
+    def get(self, unit: str, form: str) -> FormState:
+        return self._data.setdefault(unit, {}).setdefault(form, FormState())
+
+    def observe(
+        self, unit: str, form: str, digest: str, rows: int, valid: bool, now: datetime
+    ) -> FormState:
+        """Record what was read; timestamps move only when the content changed."""
+        state = self.get(unit, form)
+        stamp = now.isoformat()
+        if state.content_hash != digest:
+            if state.content_hash is not None or rows:
+                state.last_change_at = stamp
+            state.content_hash = digest
+            state.rows = rows
+            if rows and state.first_entry_at is None:
+                state.first_entry_at = stamp
+        if valid and rows and state.first_valid_at is None:
+            state.first_valid_at = stamp
+        return state
+
     def submit(
         self,
         unit: str,
@@ -187,14 +208,22 @@ class AuditStates(StateFile):
         `on_time`: the timeliness of the unit's *first* submission against its own deadline
         (a correction keeps it); by default this submission against the form's due time.
         """
-        state = super().submit(unit, form, digest, snapshot, rows, now)
+        state = self.get(unit, form)
+        state.submitted_at = now.isoformat()
+        state.first_submitted_at = state.first_submitted_at or state.submitted_at
+        state.submitted_hash = digest
+        state.snapshot = snapshot
+        state.snapshot_rows = rows
+        state.history.append(
+            {"submitted_at": state.submitted_at, "hash": digest, "rows": len(rows)}
+        )
         if on_time is None:
             due = self.due.get(form)
             on_time = due is None or now <= due
         try:
             with self.engine.begin() as conn:
                 snap_id = ensure_snapshot(
-                    conn, self.campaign_id, unit, form, digest, snapshot, rows, time.time()
+                    conn, self.campaign_id, unit, form, digest, snapshot, rows, now.timestamp()
                 )
                 sub_id = conn.execute(
                     insert(Submission)
@@ -241,6 +270,13 @@ class AuditStates(StateFile):
         upsert_form_state(conn, self.campaign_id, unit, form, values)
         self._saved[(unit, form)] = _key(state)
 
+    def record(self, checks: list[FormCheck], run_id: str, now: datetime) -> None:
+        """Keep what a check run found: distinct snapshots, changed findings, summaries."""
+        record_checks(self.engine, self.campaign_id, checks, run_id, now)
+
+    def mark_submitted(self, unit: str, form: str, late: bool) -> None:
+        mark_submitted(self.engine, self.campaign_id, unit, form, late)
+
     def as_dict(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Everything loaded, for debugging and tests."""
         keep = {f.name for f in fields(FormState)} - {"snapshot"}
@@ -248,54 +284,3 @@ class AuditStates(StateFile):
             u: {f: {k: v for k, v in asdict(s).items() if k in keep} for f, s in forms.items()}
             for u, forms in self._data.items()
         }
-
-
-def _cell(value: Any) -> Any:
-    """A JSON-safe cell: NA/NaN/NaT → "" (as leadership sees it), other objects as text."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return "" if value != value else value
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
-def ensure_snapshot(
-    conn: Any,
-    campaign_id: str,
-    unit: str,
-    form: str,
-    digest: str,
-    rows: list[list[Any]],
-    row_numbers: list[int] | None,
-    now: float,
-) -> int:
-    """The id of the (unit, form, hash) snapshot, inserting it when it is new."""
-    where = (
-        (Snapshot.campaign == campaign_id)
-        & (Snapshot.unit == unit)
-        & (Snapshot.form == form)
-        & (Snapshot.content_hash == digest)
-    )
-    found = conn.execute(select(Snapshot.id).where(where)).scalar()
-    if found is not None:
-        return int(found)
-    return int(
-        conn.execute(
-            insert(Snapshot)
-            .values(
-                campaign=campaign_id,
-                unit=unit,
-                form=form,
-                content_hash=digest,
-                rows=[[_cell(v) for v in row] for row in rows],
-                row_numbers=row_numbers,
-                first_seen_at=now,
-            )
-            .returning(Snapshot.id)
-        ).scalar_one()
-    )

@@ -10,8 +10,7 @@ import click
 from .. import clock
 from ..campaign import load_campaign
 from ..errors import ThiduaError
-from ..pipeline import extend, opened_states, review
-from ..stores import open_store
+from ..operations import extend, new_run_id, open_workspace, review
 from . import cli
 from .output import echo_ok
 
@@ -54,20 +53,17 @@ def review_cmd(
     if until is not None and approve:
         raise ThiduaError("--until chỉ dùng với --return")
     c = load_campaign(campaign)
-    now = clock.now(c.tz)
-    with opened_states(c) as states:
-        record, _run = review(
-            c,
-            open_store(c),
-            unit_id,
-            form_id,
-            decision="approved" if approve else "returned",
-            reason=reason or "",
-            until=clock.parse_instant(until, c.tz) if until else None,
-            by=_by(by),
-            now=now,
-            states=states,
-        )
+    done = review(
+        open_workspace(c),
+        unit_id,
+        form_id,
+        decision="approved" if approve else "returned",
+        reason=reason or "",
+        until=clock.parse_instant(until, c.tz) if until else None,
+        by=_by(by),
+        run_id=new_run_id("cli"),
+    )
+    record = done.review
     form, unit = c.form(form_id), c.unit(unit_id)
     if approve:
         echo_ok(f"Đã duyệt «{form.title}» của {unit.name}.")
@@ -89,17 +85,7 @@ def extend_cmd(campaign: Path, unit_id: str, form_id: str, until: str, by: str |
     """Gia hạn nộp một biểu mẫu cho một đơn vị (nộp trước hạn mới: «đúng hạn (gia hạn)»)."""
     c = load_campaign(campaign)
     when = clock.parse_instant(until, c.tz)
-    with opened_states(c) as states:
-        extend(
-            c,
-            open_store(c),
-            unit_id,
-            form_id,
-            until=when,
-            by=_by(by),
-            now=clock.now(c.tz),
-            states=states,
-        )
+    extend(open_workspace(c), unit_id, form_id, until=when, by=_by(by), run_id=new_run_id("cli"))
     echo_ok(
         f"Đã gia hạn «{c.form(form_id).title}» cho {c.unit(unit_id).name} đến "
         f"{when.astimezone(c.tz):%d/%m/%Y %H:%M}."

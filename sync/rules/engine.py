@@ -89,38 +89,11 @@ class UnitSummary:
             "due": self.deadline.due.isoformat() if self.deadline is not None else None,
         }
 
-    @classmethod
-    def from_record(
-        cls, unit: str, form: str, rec: Mapping[str, Any], quota: int | None = None
-    ) -> UnitSummary:
-        """A summary from `as_record` (a unit never checked: not started)."""
-        return cls(
-            unit=unit,
-            form=form,
-            quota=rec.get("quota", quota),
-            rows=int(rec.get("rows", 0)),
-            valid_rows=int(rec.get("valid_rows", 0)),
-            errors=int(rec.get("errors", 0)),
-            warnings=int(rec.get("warnings", 0)),
-            shares=dict(rec.get("shares") or {}),
-            state=str(rec.get("state", "not_started")),
-            changed_since_submit=bool(rec.get("changed_since_submit", False)),
-            extended=bool(rec.get("extended", False)),
-            corrections=int(rec.get("corrections", 0) or 0),
-            on_time=rec.get("on_time", _on_time_of(str(rec.get("state", "")))),
-            review=rec.get("review"),
-        )
-
 
 def _plain(value: Any) -> Any:
     if value is None or (isinstance(value, float) and value != value):
         return None
     return value.item() if hasattr(value, "item") else value
-
-
-def _on_time_of(state: str) -> bool | None:
-    """Timeliness of a summary recorded before `on_time` was kept."""
-    return {"submitted_on_time": True, "submitted_late": False}.get(state)
 
 
 @dataclass
