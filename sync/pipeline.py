@@ -415,8 +415,18 @@ def submit(
     snapshot, numbers = official_rows(run.result, form, unit.id)
     first = states.get(unit.id, form.id).first_submitted or now
     on_time = first <= unit_times(states, form, unit.id).deadline.due  # type: ignore[union-attr]
-    states.submit(unit.id, form.id, digest, snapshot, numbers, now, on_time=on_time)
+    state = states.submit(unit.id, form.id, digest, snapshot, numbers, now, on_time=on_time)
     states.save()
+    # The run's summary and the unit's sheet show the submission at once (no second read).
+    summary.state = "submitted_on_time" if on_time else "submitted_late"
+    summary.on_time = on_time
+    summary.corrections = max(0, len(state.history) - 1)
+    summary.changed_since_submit = False
+    if unit.id in run.written or unit.id in run.unchanged:
+        try:
+            store.write_feedback(unit, build_feedback(campaign, unit.id, run.result))
+        except StoreError as exc:
+            log.warning("feedback after submission not written for %s: %s", unit.id, exc)
     claimed = run.claims.get(form.id, {}).get(unit.id)
     if claimed is not None:
         states.save_claims([], [(form.id, unit.id, claimed)])

@@ -34,6 +34,9 @@ BADGES = {
     "submitted_late": "warn",
     "locked": "err",
     "unchecked": "idle",
+    "not_applicable": "idle",
+    "returned": "warn",
+    "approved": "ok",
 }
 
 
@@ -47,8 +50,22 @@ def state_text(state: str) -> str:
         "submitted_late": _("Đã nộp trễ hạn"),
         "locked": _("Đã khoá sổ, chưa nộp"),
         "unchecked": _("Chưa kiểm tra"),
+        "not_applicable": _("Không áp dụng"),
+        "returned": _("Bị trả lại để sửa"),
+        "approved": _("Đã duyệt"),
     }
     return texts.get(state, state)
+
+
+def status_text(summary: UnitSummary) -> str:
+    """`state_text` with what qualifies it: "Đã nộp đúng hạn (gia hạn, bổ sung)"."""
+    extra = []
+    if summary.extended and summary.state in ("submitted_on_time", "approved", "returned"):
+        extra.append(_("gia hạn"))
+    if summary.corrections and summary.submitted:
+        extra.append(_("bổ sung"))
+    label = state_text(summary.state)
+    return f"{label} ({', '.join(extra)})" if extra else label
 
 
 def fmt_pct(share: float | None) -> str:
@@ -111,11 +128,14 @@ def summaries(campaign: Campaign, checks: Checks) -> list[UnitSummary]:
     ]
 
 
-def _timeliness(state: str, past_due: bool) -> tuple[str, str]:
-    if state == "submitted_on_time":
-        return _("Đúng hạn"), "ok"
-    if state == "submitted_late":
-        return _("Trễ hạn"), "late"
+def _timeliness(s: UnitSummary, state: str, past_due: bool) -> tuple[str, str]:
+    if s.submitted or state == "returned":
+        if s.on_time:
+            return (_("Đúng hạn (gia hạn)") if s.extended else _("Đúng hạn")), "ok"
+        if s.on_time is False:
+            return _("Trễ hạn"), "late"
+    if state == "not_applicable":
+        return "", ""
     if past_due:
         return _("Quá hạn, chưa nộp"), "late"
     return "", ""
@@ -139,7 +159,8 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
         check = checks[(unit_id, form.id)]
         state = s.state if check.checked else "unchecked"
         unchecked += state == "unchecked"
-        when, cls = _timeliness(state, past_due)
+        own_due = datetime.fromisoformat(check.due) if check.due else form.deadline_for(unit_id).due
+        when, cls = _timeliness(s, state, now > own_due)
         return Row(
             kind="unit",
             unit_id=unit_id,
@@ -152,7 +173,7 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
             warnings=s.warnings,
             shares=[fmt_pct(s.shares.get(label)) for label in labels],
             state=state,
-            state_label=state_text(state),
+            state_label=status_text(s) if check.checked else state_text(state),
             badge=BADGES.get(state, "idle"),
             last_change=fmt_time(check.last_change_at, campaign),
             submitted_at=fmt_time(check.submitted_at, campaign),
@@ -161,10 +182,10 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
         )
 
     def total_row(kind: str, unit_id: str, name: str, depth: int, ids: list[str]) -> Row:
-        group = [items[u] for u in ids if u in items]
+        group = [items[u] for u in ids if u in items and items[u].applicable]
         quotas = [s.quota for s in group if s.quota is not None]
-        on_time = sum(1 for s in group if s.state == "submitted_on_time")
-        late = sum(1 for s in group if s.state == "submitted_late")
+        on_time = sum(1 for s in group if s.submitted and s.on_time)
+        late = sum(1 for s in group if s.submitted and s.on_time is False)
         return Row(
             kind=kind,
             unit_id=unit_id,

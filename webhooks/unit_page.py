@@ -392,6 +392,8 @@ def submit(token: str, unit: Unit) -> ResponseReturnValue:
     else:
         text = _("Đã nộp «%(f)s» lúc %(t)s — đúng hạn.", f=form.title, t=when)
         category = "success"
+    if result.get("corrected"):
+        text = _("Nộp bổ sung: %(text)s", text=text)
     log_event("submit", source="web", unit=unit.id, form=form_id, late=bool(result.get("late")))
     flash(text, category)
     return redirect(url_for("upload.page", token=token))

@@ -33,8 +33,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "pattern_mismatch": "«{value}» không đúng định dạng của cột «{header}»{hint}",
         "duplicate": "Trùng {what} với {others} — xoá dòng trùng hoặc sửa lại cho đúng",
         "duplicate_owner": (
-            "{what} cũng có trong danh sách của đơn vị khác ({others}), nhập sau đơn vị "
-            "mình — dòng này được giữ, đơn vị kia phải sửa"
+            "Trùng {what}: cũng có trong danh sách của đơn vị khác ({others}), nhập sau "
+            "đơn vị mình — dòng này được giữ, đơn vị kia phải sửa"
         ),
         "likely_duplicate": (
             "Có thể trùng {what} với {others} (chỉ khác dấu) — kiểm tra lại, "
@@ -93,7 +93,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "pattern_mismatch": "«{value}» does not match the format of «{header}»{hint}",
         "duplicate": "Same {what} as {others} — delete the duplicate row or correct it",
         "duplicate_owner": (
-            "{what} is also in another unit's list ({others}), entered after this unit — "
+            "Same {what}: also in another unit's list ({others}), entered after this unit — "
             "this row stands, the other unit must correct theirs"
         ),
         "likely_duplicate": (
