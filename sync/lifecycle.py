@@ -23,14 +23,14 @@ RETURN_DAYS = 7
 
 
 def in_effect(review: Mapping[str, Any] | None, state: FormState | None) -> str | None:
-    """ "approved" / "returned" while that review stands; a submission after a return ends it."""
+    """`approved` / `returned` while that review stands: a submission made after a return
+    (the unit has more submissions than when it was reviewed) ends the return."""
     if not review:
         return None
     if (
         review["decision"] == "returned"
         and state is not None
-        and state.submitted_at
-        and datetime.fromisoformat(state.submitted_at) > datetime.fromisoformat(review["at"])
+        and len(state.history) > int(review.get("submissions") or 0)
     ):
         return None
     return str(review["decision"])

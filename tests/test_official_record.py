@@ -151,6 +151,7 @@ def test_seed_004_registration_review_and_eligibility(office004: Office) -> None
         "until": "2023-02-12T17:00:00+07:00",
         "by": "bantochuc",
         "at": "2023-02-09T08:00:00+07:00",
+        "submissions": 1,
     }
     sheet = o.sheet_summary("H-TAMDUONG")
     assert "Bị trả lại để sửa" in sheet

@@ -214,6 +214,8 @@ class Review(Base):
     by: Mapped[str] = mapped_column(String(80))
     at: Mapped[str] = mapped_column(String(40))
     submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    submissions: Mapped[int] = mapped_column(Integer, default=0)
+    """How many submissions the unit had made when reviewed (a later one ends a return)."""
 
     __table_args__ = (Index("ix_reviews_unit", "campaign", "unit", "form", "id"),)
 

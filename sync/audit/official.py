@@ -37,7 +37,14 @@ def load_reviews(engine: Engine, campaign: str) -> dict[Key, dict[str, Any]]:
 
 
 def _review(r: Any) -> dict[str, Any]:
-    return {"decision": r.decision, "reason": r.reason, "until": r.until, "by": r.by, "at": r.at}
+    return {
+        "decision": r.decision,
+        "reason": r.reason,
+        "until": r.until,
+        "by": r.by,
+        "at": r.at,
+        "submissions": r.submissions,
+    }
 
 
 def unit_deadlines(engine: Engine, campaign: Campaign) -> Callable[[str, str], Deadline]:
@@ -90,6 +97,7 @@ def add_review(
                     by=review["by"],
                     at=review["at"],
                     submission_id=submission_id,
+                    submissions=int(review.get("submissions") or 0),
                 )
             )
     except SQLAlchemyError as exc:

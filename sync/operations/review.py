@@ -79,7 +79,7 @@ def review(
         if opened <= now:
             raise ReviewError("Hạn sửa (--until) phải sau bây giờ")
         record["until"] = opened.isoformat()
-    record.update(by=by, at=now.isoformat())
+    record.update(by=by, at=now.isoformat(), submissions=len(state.history))
     states.add_review(unit.id, form.id, record)
     run = check_units(ws, [unit.id], now=now, run_id=run_id or new_run_id("review"))
     return Reviewed(unit.id, form.id, record, run)

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("by", sa.String(length=80), nullable=False),
         sa.Column("at", sa.String(length=40), nullable=False),
         sa.Column("submission_id", sa.Integer(), nullable=True),
+        sa.Column("submissions", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_reviews_unit", "reviews", ["campaign", "unit", "form", "id"])
