@@ -49,7 +49,7 @@ from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
 from .queue.worker import worker_id
-from .web import csrf, limiter
+from .web import csrf, limiter, page_language
 
 bp = Blueprint("upload", __name__, url_prefix="/u")
 MULTIPART_SLACK = 64 * 1024
@@ -143,7 +143,7 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[d
                 "valid_rows": st.valid_rows,
                 "errors": st.errors,
                 "warnings": st.warnings,
-                **state_fields(st.summary(), c.language, c.tz),
+                **state_fields(st.summary(), page_language(), c.tz),
                 "due_iso": deadline.due.astimezone(c.tz).isoformat(),
                 "due": _fmt(deadline.due),
                 "left": countdown_text(deadline.due, now),
