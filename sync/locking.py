@@ -43,9 +43,9 @@ def lock_overdue(
     costs one check per unit). A unit that cannot be locked now is retried next time.
     """
     locked: list[tuple[str, str]] = []
-    pending: Iterable[tuple[str, str]] = (
-        p for p in overdue_locks(campaign, now, deadline) if p not in done
-    )
+    overdue = overdue_locks(campaign, now, deadline)
+    done.intersection_update(overdue)  # reopened (returned, extended): lock again later
+    pending: Iterable[tuple[str, str]] = (p for p in overdue if p not in done)
     for unit_id, form_id in pending:
         try:
             store.lock(campaign.unit(unit_id), form_id)

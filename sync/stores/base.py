@@ -113,5 +113,8 @@ class Store(ABC):
         """unit id → spreadsheet id recorded at provisioning (stores that record them)."""
         return {}
 
+    def unlock(self, unit: Unit, form_id: str) -> None:  # noqa: B027 - optional capability
+        """Lift `lock` again (a return for correction, an extension) (stores that can)."""
+
     def lock(self, unit: Unit, form_id: str) -> None:  # noqa: B027 - optional capability
         """Protect the form's data range after the deadline (stores that can)."""
