@@ -9,6 +9,7 @@ from datetime import datetime
 from .campaign import Campaign, Deadline
 from .errors import StoreError
 from .stores.base import Store
+from .stores.capabilities import LocksForms
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,11 @@ def lock_overdue(
 
     `done` remembers what is locked (the stores' lock is idempotent anyway, so a restart
     costs one check per unit). A unit that cannot be locked now is retried next time.
+    A store that cannot lock forms (local files: the upload page refuses changed rows of
+    a locked form instead) locks nothing.
     """
+    if not isinstance(store, LocksForms):
+        return []
     locked: list[tuple[str, str]] = []
     overdue = overdue_locks(campaign, now, deadline)
     done.intersection_update(overdue)  # reopened (returned, extended): lock again later

@@ -14,6 +14,7 @@ from .. import lifecycle
 from ..campaign import Form, Unit
 from ..errors import ReviewError
 from ..pipeline import Run
+from ..stores.capabilities import LocksForms
 from .checks import check_units
 from .workspace import Workspace, new_run_id
 
@@ -81,8 +82,8 @@ def review(
         record["until"] = opened.isoformat()
     record.update(by=by, at=now.isoformat(), submissions=len(state.history))
     states.add_review(unit.id, form.id, record)
-    if decision == "returned":
-        ws.store.unlock(unit, form.id)  # open again, whatever the lock (stores that lock)
+    if decision == "returned" and isinstance(ws.store, LocksForms):
+        ws.store.unlock(unit, form.id)  # open again, whatever the lock
     run = check_units(ws, [unit.id], now=now, run_id=run_id or new_run_id("review"))
     return Reviewed(unit.id, form.id, record, run)
 
@@ -105,5 +106,6 @@ def extend(
     now = now or ws.now()
     lifecycle.check_extension(form, unit.id, until, now, ws.campaign.tz)
     ws.states().add_extension(unit.id, form.id, until.isoformat(), by, now.isoformat())
-    ws.store.unlock(unit, form.id)  # a later lock: the scheduler locks it again then
+    if isinstance(ws.store, LocksForms):
+        ws.store.unlock(unit, form.id)  # a later lock: the scheduler locks it again then
     return check_units(ws, [unit.id], now=now, run_id=run_id or new_run_id("extend"))
