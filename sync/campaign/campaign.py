@@ -16,6 +16,7 @@ from .model import (
     LocalBackend,
     PolicyRef,
     QuotaPolicy,
+    RemindersSpec,
     UnitSpec,
 )
 from .policies import resolve_quota
@@ -192,6 +193,7 @@ class Campaign:
     forms: tuple[Form, ...]
     source: Path
     extra: dict[str, Any] = field(default_factory=dict)
+    reminders: RemindersSpec | None = None  # the service's e-mail schedule (sync.reminders)
 
     @property
     def id(self) -> str:

@@ -326,6 +326,7 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
         units=tuple(Unit.from_spec(u) for u in spec.units),
         forms=tuple(forms),
         source=file.resolve(),
+        reminders=spec.reminders,
     )
 
 
