@@ -1,4 +1,4 @@
-"""Declarative shapes of the campaign file (DESIGN §3.1) and form templates (§3.2).
+"""Declarative shapes of the campaign file (docs/design.md: Campaign file, Form templates).
 
 These are validated with pydantic (unknown keys are errors); cross-references are checked
 by `sync.campaign.loader`, which also turns them into the resolved `Campaign`.
@@ -41,6 +41,9 @@ class ColumnSpec(_Model):
     """Shown in the printed / Word official list."""
     print_width: float | None = Field(default=None, gt=0, le=120)
     """Relative width in the printed list (characters, like `width`; scaled to the page)."""
+    formula: Literal["error", "warning", "allow"] | None = None
+    """Text that looks like a spreadsheet formula (=HYPERLINK(…)): error in name columns,
+    warning elsewhere, unless set here."""
 
     @field_validator("min", "max", mode="before")
     @classmethod

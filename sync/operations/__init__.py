@@ -10,7 +10,8 @@ protocol (`sync.form_state`), which the audit database implements. A new operati
 
 from __future__ import annotations
 
-from .checks import check_units
+from ..pipeline import SheetCache
+from .checks import check_units, warm_cache
 from .consolidation import Consolidation, consolidate
 from .review import Reviewed, extend, review
 from .submission import Submitted, submit
@@ -19,6 +20,7 @@ from .workspace import Workspace, new_run_id, open_workspace
 __all__ = [
     "Consolidation",
     "Reviewed",
+    "SheetCache",
     "Submitted",
     "Workspace",
     "check_units",
@@ -28,4 +30,5 @@ __all__ = [
     "open_workspace",
     "review",
     "submit",
+    "warm_cache",
 ]
