@@ -11,7 +11,7 @@ from .. import clock
 from ..campaign import load_campaign
 from ..errors import ThiduaError
 from ..operations import extend, new_run_id, open_workspace, review
-from . import cli
+from .app import cli
 from .output import echo_ok
 
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
