@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (register commands)
     campaign_cmds,
     demo_cmds,
     export_cmds,
+    language,
     links_cmds,
     remind_cmds,
     serve_cmds,
@@ -19,7 +20,6 @@ from . import (  # noqa: F401  (register commands)
     watch_cmds,
     worker_cmds,
 )
-from . import language
 from .app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, cli
 
 language.choose(None, cli)
