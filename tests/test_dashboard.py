@@ -1,4 +1,4 @@
-"""Organiser dashboard (DESIGN §7): units table rolled up by parent, drill-down, downloads,
+"""Organiser dashboard (docs/design.md: Web pages): units table rolled up by parent, drill-down, downloads,
 print list; every page behind the login. Exact values from a small four-unit campaign."""
 
 from __future__ import annotations

@@ -67,8 +67,19 @@ def _store_form(
         & (FormStateRow.unit == check.unit)
         & (FormStateRow.form == check.form)
     )
-    current = conn.execute(select(FormStateRow.findings_hash).where(where)).first()
-    values: dict[str, Any] = {"summary": check.summary, "checked_at": now}
+    current = conn.execute(
+        select(FormStateRow.findings_hash, FormStateRow.summary, FormStateRow.submitted_at).where(
+            where
+        )
+    ).first()
+    summary = check.summary
+    if current is not None and current.submitted_at and summary is not None:
+        recorded = str((current.summary or {}).get("state", ""))
+        if recorded.startswith("submitted") and not str(summary["state"]).startswith("submitted"):
+            # a check that read the states before a submission committed meanwhile: once
+            # submitted, a form stays submitted
+            summary = {**summary, "state": recorded}
+    values: dict[str, Any] = {"summary": summary, "checked_at": now}
     if current is None or current[0] != digest:
         values.update(findings_hash=digest, findings_run=run_id)
         if check.findings:

@@ -264,10 +264,19 @@ class AuditStates:
     def _upsert(
         self, conn: Any, unit: str, form: str, state: FormState, submission_id: int | None = None
     ) -> None:
-        values = {f: getattr(state, f) for f in _STATE_FIELDS}
+        """Write only the fields this object changed: jobs of different units run at once
+        and each holds every unit's states, so writing whole rows would put back what
+        another job changed meanwhile (a submission, a first valid time)."""
+        before = self._saved.get((unit, form), _key(FormState()))
+        values = {
+            f: getattr(state, f)
+            for f, old in zip(_STATE_FIELDS, before, strict=True)
+            if getattr(state, f) != old
+        }
         if submission_id is not None:
             values["submission_id"] = submission_id
-        upsert_form_state(conn, self.campaign_id, unit, form, values)
+        if values:
+            upsert_form_state(conn, self.campaign_id, unit, form, values)
         self._saved[(unit, form)] = _key(state)
 
     def record(self, checks: list[FormCheck], run_id: str, now: datetime) -> None:
