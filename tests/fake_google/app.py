@@ -11,16 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from . import batch, drive, sheets
+from . import batch, drive, metadata, sheets
 from .discovery import BodyChecker, Method, SchemaViolation, check_query, find_method
 from .errors import ApiError, drive_error, error_for, sheets_error
 from .fields import apply_mask, parse_mask
+from .quota import Quotas
 from .state import Ids, Spreadsheet, now_rfc3339
 
 READ_METHODS = frozenset(
     {
         "sheets.spreadsheets.getByDataFilter",
         "sheets.spreadsheets.values.batchGetByDataFilter",
+        "sheets.spreadsheets.developerMetadata.search",
     }
 )
 
@@ -70,8 +72,18 @@ Response = tuple[int, dict[str, str], bytes]
 class FakeGoogle:
     """Stateful fake of the Sheets v4 + Drive v3 subset the project uses."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        quota_per_user: int | None = None,
+        quota_per_project: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`quota_per_user` / `quota_per_project`: Sheets read and write requests a minute
+        (each kind counted apart, as Google does); over them the fake answers 429."""
         self.ids = Ids(seed)
+        self.quotas = Quotas(quota_per_user, quota_per_project, clock)
         self.books: dict[str, Spreadsheet] = {}
         self.drive_files: dict[str, dict[str, Any]] = {}
         self.shared_drives: dict[str, str] = {}
@@ -92,6 +104,10 @@ class FakeGoogle:
     def reset_counts(self) -> None:
         self.counts.clear()
         self.log.clear()
+
+    def refused(self) -> int:
+        """Requests refused with 429 for a quota (not counting injected faults)."""
+        return self.quotas.refused
 
     def reads(self) -> int:
         """Number of read calls since the last reset."""
@@ -149,10 +165,11 @@ class FakeGoogle:
             return f"{head}.{ms + 1:03d}Z"
         return stamp[:-1] + "1Z"
 
-    def gspread_client(self) -> Any:
+    def gspread_client(self, user: str = "fake-token") -> Any:
+        """A gspread client; `user` is its access token (one per service account)."""
         from .adapter import gspread_client
 
-        return gspread_client(self)
+        return gspread_client(self, token=user)
 
     def mount(self, session: Any) -> None:
         from .adapter import mount
@@ -184,6 +201,9 @@ class FakeGoogle:
                     "Request is missing required authentication "
                     "credential. Expected OAuth 2 access token.",
                 )
+            if method.api == "sheets":
+                kind = "read" if is_read(method.id, http_method) else "write"
+                self.quotas.take(headers["authorization"][7:].strip(), kind)
             if fault is not None:
                 err = error_for(method.api, fault.status)
                 if fault.retry_after is not None:
@@ -272,6 +292,10 @@ class FakeGoogle:
             return sheets.values_get(book, rng, query)
         if mid == "sheets.spreadsheets.values.batchGet":
             return sheets.values_batch_get(book, query)
+        if mid == "sheets.spreadsheets.developerMetadata.get":
+            return metadata.get(book, p.get("metadataId", ""))
+        if mid == "sheets.spreadsheets.developerMetadata.search":
+            return metadata.search(book, body)
         writers: dict[str, Callable[[], Any]] = {
             "sheets.spreadsheets.batchUpdate": lambda: batch.batch_update(self, book, body),
             "sheets.spreadsheets.values.update": lambda: sheets.values_update(

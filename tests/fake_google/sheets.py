@@ -6,6 +6,8 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import cells as C
+from . import metadata
+from .discovery import drop_defaults
 from .errors import sheets_error
 from .fields import mask_mentions, parse_mask
 from .state import (
@@ -66,7 +68,8 @@ def create(
         p = s.get("properties") or {}
         sheet_id = p.get("sheetId")
         sheet_id = int(sheet_id) if sheet_id is not None else (0 if i == 0 else fake.ids.sheet_id())
-        sheets.append(new_sheet(sheet_id, p.get("title") or f"Sheet{i + 1}", i, p))
+        props = drop_defaults("SheetProperties", p)
+        sheets.append(new_sheet(sheet_id, p.get("title") or f"Sheet{i + 1}", i, props))
     if not sheets:
         sheets.append(new_sheet(0, "Sheet1", 0))
     book = Spreadsheet(id=sid, properties=properties, sheets=sheets)
@@ -74,7 +77,9 @@ def create(
     return book
 
 
-def _sheet_json(sheet: Sheet, data: list[dict[str, Any]] | None) -> dict[str, Any]:
+def _sheet_json(
+    sheet: Sheet, data: list[dict[str, Any]] | None, book: Spreadsheet | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"properties": copy.deepcopy(sheet.properties)}
     if data is not None:
         out["data"] = data
@@ -86,6 +91,8 @@ def _sheet_json(sheet: Sheet, data: list[dict[str, Any]] | None) -> dict[str, An
     for key in ("rowGroups", "columnGroups"):
         if sheet.extra.get(key):
             out[key] = copy.deepcopy(sheet.extra[key])
+    if book is not None and (found := metadata.for_sheet(book, sheet.id)):
+        out["developerMetadata"] = copy.deepcopy(found)
     return out
 
 
@@ -133,13 +140,13 @@ def spreadsheet_json(book: Spreadsheet, query: Query) -> dict[str, Any]:
         for sheet in book.sheets:
             if sheet.id in by_sheet:
                 data = [grid_data(g) for g in by_sheet[sheet.id]] if want_data else None
-                sheets_out.append(_sheet_json(sheet, data))
+                sheets_out.append(_sheet_json(sheet, data, book))
     else:
         for sheet in book.sheets:
             data = None
             if want_data:
                 data = [grid_data(GridRange(sheet, 0, 0, sheet.rows, sheet.cols))]
-            sheets_out.append(_sheet_json(sheet, data))
+            sheets_out.append(_sheet_json(sheet, data, book))
     out: dict[str, Any] = {
         "spreadsheetId": book.id,
         "properties": copy.deepcopy(book.properties),
@@ -147,6 +154,8 @@ def spreadsheet_json(book: Spreadsheet, query: Query) -> dict[str, Any]:
     }
     if book.named_ranges:
         out["namedRanges"] = copy.deepcopy(book.named_ranges)
+    if found := metadata.for_spreadsheet(book):
+        out["developerMetadata"] = copy.deepcopy(found)
     out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{book.id}/edit"
     return out
 
