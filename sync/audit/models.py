@@ -192,3 +192,12 @@ class Upload(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # counts per form
 
     __table_args__ = (Index("ix_uploads_unit", "campaign", "unit", "id"),)
+
+
+class GoogleBudgetRow(Base):
+    """One Sheets quota bucket (`<account or project>:<read|write>`): the times of the
+    requests of the last minute, and reservations ahead (JSON list of UNIX seconds)."""
+
+    __tablename__ = "google_budget"
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stamps: Mapped[str] = mapped_column(Text, default="[]")

@@ -90,6 +90,7 @@ class FakeGoogle:
         self.channels: dict[str, dict[str, Any]] = {}
         self.revoked: dict[str, int] = {}
         self.counts: Counter[str] = Counter()
+        self.users: Counter[str] = Counter()  # requests per access token (one per account)
         self.log: list[tuple[str, str]] = []  # (method id, "GET /path")
         self.faults = Faults()
         self.latency: float = 0.0
@@ -103,6 +104,7 @@ class FakeGoogle:
 
     def reset_counts(self) -> None:
         self.counts.clear()
+        self.users.clear()
         self.log.clear()
 
     def refused(self) -> int:
@@ -188,6 +190,7 @@ class FakeGoogle:
         method, params = found
         with self._lock:
             self.counts[method.id] += 1
+            self.users[headers.get("authorization", "")[7:].strip()] += 1
             self.log.append((method.id, f"{http_method} {path}"))
             fault = self.faults.take(method.id)
         delay = self.latency_by_method.get(method.id, self.latency)

@@ -23,6 +23,7 @@ from ..base import ProvisionReport, Store, UnitSheets
 from ..grid import find_tab, locate_header
 from . import consolidated as consolidation
 from .api import Api, spreadsheet_id, url_of
+from .budget import Budget, Limits, MemoryBudget
 from .feedback import feedback_requests
 from .provision import DEFAULT_ROWS, plan_unit
 from .read import content_revision, forms_from_tabs, unavailable
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 LOCK_DESCRIPTION = "thidua-sync: khoá sổ {form}"
 LOCK_FIELDS = f"sheets({SHEET_PROPS},protectedRanges(protectedRangeId,description))"
 
-__all__ = ["GoogleStore", "RetryPolicy", "TokenBucket"]
+__all__ = ["Budget", "GoogleStore", "Limits", "MemoryBudget", "RetryPolicy", "TokenBucket"]
 
 
 class GoogleStore(Store):
@@ -61,7 +62,10 @@ class GoogleStore(Store):
         campaign: Campaign,
         client: Any = None,
         *,
+        clients: Sequence[Any] | None = None,
         account_email: str | None = None,
+        account_emails: Sequence[str | None] | None = None,
+        budget: Budget | None = None,
         registry_path: Path | None = None,
         policy: RetryPolicy | None = None,
         requests_per_minute: float | None = None,
@@ -70,20 +74,36 @@ class GoogleStore(Store):
         clock: Callable[[], float] | None = None,
         new_tab_rows: int = DEFAULT_ROWS,
     ) -> None:
+        """`client` (or `clients`: one per service account) are gspread clients; without
+        them the store signs in with `backend.credentials` and shares the quota budget
+        with every process of the campaign (Redis or the audit database)."""
         super().__init__(campaign)
         self.backend = campaign.google or GoogleBackend(kind="google")
-        if client is None:
-            from .auth import build_client
+        limits = Limits(**self.backend.quota.model_dump())
+        if client is None and clients is None:
+            from .auth import build_clients, shared_budget
 
-            client, found_email = build_client(campaign)
-            account_email = account_email or found_email
-        self.account_email = account_email
+            built = build_clients(campaign)
+            clients = [c for c, _ in built]
+            account_emails = [e for _, e in built]
+            budget = budget or shared_budget(campaign, limits)
+        elif clients is None:
+            clients, account_emails = [client], [account_email]
+        clients = list(clients)
+        emails = list(account_emails or [account_email] * len(clients))
+        self.account_emails = [e for e in emails if e]
+        self.account_email = self.account_emails[0] if self.account_emails else None
         sleep = sleep or time.sleep
         clock = clock or time.monotonic
         self.policy = policy or RetryPolicy(sleep=sleep, clock=clock)
         rate = requests_per_minute or self.backend.requests_per_minute
         self.bucket = TokenBucket(rate, burst=burst, sleep=sleep, clock=clock)
-        self.http = RetryingHTTPClient.wrap(client.http_client, self.policy, self.bucket)
+        self.http = RetryingHTTPClient.wrap(clients[0].http_client, self.policy, self.bucket)
+        self.http.budget = budget or MemoryBudget(limits, clock=clock)
+        self.http.sessions = {
+            email or f"account-{i + 1}": c.http_client.session
+            for i, (c, email) in enumerate(zip(clients, emails, strict=True))
+        }
         self.api = Api(self.http)
         path = registry_path or campaign.base_dir / ".thidua" / REGISTRY_NAME
         self.registry = Registry(path)
@@ -135,7 +155,7 @@ class GoogleStore(Store):
             self.registry.save()
         what = f"chuẩn bị bảng tính của đơn vị {unit.name}"
         tabs = parse_tabs(self.api.get(sid, PROVISION_FIELDS, what))
-        plan = plan_unit(self.campaign, unit, tabs, created, self.account_email, self.new_tab_rows)
+        plan = plan_unit(self.campaign, unit, tabs, created, self.account_emails, self.new_tab_rows)
         if plan.requests:
             self.api.batch_update(sid, plan.requests, what)
         self._seen.pop(unit.id, None)
@@ -282,8 +302,8 @@ class GoogleStore(Store):
             "description": description,
             "warningOnly": False,
         }
-        if self.account_email:
-            protected["editors"] = {"users": [self.account_email]}
+        if self.account_emails:
+            protected["editors"] = {"users": list(self.account_emails)}
         self.api.batch_update(sid, [{"addProtectedRange": {"protectedRange": protected}}], what)
         self._seen.pop(unit.id, None)
 
