@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from sync.campaign import Campaign, load_campaign  # noqa: E402
 from sync.consolidate import build_consolidated  # noqa: E402
+from sync.form_state import StateFile  # noqa: E402
 from sync.pipeline import SheetCache, run_validation  # noqa: E402
-from sync.state import StateFile  # noqa: E402
 from tests.fake_google import FakeGoogle  # noqa: E402
 from tests.google_driver import make_google_store  # noqa: E402
 

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from sync.campaign import load_campaign  # noqa: E402
 from sync.consolidate import build_consolidated  # noqa: E402
 from sync.demo import sample_rows  # noqa: E402
+from sync.form_state import StateFile  # noqa: E402
 from sync.pipeline import run_validation  # noqa: E402
-from sync.state import StateFile  # noqa: E402
 from sync.stores import open_store  # noqa: E402
 
 NOW = datetime(2025, 4, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

@@ -13,8 +13,8 @@ from .feedback import state_label
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Form, Unit
+    from .form_state import StateFile
     from .rules.engine import ValidationResult
-    from .state import StateFile
 
 SUMMARY_TAB = "Tổng hợp"
 FIX_TAB = "Cần sửa"

@@ -14,9 +14,9 @@ from .campaign import Campaign, Unit
 from .consolidate import display_value
 from .errors import StoreError, SubmissionError
 from .feedback import build_feedback
+from .form_state import StateFile, content_hash, frame_rows
 from .rules.engine import UnitTimes, ValidationResult, validate
 from .rules.findings import Finding
-from .state import StateFile, content_hash, frame_rows
 from .stores.base import ROW, Store, UnitSheets
 
 log = logging.getLogger(__name__)

@@ -336,7 +336,7 @@ def check_workbook(
     """The uploaded workbook read like a unit's own; UploadRefused when it must not replace
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
     """
-    from .state import content_hash
+    from .form_state import content_hash
     from .stores.local.reader import read_workbook
 
     sheets = read_workbook(path, campaign, unit, None)

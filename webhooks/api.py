@@ -17,8 +17,8 @@ from sync import clock
 from sync.audit import unit_forms
 from sync.campaign import Unit
 from sync.feedback import state_label
+from sync.progress import progress
 from sync.rules.engine import UnitSummary
-from sync.status import progress
 
 from .errors import json_error
 from .guard import Refused, rate_limit, service, signed_body

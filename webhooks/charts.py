@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from sync.status import Progress
+from sync.progress import Progress
 
 from .dashboard_data import fmt_pct
 

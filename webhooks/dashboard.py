@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from sync import clock
 from sync.audit import record_run, unit_forms
+from sync.audit.jobs import CONSOLIDATE
 from sync.audit.records import campaign_forms, latest_rows
 from sync.consolidate import Consolidated, build_consolidated, tree_order
 from sync.errors import ThiduaError
@@ -41,7 +42,6 @@ from .errors import page_error
 from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
-from .queue.store import CONSOLIDATE
 from .queue.worker import worker_id
 
 bp = Blueprint("dashboard", __name__)

@@ -2,7 +2,7 @@
 
 Pure functions over the campaign and `sync.audit.records.campaign_forms` (no sheet reads):
 per form the units in tree order with a subtotal row per parent and an overall total, the
-completeness / timeliness roll-up (`sync.status.progress`) and the deadline.
+completeness / timeliness roll-up (`sync.progress.progress`) and the deadline.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 
 from sync.consolidate import subtree, tree_order
+from sync.progress import Progress, progress
 from sync.rules.engine import UnitSummary
-from sync.status import Progress, progress
 
 from .formats import fmt_time
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sync.audit import campaign_url, open_engine
+from sync.audit.jobs import JobStore
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
 from sync.links import campaign_secret
@@ -20,7 +21,6 @@ from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
 
 from .queue.handlers import JobHandler
-from .queue.store import JobStore
 from .queue.worker import Worker
 from .ratelimit import TokenBucket
 from .units import SpreadsheetIndex

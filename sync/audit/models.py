@@ -71,7 +71,7 @@ class Lock(Base):
 
 
 class FormStateRow(Base):
-    """What is known of one (unit, form): `sync.state.FormState` plus the last check."""
+    """What is known of one (unit, form): `sync.form_state.FormState` plus the last check."""
 
     __tablename__ = "form_states"
     campaign: Mapped[str] = mapped_column(String(100), primary_key=True)

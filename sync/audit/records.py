@@ -33,7 +33,7 @@ def _plain(value: Any) -> Any:
 def official_rows(run: Run, unit: str, form_id: str) -> tuple[list[list[Any]], list[int]]:
     """A unit's rows as `sync.pipeline.submit` freezes them (display values, row numbers)."""
     from ..consolidate import display_value
-    from ..state import frame_rows
+    from ..form_state import frame_rows
     from ..stores.base import ROW
 
     form = run.campaign.form(form_id)
@@ -47,7 +47,7 @@ def official_rows(run: Run, unit: str, form_id: str) -> tuple[list[list[Any]], l
 
 def record_run(engine: Engine, run: Run, run_id: str, units: Collection[str] | None = None) -> None:
     """Store distinct snapshots, changed findings and the summary of each selected (unit, form)."""
-    from ..state import content_hash
+    from ..form_state import content_hash
 
     campaign = run.campaign
     now = run.now.timestamp()  # the pipeline's clock (pinned for what-ifs and the demo)

@@ -1,4 +1,4 @@
-"""Submission states in the audit database, with the methods of `sync.state.StateFile`.
+"""Submission states in the audit database, with the methods of `sync.form_state.StateFile`.
 
 `AuditStates` is a drop-in for `StateFile` (it subclasses it so `sync.pipeline` and
 `sync.consolidate` take it unchanged): `get`/`observe` work on an in-memory copy loaded
@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..state import FormState, StateFile
+from ..form_state import FormState, StateFile
 from .db import AuditError, upsert_form_state
 from .models import FormStateRow, Snapshot, Submission
 

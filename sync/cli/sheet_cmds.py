@@ -15,10 +15,10 @@ from ..campaign import Campaign, load_campaign
 from ..consolidate import build_consolidated
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_label
+from ..form_state import StateFile
 from ..pipeline import Run, default_states, run_validation, submit
+from ..progress import progress
 from ..rules.findings import FINDING_COLUMNS
-from ..state import StateFile
-from ..status import progress
 from ..stores import open_store
 from . import EXIT_FINDINGS, cli
 from .output import echo_ok, table

@@ -132,7 +132,7 @@ def stop(ctx: click.Context, campaign: Path) -> None:
 @click.option("--once", is_flag=True, help="Hỏi một lần rồi thoát.")
 def poll(campaign: Path, interval: str, once: bool) -> None:
     """Hỏi Drive định kỳ (một lệnh files.list mỗi lần) và xếp việc kiểm tra đơn vị đã sửa."""
-    from webhooks.queue.store import JobStore
+    from sync.audit.jobs import JobStore
 
     from ..stores.google.watch import poll_changes, poll_since, save_poll_since
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -151,21 +152,25 @@ class FakeGoogle:
             raise sheets_error(404)
         return found
 
-    def touch(self, file_id: str) -> None:
-        """Bump a file's modifiedTime (strictly increasing)."""
+    def next_stamp(self) -> str:
+        """The current time as Drive prints it, strictly later than any stamp given before."""
         stamp = now_rfc3339()
         if stamp <= self._last_stamp:
             stamp = self._bump(self._last_stamp)
         self._last_stamp = stamp
+        return stamp
+
+    def touch(self, file_id: str) -> None:
+        """Bump a file's modifiedTime (strictly increasing)."""
+        stamp = self.next_stamp()
         if file_id in self.drive_files:
             self.drive_files[file_id]["modifiedTime"] = stamp
 
     @staticmethod
     def _bump(stamp: str) -> str:
-        head, ms = stamp[:-5], int(stamp[-4:-1])
-        if ms < 999:
-            return f"{head}.{ms + 1:03d}Z"
-        return stamp[:-1] + "1Z"
+        """One millisecond after `stamp` (a Drive RFC 3339 time with milliseconds)."""
+        t = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ") + dt.timedelta(milliseconds=1)
+        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
     def gspread_client(self, user: str = "fake-token") -> Any:
         """A gspread client; `user` is its access token (one per service account)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import drive_error, drive_not_found, storage_quota_error
 from .fields import apply_mask, parse_mask
-from .state import FOLDER_MIME, SERVICE_ACCOUNT, SPREADSHEET_MIME, now_rfc3339
+from .state import FOLDER_MIME, SERVICE_ACCOUNT, SPREADSHEET_MIME
 
 if TYPE_CHECKING:
     from .app import FakeGoogle
@@ -54,7 +54,7 @@ def new_file(fake: FakeGoogle, body: dict[str, Any], file_id: str | None = None)
     for p in parents:
         if p not in fake.drive_files and p not in fake.shared_drives:
             raise drive_not_found(p)
-    stamp = now_rfc3339()
+    stamp = fake.next_stamp()
     file: dict[str, Any] = {
         "kind": "drive#file",
         "id": file_id or fake.ids.file_id(),

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from sync import clock
 from sync.audit import AuditStates, record_run
+from sync.audit.jobs import ClaimedJob
 from sync.audit.records import mark_submitted
 from sync.errors import SubmissionError
 
 from ..logs import log_event
-from .store import ClaimedJob
 
 if TYPE_CHECKING:
     from ..service import Service

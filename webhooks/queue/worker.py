@@ -16,8 +16,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from sync.audit.jobs import ClaimedJob
+
 from ..logs import log_event
-from .store import ClaimedJob
 
 if TYPE_CHECKING:
     from ..service import Service

@@ -24,7 +24,7 @@ from ..grid import find_tab, locate_header
 from . import consolidated as consolidation
 from .api import Api, spreadsheet_id, url_of
 from .budget import Budget, Limits, MemoryBudget
-from .feedback import feedback_requests
+from .feedback_requests import feedback_requests
 from .provision import DEFAULT_ROWS, plan_unit
 from .read import content_revision, forms_from_tabs, unavailable
 from .registry import REGISTRY_NAME, Registry

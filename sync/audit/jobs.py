@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from sync.audit.models import Event, Job, Lock
+from .models import Event, Job, Lock
 
 CONSOLIDATE = "*"
 ACTIVE = ("pending", "enqueued", "running")
