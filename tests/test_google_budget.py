@@ -121,5 +121,5 @@ def test_backend_lists_several_service_accounts_and_its_quota(tmp_path: Path) ->
     assert campaign.google.credential_files == ["sa-1.json", "sa-2.json"]
     assert campaign.google.quota.reads_per_minute == 50
     assert campaign.google.quota.writes_per_minute == 60
-    with pytest.raises(ConfigError, match="sa-1.json"):
+    with pytest.raises(ConfigError, match=r"sa-1\.json"):
         open_store(campaign)
