@@ -27,16 +27,18 @@ def make_google_store(
     accounts: int = 1,
     budget: Budget | None = None,
     sleep: Callable[[float], None] | None = None,
+    user: str | None = None,
 ) -> GoogleStore:
     """A GoogleStore on a fresh fake; pacing off, retries without real sleeping (unless
-    given a `budget` and a `sleep`); `accounts` service accounts share the load."""
+    given a `budget` and a `sleep`); `accounts` service accounts share the load; `user`:
+    act as someone else (a unit's staff typing)."""
     fake = fake or FakeGoogle()
-    emails = [SERVICE_ACCOUNT] + [
+    emails = [user or SERVICE_ACCOUNT] + [
         f"fake-sa-{i}@thidua-fake.iam.gserviceaccount.com" for i in range(2, accounts + 1)
     ]
     store = GoogleStore(
         campaign,
-        clients=[fake.gspread_client(user=f"token-{email}") for email in emails],
+        clients=[fake.gspread_client(user=email) for email in emails],
         account_emails=emails,
         budget=budget or MemoryBudget(UNLIMITED),
         registry_path=tmp_path / ".thidua" / "google.json",

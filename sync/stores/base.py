@@ -49,6 +49,15 @@ class UnitSheets:
     """Set when the whole spreadsheet/workbook could not be read (the other units go on)."""
 
 
+@dataclass(frozen=True)
+class Revision:
+    """Where a unit's sheet stands now: a marker that changes with every change, and
+    whether the last change was the service's own write (its feedback)."""
+
+    marker: str | None
+    ours: bool = False
+
+
 @dataclass
 class ProvisionReport:
     """What provisioning did for one unit."""
@@ -94,6 +103,10 @@ class Store(ABC):
     @abstractmethod
     def revision(self, unit: Unit) -> str | None:
         """A marker that changes whenever the unit's sheet changes (mtime, modifiedTime)."""
+
+    def revisions(self, units: Sequence[Unit]) -> dict[str, Revision]:
+        """Every unit's revision (remote stores: in one call for all units)."""
+        return {u.id: Revision(self.revision(u)) for u in units}
 
     def location(self, unit: Unit) -> str:
         """Where the unit's sheet is (path or URL), for messages."""

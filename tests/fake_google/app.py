@@ -17,7 +17,7 @@ from .discovery import BodyChecker, Method, SchemaViolation, check_query, find_m
 from .errors import ApiError, drive_error, error_for, sheets_error
 from .fields import apply_mask, parse_mask
 from .quota import Quotas
-from .state import Ids, Spreadsheet, now_rfc3339
+from .state import SERVICE_ACCOUNT, Ids, Spreadsheet, now_rfc3339
 
 READ_METHODS = frozenset(
     {
@@ -99,6 +99,7 @@ class FakeGoogle:
         self.drive_storage_quota_exceeded = False
         self.sleep: Callable[[float], None] = time.sleep
         self._lock = threading.RLock()
+        self.requester = ""  # access token of the request being answered (under _lock)
         self._last_stamp = ""
 
     # ------------------------------------------------------------ helpers for tests
@@ -161,10 +162,24 @@ class FakeGoogle:
         return stamp
 
     def touch(self, file_id: str) -> None:
-        """Bump a file's modifiedTime (strictly increasing)."""
+        """Bump a file's modifiedTime (strictly increasing); the requester is now its
+        `lastModifyingUser`."""
         stamp = self.next_stamp()
         if file_id in self.drive_files:
             self.drive_files[file_id]["modifiedTime"] = stamp
+            self.drive_files[file_id]["lastModifyingUser"] = self.user_json(self.requester)
+
+    @staticmethod
+    def email_of(token: str) -> str:
+        """The account behind an access token: tests use e-mails as tokens."""
+        if "@" in token:
+            return token
+        return SERVICE_ACCOUNT if token in ("", "fake-token") else f"{token}@fake.example"
+
+    def user_json(self, token: str) -> dict[str, Any]:
+        """A Drive `User` resource for the account behind `token`."""
+        email = self.email_of(token)
+        return {"kind": "drive#user", "displayName": email.split("@")[0], "emailAddress": email}
 
     @staticmethod
     def _bump(stamp: str) -> str:
@@ -220,6 +235,7 @@ class FakeGoogle:
             query = parse_qs(query_string, keep_blank_values=True)
             payload = self._check(method, query, body)
             with self._lock:
+                self.requester = headers.get("authorization", "")[7:].strip()
                 status, result = self._dispatch(method, params, query, payload)
         except ApiError as exc:
             hdrs = {"Content-Type": "application/json; charset=UTF-8", **exc.headers}

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from ...campaign.model import GoogleBackend
 from ...errors import PermissionDenied, SheetNotFound, StoreError
-from ..base import ProvisionReport, Store, UnitSheets
+from ..base import ProvisionReport, Revision, Store, UnitSheets
 from ..grid import find_tab, locate_header
 from . import consolidated as consolidation
 from .api import Api, spreadsheet_id, url_of
 from .budget import Budget, Limits, MemoryBudget
 from .feedback_requests import feedback_requests
-from .provision import DEFAULT_ROWS, plan_unit
+from .provision import DEFAULT_ROWS, addon_metadata, plan_unit
 from .read import content_revision, forms_from_tabs, unavailable
 from .registry import REGISTRY_NAME, Registry
 from .retry import RetryingHTTPClient, RetryPolicy, TokenBucket
@@ -105,6 +105,9 @@ class GoogleStore(Store):
             for i, (c, email) in enumerate(zip(clients, emails, strict=True))
         }
         self.api = Api(self.http)
+        self.addon_settings: Callable[[Unit], dict[str, str]] | None = None
+        """Developer metadata provisioning writes into each unit spreadsheet (the add-on's
+        THIDUA_URL and THIDUA_UNIT_KEY), set by `thidua provision`."""
         path = registry_path or campaign.base_dir / ".thidua" / REGISTRY_NAME
         self.registry = Registry(path)
         self._seen: dict[str, tuple[str, dict[str, Tab]]] = {}
@@ -145,17 +148,28 @@ class GoogleStore(Store):
             sid = entry.get("id")
             if not sid:
                 name = f"{self.campaign.info.title} — {unit.name}"
-                sid = self.api.create_spreadsheet(
-                    name, self.backend.folder_id, f"tạo bảng tính cho đơn vị {unit.name}"
-                )
+                what = f"tạo bảng tính cho đơn vị {unit.name}"
+                template = self.template_id()
+                if template:  # the copy carries the add-on bound to the template
+                    sid = self.api.copy_file(template, name, self.backend.folder_id, what)
+                else:
+                    sid = self.api.create_spreadsheet(name, self.backend.folder_id, what)
                 created = True
         if entry.get("id") != sid:
             entry.clear()
             entry["id"] = sid
             self.registry.save()
         what = f"chuẩn bị bảng tính của đơn vị {unit.name}"
-        tabs = parse_tabs(self.api.get(sid, PROVISION_FIELDS, what))
+        found = self.api.get(sid, PROVISION_FIELDS, what)
+        tabs = parse_tabs(found)
         plan = plan_unit(self.campaign, unit, tabs, created, self.account_emails, self.new_tab_rows)
+        wanted = self.addon_settings(unit) if self.addon_settings is not None else {}
+        settings = addon_metadata(found.get("developerMetadata") or [], wanted)
+        if settings:
+            plan.requests += settings
+            plan.actions.append(
+                "Ghi cấu hình tiện ích (" + ", ".join(sorted(wanted)) + ") vào bảng tính"
+            )
         if plan.requests:
             self.api.batch_update(sid, plan.requests, what)
         self._seen.pop(unit.id, None)
@@ -175,6 +189,19 @@ class GoogleStore(Store):
         if not report.actions:
             report.actions.append("Không có thay đổi")
         return report
+
+    def template_id(self) -> str | None:
+        """The organiser's template spreadsheet (`backend.template_spreadsheet`), if any."""
+        text = self.backend.template_spreadsheet
+        if not text:
+            return None
+        sid = spreadsheet_id(text)
+        if sid is None:
+            raise StoreError(
+                f"backend.template_spreadsheet ('{text}') không phải đường dẫn bảng tính Google: "
+                "hãy chép đúng đường dẫn dạng https://docs.google.com/spreadsheets/d/<mã>/edit."
+            )
+        return sid
 
     # -- reading ------------------------------------------------------------------------
     def _read_tabs(self, unit: Unit, sid: str) -> tuple[dict[str, Any], dict[str, Tab]]:
@@ -210,6 +237,28 @@ class GoogleStore(Store):
             return self.api.modified_time(sid, f"xem thời điểm sửa của đơn vị {unit.name}")
         except (SheetNotFound, PermissionDenied):
             return None
+
+    def revisions(self, units: Sequence[Unit]) -> dict[str, Revision]:
+        """`modifiedTime` of every unit spreadsheet from ONE Drive `files.list` (pages of
+        1 000), and whether one of the store's accounts made the last change."""
+        from .watch import poll_query
+
+        ids = {sid: u.id for u in units if (sid := self.spreadsheet_id(u))}
+        out: dict[str, Revision] = {u.id: Revision(None) for u in units}
+        ours = {e.lower() for e in self.account_emails}
+        q = poll_query(self, "1970-01-01T00:00:00.000Z")
+        fields = "nextPageToken,files(id,modifiedTime,lastModifyingUser(emailAddress))"
+        token: str | None = None
+        while True:
+            page = self.api.list_files(q, fields, "xem các bảng tính vừa thay đổi", token)
+            for file in page.get("files") or []:
+                unit_id = ids.get(str(file.get("id")))
+                if unit_id is not None:
+                    who = str((file.get("lastModifyingUser") or {}).get("emailAddress") or "")
+                    out[unit_id] = Revision(file.get("modifiedTime"), who.lower() in ours)
+            token = page.get("nextPageToken")
+            if not token:
+                return out
 
     # -- feedback -----------------------------------------------------------------------
     def write_feedback(self, unit: Unit, feedback: UnitFeedback) -> bool:

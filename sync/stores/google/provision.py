@@ -365,3 +365,35 @@ def plan_unit(
             if title not in own and not any(tab.values):
                 plan.requests.append({"deleteSheet": {"sheetId": tab.sheet_id}})
     return plan
+
+
+def addon_metadata(current: list[dict[str, Any]], wanted: dict[str, str]) -> list[dict[str, Any]]:
+    """Requests that leave exactly one spreadsheet-level developer metadata entry per key of
+    `wanted` with its value (document visibility: the bound add-on reads it through
+    SpreadsheetApp under `spreadsheets.currentonly`)."""
+    out: list[dict[str, Any]] = []
+    for key, value in wanted.items():
+        mine = [m for m in current if m.get("metadataKey") == key]
+        if len(mine) == 1 and mine[0].get("metadataValue") == value:
+            continue
+        for old in mine:
+            out.append(
+                {
+                    "deleteDeveloperMetadata": {
+                        "dataFilter": {"developerMetadataLookup": {"metadataId": old["metadataId"]}}
+                    }
+                }
+            )
+        out.append(
+            {
+                "createDeveloperMetadata": {
+                    "developerMetadata": {
+                        "metadataKey": key,
+                        "metadataValue": value,
+                        "location": {"spreadsheet": True},
+                        "visibility": "DOCUMENT",
+                    }
+                }
+            }
+        )
+    return out
