@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import pandas as pd
 
+from .audit.frames import Held
 from .campaign import Campaign, Unit
 from .consolidate import display_value
 from .errors import StoreError, SubmissionError
@@ -45,16 +48,40 @@ def default_states(campaign: Campaign) -> StateFile:
     return open_states(campaign)
 
 
+class Frames(Protocol):
+    """Where a long-running process keeps units' last read sheets (`SheetCache` in memory,
+    `sync.audit.frames.SharedSheetCache` shared by every worker)."""
+
+    def fill(
+        self, units: list[Unit], read: Callable[[list[Unit]], dict[str, UnitSheets]]
+    ) -> dict[str, UnitSheets]: ...
+
+    def get(self, unit_id: str) -> UnitSheets | None: ...
+
+    def held(self, unit_id: str) -> Held | None: ...
+
+    def put(
+        self,
+        sheets: dict[str, UnitSheets],
+        markers: dict[str, str | None] | None = None,
+        read_at: float | None = None,
+    ) -> None: ...
+
+    def confirm(self, unit_id: str, marker: str | None) -> None: ...
+
+
 class SheetCache:
     """The last sheets read of every unit, kept by a long-running process (the service).
 
     An event names one unit; campaign-wide rules (uniqueness across units) still need the
     other units' rows, which come from here instead of costing one read each. Every read
-    refreshes the cache; a full pass (consolidation) refreshes it for every unit.
+    refreshes the cache; a full pass (consolidation) re-reads only the units whose
+    revision moved (`current_sheets`). The service shares its frames between workers
+    through the audit database (`sync.audit.frames.SharedSheetCache`, same interface).
     """
 
     def __init__(self) -> None:
-        self._sheets: dict[str, UnitSheets] = {}
+        self._sheets: dict[str, Held] = {}
         self._lock = threading.Lock()
         self._fill = threading.Lock()
 
@@ -68,18 +95,66 @@ class SheetCache:
             if missing:
                 self.put(read(missing))
         with self._lock:
-            return {u.id: self._sheets[u.id] for u in units if u.id in self._sheets}
+            return {u.id: self._sheets[u.id].sheets for u in units if u.id in self._sheets}
 
     def get(self, unit_id: str) -> UnitSheets | None:
+        held = self.held(unit_id)
+        return held.sheets if held is not None else None
+
+    def held(self, unit_id: str) -> Held | None:
         with self._lock:
             return self._sheets.get(unit_id)
 
-    def put(self, sheets: dict[str, UnitSheets]) -> None:
+    def put(
+        self,
+        sheets: dict[str, UnitSheets],
+        markers: dict[str, str | None] | None = None,
+        read_at: float | None = None,
+    ) -> None:
+        stamp = time.time() if read_at is None else read_at
         with self._lock:
-            self._sheets.update(sheets)
+            for unit_id, found in sheets.items():
+                marker = (markers or {}).get(unit_id)
+                self._sheets[unit_id] = Held(found, marker, stamp, 0)
+
+    def confirm(self, unit_id: str, marker: str | None) -> None:
+        with self._lock:
+            held = self._sheets.get(unit_id)
+            if held is not None:
+                self._sheets[unit_id] = Held(held.sheets, marker, held.read_at, held.version)
 
     def __len__(self) -> int:
         return len(self._sheets)
+
+
+def current_sheets(
+    store: Store, units: list[Unit], cache: Frames, tick: Tick | None = None
+) -> dict[str, UnitSheets]:
+    """Every unit's sheets at its current revision, reading only what moved.
+
+    One call asks the store where every unit stands (`Store.revisions`: one Drive
+    `files.list` on Google). A held frame is current when its revision is the same, or
+    when the last change was the service's own feedback write (it follows a read in the
+    same job); a unit nobody holds, or changed by someone else, is read again.
+    """
+    revisions = store.revisions(units)
+    stale: list[Unit] = []
+    for unit in units:
+        held = cache.held(unit.id)
+        now = revisions[unit.id]
+        if held is None or now.marker is None:
+            stale.append(unit)
+        elif held.marker == now.marker:
+            continue
+        elif now.ours:
+            cache.confirm(unit.id, now.marker)
+        else:
+            stale.append(unit)
+    if stale:
+        started = time.time()
+        fresh = read_units(store, stale, tick)
+        cache.put(fresh, {u.id: revisions[u.id].marker for u in stale}, started)
+    return cache.fill(units, lambda missing: read_units(store, missing, tick))
 
 
 def read_units(
@@ -165,7 +240,7 @@ def run_validation(
     units: Collection[str] | None = None,
     feedback: bool = True,
     tick: Tick | None = None,
-    cache: SheetCache | None = None,
+    cache: Frames | None = None,
 ) -> Run:
     """Validate the campaign and write feedback for the selected units.
 
@@ -176,6 +251,8 @@ def run_validation(
     selected = [u.id for u in campaign.units if units is None or u.id in units]
     if cache is None:
         fresh = read_units(store, campaign.units, tick)
+    elif units is None:
+        fresh = current_sheets(store, list(campaign.units), cache, tick)
     else:
         fresh = read_units(store, [u for u in campaign.units if u.id in selected], tick)
         cache.put(fresh)
@@ -214,7 +291,7 @@ def submit(
     *,
     now: datetime,
     states: StateFile | None = None,
-    cache: SheetCache | None = None,
+    cache: Frames | None = None,
 ) -> tuple[bool, Run]:
     """Freeze the unit's current rows as the official snapshot. Returns (late, run).
 

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from sync.audit import campaign_url, open_engine
+from sync.audit.frames import SharedSheetCache
 from sync.audit.jobs import JobStore
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
 from sync.links import campaign_secret
-from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
 
 from .queue.handlers import JobHandler
@@ -107,7 +107,8 @@ class Service:
         )
         self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
         self.handler = JobHandler(self)
-        self.sheets = SheetCache()  # other units' last read sheets: one read per event
+        # units' last read sheets, shared by every worker: one read per event, warm start
+        self.sheets = SharedSheetCache(self.engine, self.campaign.id)
         self.warmed = threading.Event()
         self._all_checked = False
         executor = None
@@ -134,7 +135,8 @@ class Service:
             threading.Thread(target=self.warm, name="thidua-warm", daemon=True).start()
 
     def warm(self) -> None:
-        """Read every unit once into the sheet cache, so the first events read one unit."""
+        """Read every unit no worker holds yet into the shared frames, so the first events
+        read one unit (a new worker finds the others' frames and reads nothing)."""
         from sync.pipeline import read_units
 
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -103,11 +104,12 @@ def repeat_cell(fake: FakeGoogle, book: Spreadsheet, req: dict[str, Any]) -> Rep
 def set_data_validation(fake: FakeGoogle, book: Spreadsheet, req: dict[str, Any]) -> Reply:
     gr = _range(book, req.get("range") or {})
     rule = req.get("rule")
+    stored = drop_defaults("DataValidationRule", clean(rule)) if rule else None
     for r in range(gr.r0, gr.r1):
         for c in range(gr.c0, gr.c1):
             cell = gr.sheet.cell(r, c)
-            if rule:
-                cell["dataValidation"] = drop_defaults("DataValidationRule", clean(rule))
+            if stored:
+                cell["dataValidation"] = copy.deepcopy(stored)
             else:
                 cell.pop("dataValidation", None)
     gr.sheet.prune()
@@ -366,7 +368,7 @@ HANDLERS: dict[str, Callable[[FakeGoogle, Spreadsheet, dict[str, Any]], Reply]] 
 
 def batch_update(fake: FakeGoogle, book: Spreadsheet, body: dict[str, Any]) -> dict[str, Any]:
     """Apply all requests atomically; any failure leaves the spreadsheet untouched."""
-    snapshot = copy.deepcopy(book)
+    snapshot = pickle.loads(pickle.dumps(book, pickle.HIGHEST_PROTOCOL))  # faster than deepcopy
     name_before = fake.drive_files[book.id].get("name")
     replies: list[Reply] = []
     try:

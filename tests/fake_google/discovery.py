@@ -327,31 +327,39 @@ def drop_defaults(ref: str, value: Any, api: str = "sheets") -> Any:
     colour `{}` is black); fields whose absence means something else keep their zero, and
     so do the alternatives of a union.
     """
-    schemas: dict[str, Any] = load_document(api)["schemas"]
-    return _drop(schemas, {"$ref": ref}, value)
+    return _drop(api, {"$ref": ref}, value)
 
 
-def _drop(schemas: dict[str, Any], prop: dict[str, Any], value: Any) -> Any:
+@functools.cache
+def _message(api: str, ref: str) -> tuple[bool, dict[str, tuple[dict[str, Any], bool]]]:
+    """(is a union, {field: (schema, keeps its zero)}) of a message schema."""
+    schema = load_document(api)["schemas"][ref]
+    props = schema.get("properties") or {}
+    return is_union(schema), {k: (p, has_presence(p)) for k, p in props.items()}
+
+
+def _drop(api: str, prop: dict[str, Any], value: Any) -> Any:
     if "$ref" in prop:
-        schema = schemas[prop["$ref"]]
         if not isinstance(value, dict):
             return value
-        union = is_union(schema)
-        props = schema.get("properties") or {}
+        union, fields = _message(api, prop["$ref"])
         out = {}
         for key, item in value.items():
-            sub = props.get(key)
-            if sub is None:
+            found = fields.get(key)
+            if found is None:
                 out[key] = item
                 continue
-            item = _drop(schemas, sub, item)
-            if not union and not has_presence(sub) and _zero(sub, item):
+            sub, keeps = found
+            item = _drop(api, sub, item)
+            if not union and not keeps and _zero(sub, item):
                 continue
             out[key] = item
         return out
-    if prop.get("type") == "array" and isinstance(value, list):
-        return [_drop(schemas, prop.get("items") or {}, v) for v in value]
+    kind = prop.get("type")
+    if kind == "array" and isinstance(value, list):
+        items = prop.get("items") or {}
+        return [_drop(api, items, v) for v in value]
     extra = prop.get("additionalProperties")
-    if prop.get("type") == "object" and isinstance(extra, dict) and isinstance(value, dict):
-        return {k: _drop(schemas, extra, v) for k, v in value.items()}
+    if kind == "object" and isinstance(extra, dict) and isinstance(value, dict):
+        return {k: _drop(api, extra, v) for k, v in value.items()}
     return value

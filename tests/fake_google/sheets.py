@@ -99,9 +99,18 @@ def _sheet_json(
 def grid_data(gr: GridRange) -> dict[str, Any]:
     """GridData for one range: rowData (trailing empties trimmed) + metadata."""
     sheet = gr.sheet
+    by_row: dict[int, dict[int, dict[str, Any]]] = {}
+    for (r, c), cell in sheet.cells.items():
+        if gr.r0 <= r < gr.r1 and gr.c0 <= c < gr.c1:
+            by_row.setdefault(r, {})[c] = cell
     rows: list[dict[str, Any]] = []
-    for r in range(gr.r0, gr.r1):
-        values = [C.grid_cell(sheet.cells.get((r, c), {})) for c in range(gr.c0, gr.c1)]
+    last = max(by_row, default=gr.r0 - 1)
+    for r in range(gr.r0, last + 1):
+        found = by_row.get(r)
+        if not found:
+            rows.append({})
+            continue
+        values = [C.grid_cell(found.get(c, {})) for c in range(gr.c0, max(found) + 1)]
         while values and not values[-1]:
             values.pop()
         rows.append({"values": values} if values else {})
