@@ -1,7 +1,7 @@
 """Benchmark: Google API calls per operation, counted on the fake server (DESIGN §10).
 
-An "event" = one unit edits one cell, then `run_validation(..., units=[unit], cache=…)`
-with the service's cache of the other units' last read sheets.
+An "event" = one unit edits one cell, then `check_units(ws, [unit])` with the service's
+cache of the other units' last read sheets (the audit database is a temporary SQLite file).
 Prints `reads_per_event`, `writes_per_event`, `writes_per_unchanged_event`,
 `reads_per_consolidation_100_units`, `writes_per_consolidation_100_units`.
 
@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sync.audit import default_url, open_engine  # noqa: E402
 from sync.campaign import Campaign, load_campaign  # noqa: E402
-from sync.consolidate import build_consolidated  # noqa: E402
-from sync.form_state import StateFile  # noqa: E402
-from sync.pipeline import SheetCache, run_validation  # noqa: E402
+from sync.operations import check_units, consolidate, open_workspace  # noqa: E402
+from sync.pipeline import SheetCache  # noqa: E402
 from tests.fake_google import FakeGoogle  # noqa: E402
 from tests.google_driver import make_google_store  # noqa: E402
 
@@ -63,40 +63,37 @@ def measure(event_units: int = 10, consolidation_units: int = 100) -> dict[str, 
         fake = FakeGoogle()
         campaign = campaign_with(event_units, base / "event")
         store = make_google_store(campaign, base / "event", fake)
-        states = StateFile(base / "event" / "state.json")
+        engine = open_engine(default_url(base / "event"))
+        # what the service keeps between events: the cache of the units' last read sheets
+        ws = open_workspace(campaign, store=store, engine=engine, cache=SheetCache())
         for unit in campaign.units:
             store.provision(unit)
             store.put_rows(unit.id, "dai_bieu", ROWS)
-        cache = SheetCache()  # what the service keeps between events
-        run_validation(campaign, store, now=NOW, states=states, cache=cache)
+        check_units(ws, now=NOW)
         unit = campaign.units[0]
         store.put_rows(unit.id, "dai_bieu", [{"nam_sinh": "năm 1985"}])  # the unit's edit
         fake.reset_counts()
-        run_validation(campaign, store, now=NOW, states=states, units=[unit.id], cache=cache)
+        check_units(ws, [unit.id], now=NOW)
         out["reads_per_event"] = fake.reads()
         out["writes_per_event"] = fake.writes()
         fake.reset_counts()
-        run_validation(campaign, store, now=NOW, states=states, units=[unit.id], cache=cache)
+        check_units(ws, [unit.id], now=NOW)
         out["writes_per_unchanged_event"] = fake.writes()
+        engine.dispose()
         out["event_units"] = event_units
 
         fake = FakeGoogle()
         campaign = campaign_with(consolidation_units, base / "cons")
         store = make_google_store(campaign, base / "cons", fake)
-        states = StateFile(base / "cons" / "state.json")
+        engine = open_engine(default_url(base / "cons"))
+        ws = open_workspace(campaign, store=store, engine=engine)
         for unit in campaign.units:
             store.provision(unit)
             store.put_rows(unit.id, "dai_bieu", ROWS[:2])
-        store.write_consolidated(
-            build_consolidated(
-                campaign,
-                run_validation(campaign, store, now=NOW, states=states, feedback=False).result,
-                states,
-            )
-        )  # first run creates the spreadsheet
+        consolidate(ws, now=NOW)  # the first run creates the spreadsheet
         fake.reset_counts()
-        run = run_validation(campaign, store, now=NOW, states=states, feedback=False)
-        store.write_consolidated(build_consolidated(campaign, run.result, states))
+        consolidate(ws, now=NOW)
+        engine.dispose()
         n = consolidation_units
         out[f"reads_per_consolidation_{n}_units"] = fake.reads()
         out[f"writes_per_consolidation_{n}_units"] = fake.writes()

@@ -2,7 +2,8 @@
 
 Builds a campaign with the built-in `dai_bieu` template in a temp folder, provisions and
 fills every unit's workbook, then times one `thidua consolidate` pass (read every
-workbook, validate, build and write Tong-hop.xlsx). Prints `seconds:` and `peak_rss_mb:`.
+workbook, validate, record the check in the audit database, build and write
+Tong-hop.xlsx). Prints `seconds:` and `peak_rss_mb:`.
 
     .venv/bin/python bench/consolidate.py [--units 500] [--rows 40]
 """
@@ -22,12 +23,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sync.audit import default_url, open_engine  # noqa: E402
 from sync.campaign import load_campaign  # noqa: E402
-from sync.consolidate import build_consolidated  # noqa: E402
 from sync.demo import sample_rows  # noqa: E402
-from sync.form_state import StateFile  # noqa: E402
-from sync.pipeline import run_validation  # noqa: E402
-from sync.stores import open_store  # noqa: E402
+from sync.operations import consolidate, open_workspace  # noqa: E402
 
 NOW = datetime(2025, 4, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
@@ -61,7 +60,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         campaign = load_campaign(campaign_file(Path(tmp), args.units, args.rows))
-        store = open_store(campaign)
+        engine = open_engine(default_url(Path(tmp)))
+        ws = open_workspace(campaign, engine=engine)
+        store = ws.store
         form = campaign.form("dai_bieu")
         rng = random.Random(1)
         started = time.perf_counter()
@@ -69,12 +70,10 @@ def main() -> None:
             store.provision(unit)
             store.put_rows(unit.id, form.id, sample_rows(form, args.rows, unit.name, rng))
         print(f"setup_seconds: {time.perf_counter() - started:.1f}", file=sys.stderr)
-        states = StateFile(Path(tmp) / "state.json")
         started = time.perf_counter()
-        run = run_validation(campaign, store, now=NOW, states=states, feedback=False)
-        tables = build_consolidated(campaign, run.result, states)
-        store.write_consolidated(tables)
+        consolidate(ws, now=NOW)  # read, validate, record in the audit database, write
         seconds = time.perf_counter() - started
+        engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"units: {args.units}")
     print(f"rows: {args.units * args.rows}")

@@ -25,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sync.campaign.campaign import Campaign, Column, Form, Unit
 from sync.campaign.model import CampaignInfo, LocalBackend
 from sync.rules.engine import validate
-from sync.rules.specs import MaxRowsRule, MinShareRule, UniqueRule
+from sync.rules.max_rows import MaxRowsRule
+from sync.rules.shares import MinShareRule
+from sync.rules.unique import UniqueRule
 
 EMAIL_PATTERN = r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -13,7 +13,7 @@ from .feedback import state_label
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Form, Unit
-    from .form_state import StateFile
+    from .form_state import States
     from .rules.engine import ValidationResult
 
 SUMMARY_TAB = "Tổng hợp"
@@ -90,7 +90,7 @@ def display_value(value: Any) -> Any:
 
 
 def build_consolidated(
-    campaign: Campaign, result: ValidationResult, states: StateFile | None = None
+    campaign: Campaign, result: ValidationResult, states: States | None = None
 ) -> Consolidated:
     """The three kinds of tabs of DESIGN §8 from a validation result and submission states."""
     out = Consolidated()
@@ -109,7 +109,7 @@ def build_consolidated(
 
 
 def _summary_table(
-    campaign: Campaign, result: ValidationResult, states: StateFile | None, labels: list[str]
+    campaign: Campaign, result: ValidationResult, states: States | None, labels: list[str]
 ) -> tuple[pd.DataFrame, list[int]]:
     summaries = {(s.unit, s.form): s for s in result.summaries}
     columns = [*SUMMARY_COLUMNS, *labels, *SUMMARY_TAIL]
@@ -172,7 +172,7 @@ def _pct(share: float | None) -> str:
 
 
 def _form_table(
-    campaign: Campaign, form: Form, result: ValidationResult, states: StateFile | None
+    campaign: Campaign, form: Form, result: ValidationResult, states: States | None
 ) -> pd.DataFrame:
     from .feedback import build_row_statuses
 

@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .campaign import Campaign, Form, builtin_dir, load_campaign
-from .consolidate import build_consolidated
 from .errors import SubmissionError, ThiduaError
-from .pipeline import default_states, run_validation, submit
-from .stores import open_store
+from .operations import check_units, consolidate, open_workspace, submit
 
 SAMPLE = "laichau-2025"
 HO = [
@@ -169,7 +167,8 @@ def _times(form: Form) -> tuple[datetime, datetime]:
 def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     """Create, provision, fill with mistakes, validate, submit, consolidate."""
     campaign = load_campaign(prepare(directory))
-    store = open_store(campaign)
+    ws = open_workspace(campaign)
+    store = ws.store
     rng = random.Random(2025)
     say(f"Đợt mẫu: {campaign.info.title}")
     for unit in campaign.units:
@@ -190,8 +189,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     _plant_mistakes(form, units, fills, campaign)
     for unit_id, rows in fills.items():
         store.put_rows(unit_id, form.id, rows)
-    states = default_states(campaign)
-    run = run_validation(campaign, store, now=on_time, states=states)
+    run = check_units(ws, now=on_time, run_id="demo-1")
     say(
         f"Kiểm tra lúc {on_time.astimezone(campaign.tz):%d/%m/%Y %H:%M}: "
         f"{run.result.report.errors} lỗi, {run.result.report.warnings} cảnh báo; "
@@ -201,7 +199,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     for s in run.result.summaries:
         if s.form == form.id and s.rows and s.errors == 0:
             try:
-                submit(campaign, store, s.unit, form.id, now=on_time, states=states)
+                submit(ws, s.unit, form.id, now=on_time, run_id=f"demo-submit-{s.unit}")
                 result.submitted.append(s.unit)
             except SubmissionError as exc:
                 say(f"  {s.unit}: {exc}")
@@ -212,14 +210,13 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
         late_unit.id, form.id, sample_rows(form, max(1, min(quota, 6)), late_unit.name, rng)
     )
     try:
-        submit(campaign, store, late_unit.id, form.id, now=late_at, states=states)
+        submit(ws, late_unit.id, form.id, now=late_at, run_id=f"demo-submit-{late_unit.id}")
         result.late.append(late_unit.id)
         say(f"{late_unit.name} nộp lúc {late_at.astimezone(campaign.tz):%d/%m/%Y %H:%M} — trễ hạn")
     except SubmissionError as exc:
         say(f"  {late_unit.id}: {exc}")
-    run = run_validation(campaign, store, now=late_at, states=states)
-    tables = build_consolidated(campaign, run.result, states)
-    result.consolidated = store.write_consolidated(tables)
+    run = check_units(ws, now=late_at, run_id="demo-2")
+    result.consolidated = str(consolidate(ws, now=late_at, run_id="demo-3").location)
     result.errors = run.result.report.errors
     result.warnings = run.result.report.warnings
     say(f"Bảng tổng hợp: {result.consolidated}")

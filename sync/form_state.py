@@ -1,24 +1,20 @@
-"""Submission state per (unit, form): timestamps, content hashes, official snapshots.
+"""What is known of each (unit, form) over time, and the `States` it is kept in.
 
-Until the audit database arrives (service issue) this lives in one JSON file next to the
-campaign file: `.thidua/state.json`. Writes are atomic (temp file + rename).
+`FormState` holds the content hash, the change/valid/submission times and the official
+snapshot; `FormCheck` is what one check run found for a (unit, form). `States` is the
+protocol the use-case layer (`sync.operations`) works over; the audit database
+(`sync.audit.AuditStates`) implements it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
-
-from .errors import StoreError
 
 
 def content_hash(frame: pd.DataFrame, keys: list[str]) -> str:
@@ -82,49 +78,33 @@ class FormState:
         return self._dt(self.submitted_at)
 
 
-class StateFile:
-    """`.thidua/state.json` beside the campaign file."""
+@dataclass(frozen=True)
+class FormCheck:
+    """What one check run read and found for one (unit, form), as the audit keeps it."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._data: dict[str, dict[str, FormState]] = {}
-        self._load()
+    unit: str
+    form: str
+    content_hash: str | None
+    """Hash of the rows read (None when the sheet could not be read)."""
+    rows: list[list[Any]]
+    """The rows as they would be frozen on submission (form keys order)."""
+    row_numbers: list[int]
+    findings: list[dict[str, Any]]
+    """row, column, code, severity, message, value of each finding."""
+    summary: dict[str, Any] | None
+    """quota, rows, valid_rows, errors, warnings, state, shares (None: not validated)."""
 
-    @classmethod
-    def for_campaign(cls, campaign_dir: Path) -> StateFile:
-        return cls(campaign_dir / ".thidua" / "state.json")
 
-    def _load(self) -> None:
-        if not self.path.is_file():
-            return
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StoreError(
-                f"Tệp trạng thái {self.path} bị hỏng hoặc không đọc được: {exc}"
-            ) from exc
-        for key, forms in raw.get("units", {}).items():
-            self._data[key] = {f: FormState(**s) for f, s in forms.items()}
+class States(Protocol):
+    """Per (unit, form) states plus the record of checks: what the operations need."""
 
-    def get(self, unit: str, form: str) -> FormState:
-        return self._data.setdefault(unit, {}).setdefault(form, FormState())
+    def get(self, unit: str, form: str) -> FormState: ...
 
     def observe(
         self, unit: str, form: str, digest: str, rows: int, valid: bool, now: datetime
     ) -> FormState:
         """Record what was read; timestamps move only when the content changed."""
-        state = self.get(unit, form)
-        stamp = now.isoformat()
-        if state.content_hash != digest:
-            if state.content_hash is not None or rows:
-                state.last_change_at = stamp
-            state.content_hash = digest
-            state.rows = rows
-            if rows and state.first_entry_at is None:
-                state.first_entry_at = stamp
-        if valid and rows and state.first_valid_at is None:
-            state.first_valid_at = stamp
-        return state
+        ...
 
     def submit(
         self,
@@ -135,30 +115,17 @@ class StateFile:
         rows: list[int],
         now: datetime,
     ) -> FormState:
-        state = self.get(unit, form)
-        state.submitted_at = now.isoformat()
-        state.submitted_hash = digest
-        state.snapshot = snapshot
-        state.snapshot_rows = rows
-        state.history.append(
-            {"submitted_at": state.submitted_at, "hash": digest, "rows": len(rows)}
-        )
-        return state
+        """Freeze `snapshot` as the official rows of (unit, form), durably."""
+        ...
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "version": 1,
-            "units": {
-                u: {f: asdict(s) for f, s in forms.items()} for u, forms in self._data.items()
-            },
-        }
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, ensure_ascii=False, indent=1)
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise StoreError(f"Không ghi được tệp trạng thái {self.path}: {exc.strerror}") from exc
+        """Keep the states that changed."""
+        ...
+
+    def record(self, checks: list[FormCheck], run_id: str, now: datetime) -> None:
+        """Keep what a check run found (snapshots, changed findings, summaries)."""
+        ...
+
+    def mark_submitted(self, unit: str, form: str, late: bool) -> None:
+        """After a submission the recorded summary's state is the submission's."""
+        ...

@@ -1,4 +1,7 @@
-"""The batch loop: read units from a store, validate, write feedback, record state, submit."""
+"""The batch loop: read units from a store, validate, write feedback, update states, submit.
+
+Callers go through `sync.operations`, which also records what a run found.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,16 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
 from .audit.frames import Held
-from .campaign import Campaign, Unit
+from .campaign import Campaign, Form, Unit
 from .consolidate import display_value
 from .errors import StoreError, SubmissionError
 from .feedback import build_feedback
-from .form_state import StateFile, content_hash, frame_rows
+from .form_state import FormCheck, States, content_hash, frame_rows
 from .rules.engine import UnitTimes, ValidationResult, validate
 from .rules.findings import Finding
 from .stores.base import ROW, Store, UnitSheets
@@ -40,12 +43,68 @@ class Run:
     unchanged: list[str] = field(default_factory=list)
     write_errors: dict[str, str] = field(default_factory=dict)
 
+    def checks(self, units: Collection[str] | None = None) -> list[FormCheck]:
+        """What the run read and found per (unit, form) of `units` (default: the selected)."""
+        frame = self.result.report.frame
+        out = []
+        for unit in list(units) if units is not None else self.units:
+            sheets = self.sheets.get(unit)
+            for form in self.campaign.forms:
+                sheet = sheets.forms.get(form.id) if sheets is not None else None
+                digest = None
+                rows: list[list[Any]] = []
+                numbers: list[int] = []
+                if sheet is not None and sheets is not None and sheets.problem is None:
+                    digest = content_hash(sheet.frame, form.keys)
+                    rows, numbers = official_rows(self.result, form, unit)
+                part = frame[(frame["unit"] == unit) & (frame["form"] == form.id)]
+                findings = [
+                    {k: _plain(rec.get(k)) for k in FINDING_FIELDS}
+                    for rec in part.to_dict("records")
+                ]
+                for item in findings:
+                    if item["value"] is not None:
+                        item["value"] = str(item["value"])
+                try:
+                    s = self.result.summary(unit, form.id)
+                    summary: dict[str, Any] | None = {
+                        "quota": s.quota,
+                        "rows": s.rows,
+                        "valid_rows": s.valid_rows,
+                        "errors": s.errors,
+                        "warnings": s.warnings,
+                        "state": s.state,
+                        "shares": {k: _plain(v) for k, v in s.shares.items()},
+                    }
+                except KeyError:
+                    summary = None
+                out.append(FormCheck(unit, form.id, digest, rows, numbers, findings, summary))
+        return out
 
-def default_states(campaign: Campaign) -> StateFile:
-    """The campaign's audit database (`.thidua/audit.sqlite3` or THIDUA_DATABASE_URL)."""
-    from .audit import open_states
 
-    return open_states(campaign)
+FINDING_FIELDS = ("row", "column", "code", "severity", "message", "value")
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def official_rows(
+    result: ValidationResult, form: Form, unit: str
+) -> tuple[list[list[Any]], list[int]]:
+    """A unit's rows as a submission freezes them: display values, sheet row numbers."""
+    fres = result.forms.get(form.id)
+    if fres is None or not len(fres.frame):
+        return [], []
+    typed = fres.frame[fres.frame["_unit"] == unit]
+    rows = [[display_value(v) for v in values] for values in frame_rows(typed, form.keys)]
+    return rows, [int(r) for r in typed[ROW]]
 
 
 class Frames(Protocol):
@@ -214,7 +273,7 @@ def assemble(
 
 
 def observe(
-    campaign: Campaign, states: StateFile, sheets: dict[str, UnitSheets], now: datetime
+    campaign: Campaign, states: States, sheets: dict[str, UnitSheets], now: datetime
 ) -> dict[tuple[str, str], UnitTimes]:
     """Update content hashes and change times; return the times the deadline rule needs."""
     times: dict[tuple[str, str], UnitTimes] = {}
@@ -236,7 +295,7 @@ def run_validation(
     store: Store,
     *,
     now: datetime,
-    states: StateFile | None = None,
+    states: States,
     units: Collection[str] | None = None,
     feedback: bool = True,
     tick: Tick | None = None,
@@ -247,7 +306,6 @@ def run_validation(
     Uniqueness is campaign-wide, so every unit's rows are needed: the selected units are
     always read; the others come from `cache` when it has them, else they are read too.
     """
-    states = states or default_states(campaign)
     selected = [u.id for u in campaign.units if units is None or u.id in units]
     if cache is None:
         fresh = read_units(store, campaign.units, tick)
@@ -290,7 +348,7 @@ def submit(
     form_id: str,
     *,
     now: datetime,
-    states: StateFile | None = None,
+    states: States,
     cache: Frames | None = None,
 ) -> tuple[bool, Run]:
     """Freeze the unit's current rows as the official snapshot. Returns (late, run).
@@ -311,7 +369,6 @@ def submit(
         raise SubmissionError(
             f"Biểu mẫu «{form.title}» đã khoá sổ lúc {closes}: không nhận bản nộp mới"
         )
-    states = states or default_states(campaign)
     run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
     summary = next(s for s in run.result.summaries if s.unit == unit.id and s.form == form.id)
     if run.sheets[unit.id].problem is not None:
@@ -324,9 +381,7 @@ def submit(
         )
     sheet = run.sheets[unit.id].forms[form.id]
     digest = content_hash(sheet.frame, form.keys)
-    typed = run.result.forms[form.id].frame
-    typed = typed[typed["_unit"] == unit.id]
-    snapshot = [[display_value(v) for v in values] for values in frame_rows(typed, form.keys)]
-    states.submit(unit.id, form.id, digest, snapshot, [int(r) for r in typed[ROW]], now)
+    snapshot, numbers = official_rows(run.result, form, unit.id)
+    states.submit(unit.id, form.id, digest, snapshot, numbers, now)
     states.save()
     return now > form.due, run

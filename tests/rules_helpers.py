@@ -12,8 +12,8 @@ import pandas as pd
 
 from sync.campaign.campaign import Campaign, Column, Form, Unit
 from sync.campaign.model import CampaignInfo, LocalBackend
+from sync.campaign.rulespec import RuleSpec
 from sync.rules.engine import ValidationResult, validate
-from sync.rules.specs import RuleSpec
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = datetime(2025, 4, 20, 17, 0, tzinfo=TZ)

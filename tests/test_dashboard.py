@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from sync import clock
+from sync.operations import jobs
 
 TEMPLATE = """\
 id: ds
@@ -95,10 +96,10 @@ def checked(app: Any) -> Iterator[Any]:
     add_user(svc.engine, svc.campaign.id, *USER, name="Ban Tổ chức")
     clock.pin(ON_TIME)
     try:
-        assert svc.handler.submit("H1", "ds", "t-1")["submitted"]
+        assert jobs.submit_job(svc.workspace, "H1", "ds", "t-1")["submitted"]
         clock.pin(LATE)
-        assert svc.handler.submit("DV3", "ds", "t-2")["submitted"]
-        svc.handler.consolidate("t-3")
+        assert jobs.submit_job(svc.workspace, "DV3", "ds", "t-2")["submitted"]
+        jobs.consolidate_job(svc.workspace, "t-3")
         yield app
     finally:
         clock.pin(None)

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from sync.audit import open_engine
+from sync.audit import default_url, open_engine
 from sync.audit.frames import SharedSheetCache
 from sync.campaign import Campaign
-from sync.consolidate import build_consolidated
-from sync.form_state import StateFile
-from sync.pipeline import SheetCache, run_validation
+from sync.operations import Workspace, check_units, consolidate, open_workspace
+from sync.pipeline import Frames, SheetCache
 from sync.stores.google import GoogleStore, Limits, MemoryBudget
 from tests.fake_google import FakeGoogle
 from tests.google_driver import make_google_store
@@ -49,6 +48,13 @@ def setup(tmp_path: Path, units: int, fake: FakeGoogle) -> tuple[GoogleStore, Go
     return store, typist
 
 
+def workspace(
+    store: GoogleStore, tmp_path: Path, cache: Frames, url: str | None = None
+) -> Workspace:
+    engine = open_engine(url or default_url(tmp_path))
+    return open_workspace(store.campaign, store=store, engine=engine, cache=cache)
+
+
 def service_calls(fake: FakeGoogle) -> int:
     return sum(n for user, n in fake.users.items() if user != STAFF)
 
@@ -57,22 +63,25 @@ def test_consolidation_after_validations_reads_nothing_it_holds(tmp_path: Path) 
     fake = FakeGoogle()
     store, typist = setup(tmp_path, 6, fake)
     units = store.campaign.units
-    states = StateFile(tmp_path / "state.json")
-    cache = SheetCache()
-    run_validation(store.campaign, store, now=NOW, states=states, cache=cache)  # warm
+    ws = workspace(store, tmp_path, SheetCache())
+    check_units(ws, now=NOW)  # the service is warm
+    consolidate(ws, now=NOW)  # the consolidated spreadsheet exists
     fake.reset_counts()
     for i, unit in enumerate(units):  # every unit edits; the service validates each
         typist.put_rows(unit.id, "dai_bieu", [{"ho_ten": f"Người {i}", "nam_sinh": 1980}])
-        run_validation(store.campaign, store, now=NOW, states=states, units=[unit.id], cache=cache)
+        check_units(ws, [unit.id], now=NOW)
     assert fake.counts["sheets.spreadsheets.get"] == 2 * len(units)  # typist's + service's
     fake.reset_counts()
-    run = run_validation(store.campaign, store, now=NOW, states=states, feedback=False, cache=cache)
-    assert fake.counts == {"drive.files.list": 1}  # nothing re-read
-    assert {s.unit for s in run.result.summaries} == {u.id for u in units}
+    done = consolidate(ws, now=NOW)
+    # nothing re-read: one Drive call, the consolidated tab titles, two writes
+    assert fake.counts["drive.files.list"] == 1
+    assert fake.counts["sheets.spreadsheets.get"] == 1
+    assert fake.writes() == 2
+    assert {s.unit for s in done.run.result.summaries} == {u.id for u in units}
 
     typist.put_rows(units[2].id, "dai_bieu", [{"ho_ten": "Sửa không báo"}], start_row=3)
     fake.reset_counts()
-    run_validation(store.campaign, store, now=NOW, states=states, feedback=False, cache=cache)
+    consolidate(ws, now=NOW, write=False)
     assert fake.counts == {"drive.files.list": 1, "sheets.spreadsheets.get": 1}  # that unit only
 
 
@@ -88,8 +97,9 @@ def test_frames_are_shared_by_workers_a_duplicate_is_seen_at_once(
     c = store.campaign
     engine = open_engine(db_url)
     first, second = workers(engine, c)
-    states = StateFile(tmp_path / "state.json")
-    run_validation(c, store, now=NOW, states=states, cache=first)  # worker 1 warms up
+    one = open_workspace(c, store=store, engine=engine, cache=first)
+    two = open_workspace(c, store=store, engine=engine, cache=second)
+    check_units(one, now=NOW)  # worker 1 warms up
     fake.reset_counts()
     third = SharedSheetCache(engine, c.id)  # a new worker starts warm: reads nothing
     assert len(third.fill(list(c.units), lambda _u: {})) == 3 and fake.counts == {}
@@ -97,10 +107,10 @@ def test_frames_are_shared_by_workers_a_duplicate_is_seen_at_once(
     a, b = c.units[0], c.units[1]
     person = {"ho_ten": "Nguyễn Văn Trùng", "gioi_tinh": "Nam", "nam_sinh": 1980}
     typist.put_rows(a.id, "dai_bieu", [person])
-    run_validation(c, store, now=NOW, states=states, units=[a.id], cache=first)
+    check_units(one, [a.id], now=NOW)
     typist.put_rows(b.id, "dai_bieu", [person])
     fake.reset_counts()
-    run = run_validation(c, store, now=NOW, states=states, units=[b.id], cache=second)
+    run = check_units(two, [b.id], now=NOW)
     assert fake.counts["sheets.spreadsheets.get"] == 1  # only unit b: a's rows are shared
     found = run.result.report.frame
     mine = found[(found["unit"] == b.id) & found["code"].str.contains("duplicate")]
@@ -120,9 +130,8 @@ def test_a_burst_of_100_edits_under_the_quota_meets_no_429(tmp_path: Path) -> No
     fake = FakeGoogle(clock=clock)
     store, typist = setup(tmp_path, 100, fake)
     c = store.campaign
-    states = StateFile(tmp_path / "state.json")
     cache = SheetCache()
-    run_validation(c, store, now=NOW, states=states, cache=cache)  # the service is warm
+    check_units(workspace(store, tmp_path, cache), now=NOW)  # the service is warm
     for i, unit in enumerate(c.units):  # a hundred units edit at once
         typist.put_rows(unit.id, "dai_bieu", [{"ho_ten": f"Người {i}", "nam_sinh": 1980}])
     now[0] += 120
@@ -130,12 +139,11 @@ def test_a_burst_of_100_edits_under_the_quota_meets_no_429(tmp_path: Path) -> No
     fake.quotas.per_user, fake.quotas.per_project = 60, 300
     budget = MemoryBudget(Limits(60, 60, 300, 300), clock=clock)
     service = make_google_store(c, tmp_path, fake, budget=budget, sleep=sleep)
+    ws = workspace(service, tmp_path, cache)
     started = now[0]
     for unit in c.units:  # the worker handles the hundred events
-        run = run_validation(c, service, now=NOW, states=states, units=[unit.id], cache=cache)
-        assert run.written == [unit.id]
-    run = run_validation(c, service, now=NOW, states=states, feedback=False, cache=cache)
-    service.write_consolidated(build_consolidated(c, run.result, states))  # then consolidates
+        assert check_units(ws, [unit.id], now=NOW).written == [unit.id]
+    consolidate(ws, now=NOW)  # then consolidates
     assert fake.refused() == 0 and service.http.refused == 0  # no 429 reached the store
     calls = service_calls(fake)
     assert fake.counts["sheets.spreadsheets.get"] == 100 + 1  # + the consolidated tab titles

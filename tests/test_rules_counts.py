@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from sync.campaign.campaign import Column
-from sync.rules.specs import (
-    MaxRatioRule,
-    MaxRowsRule,
-    MaxShareRule,
-    MaxSumRule,
-    MinRowsRule,
-    MinShareRule,
-)
+from sync.rules.max_ratio import MaxRatioRule
+from sync.rules.max_rows import MaxRowsRule
+from sync.rules.max_sum import MaxSumRule
+from sync.rules.min_rows import MinRowsRule
+from sync.rules.shares import MaxShareRule, MinShareRule
 from tests.rules_helpers import keys, make_campaign, make_form, person, run
 
 

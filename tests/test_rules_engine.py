@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sync.rules.engine import validate
 from sync.rules.findings import Finding
-from sync.rules.specs import MaxRowsRule, UniqueRule
+from sync.rules.max_rows import MaxRowsRule
+from sync.rules.unique import UniqueRule
 from tests.rules_helpers import BEFORE_DUE, frame, keys, make_campaign, make_form, person, run
 
 RULES = [

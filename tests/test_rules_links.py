@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sync.campaign.campaign import Column
-from sync.rules.specs import RegisteredInRule, RequiredIfRule
+from sync.rules.registered_in import RegisteredInRule
+from sync.rules.required_if import RequiredIfRule
 from tests.rules_helpers import keys, make_campaign, make_form, person, run
 
 REG_COLUMNS = (

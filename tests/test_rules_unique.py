@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.rules.specs import UniqueRule
+from sync.rules.unique import UniqueRule
 from tests.rules_helpers import keys, make_campaign, make_form, person, run
 
 

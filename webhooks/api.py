@@ -14,9 +14,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from sync import clock
-from sync.audit import unit_forms
+from sync.audit import campaign_statuses, unit_statuses
 from sync.campaign import Unit
 from sync.feedback import state_label
+from sync.operations import check_units, jobs
 from sync.progress import progress
 from sync.rules.engine import UnitSummary
 
@@ -31,25 +32,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def _summaries() -> list[UnitSummary]:
     """The last recorded summary of every (unit, form); never checked → not started."""
     svc = service()
-    out = []
-    for unit in svc.campaign.units:
-        forms = unit_forms(svc.engine, svc.campaign.id, unit.id)
-        for form in svc.campaign.forms:
-            s = (forms.get(form.id) or {}).get("summary") or {}
-            out.append(
-                UnitSummary(
-                    unit=unit.id,
-                    form=form.id,
-                    quota=s.get("quota"),
-                    rows=int(s.get("rows", 0)),
-                    valid_rows=int(s.get("valid_rows", 0)),
-                    errors=int(s.get("errors", 0)),
-                    warnings=int(s.get("warnings", 0)),
-                    shares={},
-                    state=str(s.get("state", "not_started")),
-                )
-            )
-    return out
+    return [st.summary() for st in campaign_statuses(svc.engine, svc.campaign).values()]
 
 
 @bp.get("/campaign/status")
@@ -106,34 +89,32 @@ def unit_payload(unit: Unit) -> dict[str, Any]:
     """The sidebar's JSON: the unit and, per form, counts, state and findings."""
     svc = service()
     c = svc.campaign
-    recorded = unit_forms(svc.engine, c.id, unit.id)
+    recorded = unit_statuses(svc.engine, c, unit.id)
     forms = []
     for form in c.forms:
-        rec = recorded.get(form.id) or {}
-        s = rec.get("summary") or {}
-        state = str(s.get("state", "not_started"))
+        st = recorded[form.id]
         forms.append(
             {
                 "form": form.id,
                 "title": form.title,
-                "quota": s.get("quota", c.quota(unit.id, form.id)),
-                "rows": int(s.get("rows", 0)),
-                "valid_rows": int(s.get("valid_rows", 0)),
-                "errors": int(s.get("errors", 0)),
-                "warnings": int(s.get("warnings", 0)),
-                "state": state,
-                "state_label": state_label(state, c.language),
+                "quota": st.quota,
+                "rows": st.rows,
+                "valid_rows": st.valid_rows,
+                "errors": st.errors,
+                "warnings": st.warnings,
+                "state": st.state,
+                "state_label": state_label(st.state, c.language),
                 "due": form.due.astimezone(c.tz).isoformat(),
-                "checked_at": rec.get("checked_at"),
+                "checked_at": st.checked_at,
                 "findings": [
                     {
-                        "row": f["row"],
-                        "column": f["column"],
-                        "header": form.header_of(f["column"]),
-                        "severity": f["severity"],
-                        "message": f["message"],
+                        "row": f.row,
+                        "column": f.column,
+                        "header": form.header_of(f.column),
+                        "severity": f.severity,
+                        "message": f.message,
                     }
-                    for f in rec.get("findings", [])
+                    for f in st.findings
                 ],
             }
         )
@@ -155,12 +136,10 @@ def unit_status(spreadsheet: str) -> Response:
         signed_body()
         unit = _unit(spreadsheet)
         svc = service()
-        if not any(
-            r.get("summary") for r in unit_forms(svc.engine, svc.campaign.id, unit.id).values()
-        ):
+        if not any(st.checked for st in unit_statuses(svc.engine, svc.campaign, unit.id).values()):
             holder = _locked(unit)
             try:
-                svc.handler.validate(unit.id, f"api-{holder}")
+                check_units(svc.workspace, [unit.id], run_id=f"api-{holder}")
             finally:
                 svc.jobs.release(unit.id, holder)
     except Refused as refused:
@@ -209,7 +188,7 @@ def unit_submit(spreadsheet: str) -> Response:
             )
         holder = _locked(unit)
         try:
-            result = svc.handler.submit(unit.id, form_id, f"api-{event_id}")
+            result = jobs.submit_job(svc.workspace, unit.id, form_id, f"api-{event_id}")
         finally:
             svc.jobs.release(unit.id, holder)
         svc.jobs.schedule_consolidation()

@@ -22,11 +22,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sync import clock
-from sync.audit import record_run, unit_forms
+from sync.audit import campaign_statuses, unit_statuses
 from sync.audit.jobs import CONSOLIDATE
-from sync.audit.records import campaign_forms, latest_rows
-from sync.consolidate import Consolidated, build_consolidated, tree_order
+from sync.audit.records import latest_rows
+from sync.consolidate import Consolidated, tree_order
 from sync.errors import ThiduaError
+from sync.operations import consolidate
 
 from .auth import login_required
 from .charts import progress_chart
@@ -65,7 +66,7 @@ def index() -> ResponseReturnValue:
     svc = service()
     c = svc.campaign
     now = clock.now(c.tz)
-    checks = campaign_forms(svc.engine, c.id)
+    checks = campaign_statuses(svc.engine, c)
     views = [form_view(c, form, checks, now) for form in c.forms]
     charts = {
         v.form.id: progress_chart(
@@ -76,7 +77,7 @@ def index() -> ResponseReturnValue:
         for v in views
     }
     countdowns = {v.form.id: countdown_text(v.form.due, now) for v in views}
-    checked = [t["checked_at"] for t in checks.values() if t.get("checked_at")]
+    checked = [t.checked_at for t in checks.values() if t.checked_at]
     return render_template(
         "dashboard/index.html",
         views=views,
@@ -100,29 +101,23 @@ def unit(unit_id: str) -> ResponseReturnValue:
             _("Không có đơn vị mã «%(id)s» trong đợt này.", id=unit_id[:60]),
             title=_("Không tìm thấy đơn vị"),
         )
-    recorded = unit_forms(svc.engine, c.id, found.id)
+    recorded = unit_statuses(svc.engine, c, found.id)
     forms = []
     for form in c.forms:
-        rec = recorded.get(form.id) or {}
-        s = rec.get("summary") or {}
-        state = str(s.get("state", "not_started")) if s else "unchecked"
+        st = recorded[form.id]
+        state = st.state if st.checked else "unchecked"
         forms.append(
             {
                 "form": form,
-                "checked": bool(s),
-                "quota": s.get("quota", c.quota(found.id, form.id)),
-                "rows": int(s.get("rows", 0)),
-                "valid_rows": int(s.get("valid_rows", 0)),
-                "errors": int(s.get("errors", 0)),
-                "warnings": int(s.get("warnings", 0)),
-                "shares": [(k, fmt_pct(v)) for k, v in (s.get("shares") or {}).items()],
+                "status": st,
+                "shares": [(k, fmt_pct(v)) for k, v in st.shares.items()],
                 "state": state,
                 "state_label": state_text(state),
                 "badge": BADGES.get(state, "idle"),
-                "checked_at": fmt_time(rec.get("checked_at"), c),
-                "last_change": fmt_time(rec.get("last_change_at"), c),
-                "submitted_at": fmt_time(rec.get("submitted_at"), c),
-                "findings": finding_lines(form, rec.get("findings") or []),
+                "checked_at": fmt_time(st.checked_at, c),
+                "last_change": fmt_time(st.last_change_at, c),
+                "submitted_at": fmt_time(st.submitted_at, c),
+                "findings": finding_lines(form, st.findings),
             }
         )
     parent = c.unit(found.parent) if found.parent else None
@@ -138,20 +133,12 @@ class Busy(Exception):
 
 def fresh_consolidation() -> Consolidated:
     """Read and validate every unit now (like the `consolidate` job) and record the check."""
-    from sync.pipeline import run_validation
-
     svc = service()
-    c = svc.campaign
     holder = "web-" + worker_id()
     if not svc.jobs.acquire(CONSOLIDATE, holder, wait=LOCK_WAIT):
         raise Busy
     try:
-        states = svc.handler.states()
-        run = run_validation(
-            c, svc.store, now=clock.now(c.tz), states=states, feedback=False, cache=svc.sheets
-        )
-        record_run(svc.engine, run, f"web-{uuid.uuid4().hex[:16]}")
-        return build_consolidated(c, run.result, states)
+        return consolidate(svc.workspace, write=False, run_id=f"web-{uuid.uuid4().hex[:16]}").tables
     finally:
         svc.jobs.release(CONSOLIDATE, holder)
 

@@ -1,18 +1,20 @@
 """What the dashboard shows (DESIGN §7), assembled from the last recorded checks.
 
-Pure functions over the campaign and `sync.audit.records.campaign_forms` (no sheet reads):
+Pure functions over the campaign and `sync.audit.campaign_statuses` (no sheet reads):
 per form the units in tree order with a subtotal row per parent and an overall total, the
 completeness / timeliness roll-up (`sync.progress.progress`) and the deadline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
+from sync.audit import FormStatus, RecordedFinding
 from sync.consolidate import subtree, tree_order
 from sync.progress import Progress, progress
 from sync.rules.engine import UnitSummary
@@ -22,7 +24,7 @@ from .formats import fmt_time
 if TYPE_CHECKING:
     from sync.campaign import Campaign, Form
 
-Checks = dict[tuple[str, str], dict[str, Any]]
+Checks = dict[tuple[str, str], FormStatus]
 
 BADGES = {
     "not_started": "idle",
@@ -101,24 +103,12 @@ class FormView:
 
 def summaries(campaign: Campaign, checks: Checks) -> list[UnitSummary]:
     """The recorded summaries (units never checked count as not started)."""
-    out = []
-    for unit in campaign.units:
-        for form in campaign.forms:
-            s = (checks.get((unit.id, form.id)) or {}).get("summary") or {}
-            out.append(
-                UnitSummary(
-                    unit=unit.id,
-                    form=form.id,
-                    quota=s.get("quota", campaign.quota(unit.id, form.id)),
-                    rows=int(s.get("rows", 0)),
-                    valid_rows=int(s.get("valid_rows", 0)),
-                    errors=int(s.get("errors", 0)),
-                    warnings=int(s.get("warnings", 0)),
-                    shares=dict(s.get("shares") or {}),
-                    state=str(s.get("state", "not_started")),
-                )
-            )
-    return out
+    return [
+        checks[(unit.id, form.id)].summary()
+        for unit in campaign.units
+        for form in campaign.forms
+        if (unit.id, form.id) in checks
+    ]
 
 
 def _timeliness(state: str, past_due: bool) -> tuple[str, str]:
@@ -146,8 +136,8 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
     def unit_row(unit_id: str, name: str, depth: int) -> Row:
         nonlocal unchecked
         s = items[unit_id]
-        check = checks.get((unit_id, form.id)) or {}
-        state = s.state if check.get("summary") else "unchecked"
+        check = checks[(unit_id, form.id)]
+        state = s.state if check.checked else "unchecked"
         unchecked += state == "unchecked"
         when, cls = _timeliness(state, past_due)
         return Row(
@@ -164,8 +154,8 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
             state=state,
             state_label=state_text(state),
             badge=BADGES.get(state, "idle"),
-            last_change=fmt_time(check.get("last_change_at"), campaign),
-            submitted_at=fmt_time(check.get("submitted_at"), campaign),
+            last_change=fmt_time(check.last_change_at, campaign),
+            submitted_at=fmt_time(check.submitted_at, campaign),
             timeliness=when,
             timeliness_class=cls,
         )
@@ -238,11 +228,11 @@ class FindingLine:
     value: str
 
 
-def _finding_value(finding: dict[str, Any]) -> str:
-    value = finding.get("value")
+def _finding_value(finding: RecordedFinding) -> str:
+    value = finding.value
     if value is None:
         return ""
-    if str(finding.get("code", "")).startswith("share_"):
+    if finding.code.startswith("share_"):
         try:
             return fmt_pct(float(value))
         except ValueError:
@@ -250,16 +240,16 @@ def _finding_value(finding: dict[str, Any]) -> str:
     return str(value)
 
 
-def finding_lines(form: Form, findings: list[dict[str, Any]]) -> list[FindingLine]:
+def finding_lines(form: Form, findings: Sequence[RecordedFinding]) -> list[FindingLine]:
     """Findings sorted by sheet row (unit-level ones first), with column headers."""
     labels = {"error": _("Lỗi"), "warning": _("Cảnh báo")}
     out = [
         FindingLine(
-            row=f.get("row"),
-            column=form.header_of(f["column"]) if f.get("column") else "",
-            severity=str(f.get("severity", "")),
-            severity_label=labels.get(str(f.get("severity")), str(f.get("severity", ""))),
-            message=str(f.get("message") or ""),
+            row=f.row,
+            column=form.header_of(f.column) if f.column else "",
+            severity=f.severity,
+            severity_label=labels.get(f.severity, f.severity),
+            message=f.message or "",
             value=_finding_value(f),
         )
         for f in findings

@@ -18,6 +18,8 @@ from sync.audit.jobs import JobStore
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
 from sync.links import campaign_secret
+from sync.operations import Workspace
+from sync.operations.workspace import audit_states
 from sync.stores import Store, open_store
 
 from .queue.handlers import JobHandler
@@ -100,6 +102,7 @@ class Service:
             lease=float(config["JOB_LEASE_SECONDS"]),
         )
         self._store: Store | None = config.get("STORE")
+        self._workspace: Workspace | None = None
         self.index = SpreadsheetIndex(
             self.campaign,
             recorded=self.store.recorded_spreadsheets(),
@@ -128,6 +131,16 @@ class Service:
         if self._store is None:
             self._store = open_store(self.campaign)
         return self._store
+
+    @property
+    def workspace(self) -> Workspace:
+        """What the operations act on: this campaign, its store, its audit states, the
+        sheet cache."""
+        if self._workspace is None:
+            self._workspace = Workspace(
+                self.campaign, self.store, audit_states(self.engine, self.campaign), self.sheets
+            )
+        return self._workspace
 
     def start(self) -> None:
         if self.config.get("WORKER", "thread") == "thread":

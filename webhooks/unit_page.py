@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -35,11 +36,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from sync import clock
 from sync import uploads as up
-from sync.audit import unit_forms
+from sync.audit import FormStatus, unit_statuses
 from sync.campaign import Unit
 from sync.errors import StoreError
 from sync.feedback import state_label
 from sync.links import LinkError, read_link
+from sync.operations import check_units, jobs
 
 from .errors import page_error
 from .formats import countdown_text, fmt_time
@@ -119,30 +121,27 @@ def _fmt(value: datetime | float | str | None) -> str:
     return fmt_time(value, service().campaign)
 
 
-def _forms(unit: Unit, now: datetime, recorded: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[dict[str, Any]]:
     """What the page shows per form: deadlines, lock, counts, state, findings."""
     svc = service()
     c = svc.campaign
     out = []
     for form in c.forms:
-        rec = recorded.get(form.id) or {}
-        s = rec.get("summary") or {}
-        state = str(s.get("state", "not_started"))
+        st = recorded[form.id]
         locked = form.lock and now > form.closes
         findings = sorted(
-            rec.get("findings", []),
-            key=lambda f: (f["row"] is None, f["row"] or 0, f["severity"] != "error"),
+            st.findings, key=lambda f: (f.row is None, f.row or 0, f.severity != "error")
         )
         out.append(
             {
                 "form": form,
-                "quota": s.get("quota", c.quota(unit.id, form.id)),
-                "rows": int(s.get("rows", 0)),
-                "valid_rows": int(s.get("valid_rows", 0)),
-                "errors": int(s.get("errors", 0)),
-                "warnings": int(s.get("warnings", 0)),
-                "state": state,
-                "state_label": state_label(state, c.language),
+                "quota": st.quota,
+                "rows": st.rows,
+                "valid_rows": st.valid_rows,
+                "errors": st.errors,
+                "warnings": st.warnings,
+                "state": st.state,
+                "state_label": state_label(st.state, c.language),
                 "due_iso": form.due.astimezone(c.tz).isoformat(),
                 "due": _fmt(form.due),
                 "left": countdown_text(form.due, now),
@@ -151,29 +150,29 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, dict[str, Any]]) -> li
                 "not_open": form.opens is not None and now < form.opens,
                 "locked": locked,
                 "lock_at": _fmt(form.closes) if form.lock else "",
-                "submitted_at": _fmt(rec.get("submitted_at")),
-                "checked_at": _fmt(rec.get("checked_at")),
-                "findings": [{**f, "header": form.header_of(f["column"])} for f in findings],
+                "submitted_at": _fmt(st.submitted_at),
+                "checked_at": _fmt(st.checked_at),
+                "findings": [{**asdict(f), "header": form.header_of(f.column)} for f in findings],
             }
         )
     return out
 
 
-def _checked(unit: Unit) -> dict[str, dict[str, Any]]:
+def _checked(unit: Unit) -> dict[str, FormStatus]:
     """The unit's last check per form; a unit never checked is checked once first (its
     workbook may already hold rows)."""
     svc = service()
-    recorded = unit_forms(svc.engine, svc.campaign.id, unit.id)
-    if any(r.get("summary") for r in recorded.values()):
+    recorded = unit_statuses(svc.engine, svc.campaign, unit.id)
+    if any(st.checked for st in recorded.values()):
         return recorded
     holder = worker_id()
     if not svc.jobs.acquire(unit.id, holder, wait=5.0):
         return recorded
     try:
-        svc.handler.validate(unit.id, f"upload-{holder}")
+        check_units(svc.workspace, [unit.id], run_id=f"upload-{holder}")
     finally:
         svc.jobs.release(unit.id, holder)
-    return unit_forms(svc.engine, svc.campaign.id, unit.id)
+    return unit_statuses(svc.engine, svc.campaign, unit.id)
 
 
 @bp.get("/<token>")
@@ -186,7 +185,7 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
     try:
         recorded = _checked(unit)
     except StoreError:  # the check failed: show what is recorded
-        recorded = unit_forms(svc.engine, c.id, unit.id)
+        recorded = unit_statuses(svc.engine, c, unit.id)
     forms = _forms(unit, now, recorded)
     titles = {f.id: f.title for f in c.forms}
     uploads = up.history(svc.engine, c.id, unit.id)
@@ -288,15 +287,14 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
         )
         assert kept.stored_path is not None
         up.install(c.base_dir / kept.stored_path, target)
-        svc.handler.validate(unit.id, f"upload-{kept.id}")
+        check_units(svc.workspace, [unit.id], run_id=f"upload-{kept.id}")
     finally:
         svc.jobs.release(unit.id, holder)
         staged.unlink(missing_ok=True)
     svc.jobs.schedule_consolidation()
-    recorded = unit_forms(svc.engine, c.id, unit.id)
+    recorded = unit_statuses(svc.engine, c, unit.id)
     result = {
-        fid: {k: int(v) for k, v in (rec.get("summary") or {}).items() if k in _COUNTS}
-        for fid, rec in recorded.items()
+        fid: {k: getattr(st, k) for k in _COUNTS} for fid, st in recorded.items() if st.checked
     }
     errors = sum(v.get("errors", 0) for v in result.values())
     warnings = sum(v.get("warnings", 0) for v in result.values())
@@ -366,7 +364,9 @@ def submit(token: str, unit: Unit) -> ResponseReturnValue:
     form = c.form(form_id)
     holder = _lock(unit)
     try:
-        result = svc.handler.submit(unit.id, form_id, f"upload-submit-{int(time.time())}")
+        result = jobs.submit_job(
+            svc.workspace, unit.id, form_id, f"upload-submit-{int(time.time())}"
+        )
     finally:
         svc.jobs.release(unit.id, holder)
     if not result.get("submitted"):

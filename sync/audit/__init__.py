@@ -9,10 +9,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
 from .db import AuditError, default_url, make_engine, migrate, open_engine, ping
-from .records import record_run, unit_forms
+from .records import FormStatus, RecordedFinding, campaign_statuses, unit_statuses
 from .states import AuditStates
 
 if TYPE_CHECKING:
@@ -21,23 +19,19 @@ if TYPE_CHECKING:
 __all__ = [
     "AuditError",
     "AuditStates",
+    "FormStatus",
+    "RecordedFinding",
+    "campaign_statuses",
     "campaign_url",
     "default_url",
     "make_engine",
     "migrate",
     "open_engine",
-    "open_states",
     "ping",
-    "record_run",
-    "unit_forms",
+    "unit_statuses",
 ]
 
 
 def campaign_url(campaign: Campaign, url: str | None = None) -> str:
     """`url`, else THIDUA_DATABASE_URL, else the SQLite file beside the campaign file."""
     return url or os.environ.get("THIDUA_DATABASE_URL") or default_url(campaign.base_dir)
-
-
-def open_states(campaign: Campaign, engine: Engine | None = None) -> AuditStates:
-    """Submission states of `campaign` in its audit database (migrated on open)."""
-    return AuditStates.for_campaign_db(engine or open_engine(campaign_url(campaign)), campaign)

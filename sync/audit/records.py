@@ -1,107 +1,54 @@
-"""Recording what a check run read and found: snapshots, findings, per-form summaries."""
+"""Recording what a check run read and found, and reading it back as `FormStatus`es."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..form_state import FormCheck
+from ..rules.engine import UnitSummary
 from .db import AuditError, upsert_form_state
-from .models import FindingRow, FormStateRow
-from .states import ensure_snapshot
+from .models import FindingRow, FormStateRow, Snapshot, Submission
 
 if TYPE_CHECKING:
-    from ..pipeline import Run
+    from ..campaign import Campaign
 
 FINDING_FIELDS = ("row", "column", "code", "severity", "message", "value")
 
 
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def official_rows(run: Run, unit: str, form_id: str) -> tuple[list[list[Any]], list[int]]:
-    """A unit's rows as `sync.pipeline.submit` freezes them (display values, row numbers)."""
-    from ..consolidate import display_value
-    from ..form_state import frame_rows
-    from ..stores.base import ROW
-
-    form = run.campaign.form(form_id)
-    fres = run.result.forms.get(form_id)
-    if fres is None or not len(fres.frame):
-        return [], []
-    typed = fres.frame[fres.frame["_unit"] == unit]
-    rows = [[display_value(v) for v in values] for values in frame_rows(typed, form.keys)]
-    return rows, [int(r) for r in typed[ROW]]
-
-
-def record_run(engine: Engine, run: Run, run_id: str, units: Collection[str] | None = None) -> None:
-    """Store distinct snapshots, changed findings and the summary of each selected (unit, form)."""
-    from ..form_state import content_hash
-
-    campaign = run.campaign
-    now = run.now.timestamp()  # the pipeline's clock (pinned for what-ifs and the demo)
-    frame = run.result.report.frame
-    selected = list(units) if units is not None else run.units
+def record_checks(
+    engine: Engine, campaign_id: str, checks: list[FormCheck], run_id: str, now: datetime
+) -> None:
+    """Store distinct snapshots, changed findings and the summary of each (unit, form)."""
+    stamp = now.timestamp()  # the run's clock (pinned for what-ifs and the demo)
     try:
         with engine.begin() as conn:
-            for unit in selected:
-                sheets = run.sheets.get(unit)
-                for form in campaign.forms:
-                    snap_id = None
-                    sheet = sheets.forms.get(form.id) if sheets is not None else None
-                    if sheet is not None and sheets is not None and sheets.problem is None:
-                        digest = content_hash(sheet.frame, form.keys)
-                        rows, numbers = official_rows(run, unit, form.id)
-                        snap_id = ensure_snapshot(
-                            conn, campaign.id, unit, form.id, digest, rows, numbers, now
-                        )
-                    part = frame[(frame["unit"] == unit) & (frame["form"] == form.id)]
-                    items = [
-                        {k: _plain(rec.get(k)) for k in FINDING_FIELDS}
-                        for rec in part.to_dict("records")
-                    ]
-                    for item in items:
-                        if item["value"] is not None:
-                            item["value"] = str(item["value"])
-                    digest_f = hashlib.sha256(
-                        json.dumps(items, ensure_ascii=False, sort_keys=True, default=str).encode()
-                    ).hexdigest()
-                    try:
-                        s = run.result.summary(unit, form.id)
-                        summary: dict[str, Any] | None = {
-                            "quota": s.quota,
-                            "rows": s.rows,
-                            "valid_rows": s.valid_rows,
-                            "errors": s.errors,
-                            "warnings": s.warnings,
-                            "state": s.state,
-                            "shares": {k: _plain(v) for k, v in s.shares.items()},
-                        }
-                    except KeyError:
-                        summary = None
-                    _store_form(
+            for check in checks:
+                snap_id = None
+                if check.content_hash is not None:
+                    snap_id = ensure_snapshot(
                         conn,
-                        campaign.id,
-                        unit,
-                        form.id,
-                        run_id,
-                        snap_id,
-                        items,
-                        digest_f,
-                        summary,
-                        now,
+                        campaign_id,
+                        check.unit,
+                        check.form,
+                        check.content_hash,
+                        check.rows,
+                        check.row_numbers,
+                        stamp,
                     )
+                digest = hashlib.sha256(
+                    json.dumps(
+                        check.findings, ensure_ascii=False, sort_keys=True, default=str
+                    ).encode()
+                ).hexdigest()
+                _store_form(conn, campaign_id, check, run_id, snap_id, digest, stamp)
     except SQLAlchemyError as exc:
         raise AuditError(f"Không ghi được kết quả kiểm tra vào cơ sở dữ liệu: {exc}") from exc
 
@@ -109,25 +56,22 @@ def record_run(engine: Engine, run: Run, run_id: str, units: Collection[str] | N
 def _store_form(
     conn: Any,
     campaign_id: str,
-    unit: str,
-    form: str,
+    check: FormCheck,
     run_id: str,
     snap_id: int | None,
-    items: list[dict[str, Any]],
     digest: str,
-    summary: dict[str, Any] | None,
     now: float,
 ) -> None:
     where = (
         (FormStateRow.campaign == campaign_id)
-        & (FormStateRow.unit == unit)
-        & (FormStateRow.form == form)
+        & (FormStateRow.unit == check.unit)
+        & (FormStateRow.form == check.form)
     )
     current = conn.execute(select(FormStateRow.findings_hash).where(where)).first()
-    values: dict[str, Any] = {"summary": summary, "checked_at": now}
+    values: dict[str, Any] = {"summary": check.summary, "checked_at": now}
     if current is None or current[0] != digest:
         values.update(findings_hash=digest, findings_run=run_id)
-        if items:
+        if check.findings:
             conn.execute(
                 insert(FindingRow),
                 [
@@ -135,80 +79,145 @@ def _store_form(
                         "campaign": campaign_id,
                         "run": run_id,
                         "snapshot_id": snap_id,
-                        "unit": unit,
-                        "form": form,
+                        "unit": check.unit,
+                        "form": check.form,
                         "checked_at": now,
                         **item,
                     }
-                    for item in items
+                    for item in check.findings
                 ],
             )
-    upsert_form_state(conn, campaign_id, unit, form, values)
+    upsert_form_state(conn, campaign_id, check.unit, check.form, values)
 
 
-def unit_forms(engine: Engine, campaign_id: str, unit: str) -> dict[str, dict[str, Any]]:
-    """The last recorded check per form of a unit: summary, findings, times."""
-    out: dict[str, dict[str, Any]] = {}
+@dataclass(frozen=True)
+class RecordedFinding:
+    """A finding as recorded by the last check that changed a form's findings."""
+
+    row: int | None
+    column: str | None
+    code: str
+    severity: str
+    message: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class FormStatus:
+    """The last recorded check of one (unit, form), as pages and the API show it."""
+
+    unit: str
+    form: str
+    checked: bool
+    """False when the form was never checked (the counts are then zeros)."""
+    quota: int | None
+    rows: int = 0
+    valid_rows: int = 0
+    errors: int = 0
+    warnings: int = 0
+    state: str = "not_started"
+    shares: dict[str, float] = field(default_factory=dict)
+    checked_at: float | None = None
+    last_change_at: str | None = None
+    submitted_at: str | None = None
+    content_hash: str | None = None
+    findings: tuple[RecordedFinding, ...] = ()
+
+    def summary(self) -> UnitSummary:
+        """As the rules engine summarises a (unit, form) (never checked: not started)."""
+        return UnitSummary(
+            unit=self.unit,
+            form=self.form,
+            quota=self.quota,
+            rows=self.rows,
+            valid_rows=self.valid_rows,
+            errors=self.errors,
+            warnings=self.warnings,
+            shares=dict(self.shares),
+            state=self.state,
+        )
+
+
+def _status(
+    campaign: Campaign,
+    unit: str,
+    form: str,
+    row: Any | None,
+    findings: tuple[RecordedFinding, ...] = (),
+) -> FormStatus:
+    s: dict[str, Any] = (row.summary if row is not None else None) or {}
+    return FormStatus(
+        unit=unit,
+        form=form,
+        checked=bool(s),
+        quota=s.get("quota", campaign.quota(unit, form)),
+        rows=int(s.get("rows", 0)),
+        valid_rows=int(s.get("valid_rows", 0)),
+        errors=int(s.get("errors", 0)),
+        warnings=int(s.get("warnings", 0)),
+        state=str(s.get("state", "not_started")),
+        shares=dict(s.get("shares") or {}),
+        checked_at=row.checked_at if row is not None else None,
+        last_change_at=row.last_change_at if row is not None else None,
+        submitted_at=row.submitted_at if row is not None else None,
+        content_hash=row.content_hash if row is not None else None,
+        findings=findings,
+    )
+
+
+def unit_statuses(engine: Engine, campaign: Campaign, unit: str) -> dict[str, FormStatus]:
+    """Per form of the campaign, the unit's last recorded check with its findings."""
     try:
         with engine.connect() as conn:
-            states = conn.execute(
-                select(FormStateRow).where(
-                    (FormStateRow.campaign == campaign_id) & (FormStateRow.unit == unit)
-                )
-            ).all()
-            for st in states:
-                findings: list[dict[str, Any]] = []
-                if st.findings_run is not None:
-                    rows = conn.execute(
+            rows = {
+                st.form: st
+                for st in conn.execute(
+                    select(FormStateRow).where(
+                        (FormStateRow.campaign == campaign.id) & (FormStateRow.unit == unit)
+                    )
+                ).all()
+            }
+            found: dict[str, tuple[RecordedFinding, ...]] = {}
+            for form, st in rows.items():
+                if st.findings_run is None:
+                    continue
+                found[form] = tuple(
+                    RecordedFinding(**{k: getattr(r, k) for k in FINDING_FIELDS})
+                    for r in conn.execute(
                         select(FindingRow)
                         .where(
-                            (FindingRow.campaign == campaign_id)
+                            (FindingRow.campaign == campaign.id)
                             & (FindingRow.unit == unit)
-                            & (FindingRow.form == st.form)
+                            & (FindingRow.form == form)
                             & (FindingRow.run == st.findings_run)
                         )
                         .order_by(FindingRow.id)
                     ).all()
-                    findings = [{k: getattr(r, k) for k in FINDING_FIELDS} for r in rows]
-                out[st.form] = {
-                    "summary": st.summary,
-                    "findings": findings,
-                    "checked_at": st.checked_at,
-                    "submitted_at": st.submitted_at,
-                    "last_change_at": st.last_change_at,
-                }
-    except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
-    return out
-
-
-def campaign_forms(engine: Engine, campaign_id: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """The last recorded check of every (unit, form) of a campaign, without findings:
-    summary, times and finding counts, in one query (the dashboard's table)."""
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    FormStateRow.unit,
-                    FormStateRow.form,
-                    FormStateRow.summary,
-                    FormStateRow.checked_at,
-                    FormStateRow.submitted_at,
-                    FormStateRow.last_change_at,
-                    FormStateRow.content_hash,
-                ).where(FormStateRow.campaign == campaign_id)
-            ).all()
+                )
     except SQLAlchemyError as exc:
         raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
     return {
-        (r.unit, r.form): {
-            "summary": r.summary,
-            "checked_at": r.checked_at,
-            "submitted_at": r.submitted_at,
-            "last_change_at": r.last_change_at,
-            "content_hash": r.content_hash,
-        }
-        for r in rows
+        f.id: _status(campaign, unit, f.id, rows.get(f.id), found.get(f.id, ()))
+        for f in campaign.forms
+    }
+
+
+def campaign_statuses(engine: Engine, campaign: Campaign) -> dict[tuple[str, str], FormStatus]:
+    """Every (unit, form)'s last recorded check, without findings, in one query."""
+    try:
+        with engine.connect() as conn:
+            rows = {
+                (r.unit, r.form): r
+                for r in conn.execute(
+                    select(FormStateRow).where(FormStateRow.campaign == campaign.id)
+                ).all()
+            }
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
+    return {
+        (u.id, f.id): _status(campaign, u.id, f.id, rows.get((u.id, f.id)))
+        for u in campaign.units
+        for f in campaign.forms
     }
 
 
@@ -216,8 +225,6 @@ def latest_rows(
     engine: Engine, campaign_id: str, form: str, official: bool
 ) -> dict[str, list[list[Any]]]:
     """Per unit, the rows of a form as last read (`official`: as submitted) from snapshots."""
-    from .models import Snapshot, Submission
-
     out: dict[str, list[list[Any]]] = {}
     where: Any
     try:
@@ -275,3 +282,54 @@ def mark_submitted(engine: Engine, campaign_id: str, unit: str, form: str, late:
             conn.execute(update(FormStateRow).where(where).values(summary=summary))
     except SQLAlchemyError as exc:
         raise AuditError(f"Không ghi được trạng thái nộp: {exc}") from exc
+
+
+def _cell(value: Any) -> Any:
+    """A JSON-safe cell: NA/NaN/NaT → "" (as leadership sees it), other objects as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return "" if value != value else value
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def ensure_snapshot(
+    conn: Any,
+    campaign_id: str,
+    unit: str,
+    form: str,
+    digest: str,
+    rows: list[list[Any]],
+    row_numbers: list[int] | None,
+    now: float,
+) -> int:
+    """The id of the (unit, form, hash) snapshot, inserting it when it is new."""
+    where = (
+        (Snapshot.campaign == campaign_id)
+        & (Snapshot.unit == unit)
+        & (Snapshot.form == form)
+        & (Snapshot.content_hash == digest)
+    )
+    found = conn.execute(select(Snapshot.id).where(where)).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(
+            insert(Snapshot)
+            .values(
+                campaign=campaign_id,
+                unit=unit,
+                form=form,
+                content_hash=digest,
+                rows=[[_cell(v) for v in row] for row in rows],
+                row_numbers=row_numbers,
+                first_seen_at=now,
+            )
+            .returning(Snapshot.id)
+        ).scalar_one()
+    )

@@ -1,26 +1,23 @@
-"""Submission states in the audit database, with the methods of `sync.form_state.StateFile`.
+"""Submission states in the audit database: the `sync.form_state.States` of a campaign.
 
-`AuditStates` is a drop-in for `StateFile` (it subclasses it so `sync.pipeline` and
-`sync.consolidate` take it unchanged): `get`/`observe` work on an in-memory copy loaded
-at construction, `submit` stores the official snapshot and the submission at once
-(durably), `save` upserts only the (unit, form) states that changed.
+`get`/`observe` work on an in-memory copy loaded at construction, `submit` stores the
+official snapshot and the submission at once (durably), `save` upserts only the
+(unit, form) states that changed, `record` keeps what a check run found.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, fields
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..form_state import FormState, StateFile
+from ..form_state import FormCheck, FormState
 from .db import AuditError, upsert_form_state
 from .models import FormStateRow, Snapshot, Submission
+from .records import ensure_snapshot, mark_submitted, record_checks
 
 _STATE_FIELDS = [
     "content_hash",
@@ -37,12 +34,10 @@ def _key(state: FormState) -> tuple[Any, ...]:
     return tuple(getattr(state, f) for f in _STATE_FIELDS)
 
 
-class AuditStates(StateFile):
-    """Per (unit, form) state kept in the audit database instead of `.thidua/state.json`."""
+class AuditStates:
+    """Per (unit, form) states of one campaign kept in the audit database."""
 
     def __init__(self, engine: Engine, campaign_id: str, due: dict[str, datetime] | None = None):
-        # Deliberately not calling StateFile.__init__: there is no JSON file to load.
-        self.path = Path(f"audit:{campaign_id}")
         self.engine = engine
         self.campaign_id = campaign_id
         self.due = due or {}
@@ -95,6 +90,26 @@ class AuditStates(StateFile):
             self._data.setdefault(row.unit, {})[row.form] = state
             self._saved[key] = _key(state)
 
+    def get(self, unit: str, form: str) -> FormState:
+        return self._data.setdefault(unit, {}).setdefault(form, FormState())
+
+    def observe(
+        self, unit: str, form: str, digest: str, rows: int, valid: bool, now: datetime
+    ) -> FormState:
+        """Record what was read; timestamps move only when the content changed."""
+        state = self.get(unit, form)
+        stamp = now.isoformat()
+        if state.content_hash != digest:
+            if state.content_hash is not None or rows:
+                state.last_change_at = stamp
+            state.content_hash = digest
+            state.rows = rows
+            if rows and state.first_entry_at is None:
+                state.first_entry_at = stamp
+        if valid and rows and state.first_valid_at is None:
+            state.first_valid_at = stamp
+        return state
+
     def submit(
         self,
         unit: str,
@@ -105,13 +120,20 @@ class AuditStates(StateFile):
         now: datetime,
     ) -> FormState:
         """Freeze the official snapshot: snapshot + submission rows + state, one transaction."""
-        state = super().submit(unit, form, digest, snapshot, rows, now)
+        state = self.get(unit, form)
+        state.submitted_at = now.isoformat()
+        state.submitted_hash = digest
+        state.snapshot = snapshot
+        state.snapshot_rows = rows
+        state.history.append(
+            {"submitted_at": state.submitted_at, "hash": digest, "rows": len(rows)}
+        )
         due = self.due.get(form)
         on_time = due is None or now <= due
         try:
             with self.engine.begin() as conn:
                 snap_id = ensure_snapshot(
-                    conn, self.campaign_id, unit, form, digest, snapshot, rows, time.time()
+                    conn, self.campaign_id, unit, form, digest, snapshot, rows, now.timestamp()
                 )
                 sub_id = conn.execute(
                     insert(Submission)
@@ -158,6 +180,13 @@ class AuditStates(StateFile):
         upsert_form_state(conn, self.campaign_id, unit, form, values)
         self._saved[(unit, form)] = _key(state)
 
+    def record(self, checks: list[FormCheck], run_id: str, now: datetime) -> None:
+        """Keep what a check run found: distinct snapshots, changed findings, summaries."""
+        record_checks(self.engine, self.campaign_id, checks, run_id, now)
+
+    def mark_submitted(self, unit: str, form: str, late: bool) -> None:
+        mark_submitted(self.engine, self.campaign_id, unit, form, late)
+
     def as_dict(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Everything loaded, for debugging and tests."""
         keep = {f.name for f in fields(FormState)} - {"snapshot"}
@@ -165,54 +194,3 @@ class AuditStates(StateFile):
             u: {f: {k: v for k, v in asdict(s).items() if k in keep} for f, s in forms.items()}
             for u, forms in self._data.items()
         }
-
-
-def _cell(value: Any) -> Any:
-    """A JSON-safe cell: NA/NaN/NaT → "" (as leadership sees it), other objects as text."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return "" if value != value else value
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
-def ensure_snapshot(
-    conn: Any,
-    campaign_id: str,
-    unit: str,
-    form: str,
-    digest: str,
-    rows: list[list[Any]],
-    row_numbers: list[int] | None,
-    now: float,
-) -> int:
-    """The id of the (unit, form, hash) snapshot, inserting it when it is new."""
-    where = (
-        (Snapshot.campaign == campaign_id)
-        & (Snapshot.unit == unit)
-        & (Snapshot.form == form)
-        & (Snapshot.content_hash == digest)
-    )
-    found = conn.execute(select(Snapshot.id).where(where)).scalar()
-    if found is not None:
-        return int(found)
-    return int(
-        conn.execute(
-            insert(Snapshot)
-            .values(
-                campaign=campaign_id,
-                unit=unit,
-                form=form,
-                content_hash=digest,
-                rows=[[_cell(v) for v in row] for row in rows],
-                row_numbers=row_numbers,
-                first_seen_at=now,
-            )
-            .returning(Snapshot.id)
-        ).scalar_one()
-    )

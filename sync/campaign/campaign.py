@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..rules.specs import RuleSpec
 from .model import (
     Backend,
     CampaignInfo,
@@ -19,6 +18,8 @@ from .model import (
     QuotaPolicy,
     UnitSpec,
 )
+from .policies import resolve_quota
+from .rulespec import RuleSpec
 
 STATUS_HEADER = "Kết quả kiểm tra"
 
@@ -172,8 +173,6 @@ class Campaign:
 
     def quota(self, unit_id: str, form_id: str) -> int | None:
         """The unit's quota for the form: explicit number, or computed by its policy."""
-        from ..quotas import resolve_quota
-
         unit = self.unit(unit_id)
         value = unit.quotas.get(form_id, self.form(form_id).quota)
         return resolve_quota(value, unit, self.policies)

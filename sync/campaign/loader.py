@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from ..errors import ConfigError, ConfigIssue
-from ..rules.specs import RuleSpec, condition_columns
 from .campaign import Campaign, Column, Form, Unit
 from .model import CampaignSpec, ColumnSpec, FormSpec, PolicyRef, TemplateSpec
+from .rulespec import RuleSpec
 from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
 
 
@@ -95,9 +95,7 @@ def _check_rules(
 ) -> list[ConfigIssue]:
     issues = []
     for i, rule in enumerate(rules):
-        for col in sorted(condition_columns(rule) - keys):
-            if rule.kind == "registered_in":
-                continue  # checked against both forms by the campaign loader
+        for col in sorted(rule.reads() - keys):
             issues.append(
                 doc.issue(
                     (*prefix, i), f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu"
@@ -324,23 +322,22 @@ def _check_cross_form_rules(
     by_id = {f.id: f for f in forms}
     for i, form in enumerate(forms):
         for j, rule in enumerate(form.rules):
-            if rule.kind != "registered_in":
-                continue
             where: PathKey = ("forms", i, "rules")
-            other = by_id.get(rule.form)
-            if other is None:
-                issues.append(
-                    doc.issue(
-                        where,
-                        f"quy tắc registered_in tham chiếu biểu mẫu '{rule.form}' không có trong forms",
-                    )
-                )
-                continue
-            for col in rule.match:
-                if col not in form.keys or col not in other.keys:
+            for ref in rule.references():
+                other = by_id.get(ref.form)
+                if other is None:
                     issues.append(
                         doc.issue(
                             where,
-                            f"quy tắc registered_in (#{j + 1}): cột '{col}' phải có ở cả '{form.id}' và '{other.id}'",
+                            f"quy tắc {rule.kind} tham chiếu biểu mẫu '{ref.form}' không có trong forms",
                         )
                     )
+                    continue
+                for col in ref.columns:
+                    if col not in form.keys or col not in other.keys:
+                        issues.append(
+                            doc.issue(
+                                where,
+                                f"quy tắc {rule.kind} (#{j + 1}): cột '{col}' phải có ở cả '{form.id}' và '{other.id}'",
+                            )
+                        )

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..rules.specs import RuleSpec
+from .rulespec import RuleSpec
 
 ColumnType = Literal[
     "text", "integer", "number", "year", "date", "bool", "choice", "email", "phone"

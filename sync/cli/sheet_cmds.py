@@ -5,18 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .. import clock
+from .. import operations
 from ..campaign import Campaign, load_campaign
-from ..consolidate import build_consolidated
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_label
-from ..form_state import StateFile
-from ..pipeline import Run, default_states, run_validation, submit
+from ..operations import Workspace, new_run_id, open_workspace
+from ..pipeline import Run
 from ..progress import progress
 from ..rules.findings import FINDING_COLUMNS
 from ..stores import open_store
@@ -49,24 +49,18 @@ def _form(c: Campaign, form: str | None) -> None:
             ) from None
 
 
-def _run(
-    c: Campaign, units: list[str] | None, feedback: bool, states: StateFile | None = None
-) -> Run:
-    store = open_store(c)
-    ids = [u.id for u in c.units]
-    ticker = iter(bar(ids, "Đọc bảng tính"))
+def _ticker(c: Campaign) -> Callable[[str], None]:
+    ticker = iter(bar([u.id for u in c.units], "Đọc bảng tính"))
 
     def tick(_unit: str) -> None:
         next(ticker, None)
 
-    return run_validation(
-        c,
-        store,
-        now=clock.now(c.tz),
-        units=units,
-        feedback=feedback,
-        tick=tick,
-        states=states,
+    return tick
+
+
+def _run(ws: Workspace, units: list[str] | None, feedback: bool) -> Run:
+    return operations.check_units(
+        ws, units, feedback=feedback, run_id=new_run_id("cli"), tick=_ticker(ws.campaign)
     )
 
 
@@ -108,7 +102,7 @@ def validate(
     c = load_campaign(campaign)
     units = _units(c, unit_id)
     _form(c, form_id)
-    run = _run(c, units, feedback=not no_feedback)
+    run = _run(open_workspace(c), units, feedback=not no_feedback)
     frame = run.result.report.frame
     frame = frame[frame["unit"].isin(run.units)]
     if form_id:
@@ -225,9 +219,10 @@ def _print_table(
 def consolidate(campaign: Path, out: Path | None) -> None:
     """Ghi bảng tổng hợp (Tổng hợp, từng biểu mẫu, Cần sửa)."""
     c = load_campaign(campaign)
-    states = default_states(c)
-    run = _run(c, None, feedback=False, states=states)
-    tables = build_consolidated(c, run.result, states)
+    done = operations.consolidate(
+        open_workspace(c), write=out is None, run_id=new_run_id("cli"), tick=_ticker(c)
+    )
+    tables = done.tables
     if out is not None:
         from ..stores.local import writer
 
@@ -237,7 +232,7 @@ def consolidate(campaign: Path, out: Path | None) -> None:
             raise ThiduaError(f"Không ghi được {out}: {exc.strerror}") from exc
         location = str(out)
     else:
-        location = open_store(c).write_consolidated(tables)
+        location = str(done.location)
     echo_ok(f"Đã ghi bảng tổng hợp: {location}")
     summary = tables.tables["Tổng hợp"]
     click.echo(f"{len(summary)} dòng tổng hợp, {len(tables.tables['Cần sửa'])} mục cần sửa.")
@@ -249,7 +244,7 @@ def consolidate(campaign: Path, out: Path | None) -> None:
 def status(campaign: Path, fmt: str) -> None:
     """Tỷ lệ hoàn thành và đúng hạn theo biểu mẫu, cộng dồn theo đơn vị cấp trên."""
     c = load_campaign(campaign)
-    run = _run(c, None, feedback=False)
+    run = _run(open_workspace(c), None, feedback=False)
     items = progress(c, run.result.summaries)
     if fmt == "json":
         payload = {
@@ -314,9 +309,8 @@ def status(campaign: Path, fmt: str) -> None:
 def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     """Nộp biểu mẫu của một đơn vị: chốt bản chính thức (phải hết lỗi)."""
     c = load_campaign(campaign)
-    store = open_store(c)
-    now = clock.now(c.tz)
-    late, _run = submit(c, store, unit_id, form_id, now=now)
+    done = operations.submit(open_workspace(c), unit_id, form_id, run_id=new_run_id("cli"))
+    late, now = done.late, done.at
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
     if late:

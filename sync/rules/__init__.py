@@ -1,42 +1,36 @@
 """The rules engine (vectorised pandas): one module per rule kind, `validate` in `engine`.
 
-The engine API is exported lazily: `sync.campaign` imports `sync.rules.specs`, and the
-engine imports `sync.campaign`, so an eager import here would be circular.
+Importing this package registers the built-in rule kinds (each module calls
+`registry.register`); `sync/__init__.py` imports it so that every campaign file is read
+with them known. A new rule kind is one more module listed here (docs/rule-kinds.md).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from . import (  # noqa: F401  (built-in rule kinds register themselves)
+    max_ratio,
+    max_rows,
+    max_sum,
+    min_rows,
+    registered_in,
+    required_if,
+    shares,
+    unique,
+)
+from .engine import FormResult, UnitSummary, UnitTimes, ValidationResult, validate
+from .findings import FINDING_COLUMNS, Finding, Report
+from .registry import KINDS, RuleKind, register
 
-if TYPE_CHECKING:
-    from .engine import FormResult as FormResult
-    from .engine import UnitSummary as UnitSummary
-    from .engine import UnitTimes as UnitTimes
-    from .engine import ValidationResult as ValidationResult
-    from .engine import validate as validate
-    from .findings import FINDING_COLUMNS as FINDING_COLUMNS
-    from .findings import Finding as Finding
-    from .findings import Report as Report
-
-_EXPORTS = {
-    "FormResult": "engine",
-    "UnitSummary": "engine",
-    "UnitTimes": "engine",
-    "ValidationResult": "engine",
-    "validate": "engine",
-    "FINDING_COLUMNS": "findings",
-    "Finding": "findings",
-    "Report": "findings",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sync.rules' has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f"{__name__}.{module}"), name)
-
-
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "FINDING_COLUMNS",
+    "KINDS",
+    "Finding",
+    "FormResult",
+    "Report",
+    "RuleKind",
+    "UnitSummary",
+    "UnitTimes",
+    "ValidationResult",
+    "register",
+    "validate",
+]

@@ -9,16 +9,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from ..campaign.campaign import Campaign, Form, Unit
+from ..campaign.policies import resolve_quota
+from ..campaign.rulespec import RuleSpecBase
 from ..normalize import EMPTY, OK, Invalid, NormalizedColumn, normalize_text, parser_for
-from ..quotas import resolve_quota
 from . import messages as M
 
 FindingParts = list[pd.DataFrame]
 """Rule modules return DataFrames with FINDING_COLUMNS plus `_pos` (row position or -1)."""
 
 _COLUMNS = ["unit", "form", "row", "column", "code", "severity", "message", "value", "_pos"]
+
+
+class CountSpec(RuleSpecBase):
+    """A limit that is the unit's quota (`quota: true`) or a fixed `value`."""
+
+    quota: bool = False
+    value: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CountSpec:
+        if self.quota == (self.value is not None):
+            raise ValueError("cần đúng một trong hai: 'quota: true' hoặc 'value: <số>'")
+        return self
 
 
 @dataclass

@@ -8,7 +8,7 @@ normalised frames and per-(unit, form) summaries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,33 +18,11 @@ import pandas as pd
 
 from ..campaign.campaign import Campaign, Form
 from ..normalize import normalize_column
-from . import (
-    columns,
-    deadline,
-    max_ratio,
-    max_rows,
-    max_sum,
-    min_rows,
-    registered_in,
-    required_if,
-    shares,
-    unique,
-)
+from . import columns, deadline
 from .base import FormContext
 from .deadline import UnitTimes
 from .findings import FINDING_COLUMNS, Finding, Report
-
-RULES: dict[str, Callable[[FormContext, Any], list[pd.DataFrame]]] = {
-    "unique": unique.check,
-    "required_if": required_if.check,
-    "max_rows": max_rows.check,
-    "min_rows": min_rows.check,
-    "min_share": shares.check,
-    "max_share": shares.check,
-    "max_ratio": max_ratio.check,
-    "max_sum": max_sum.check,
-    "registered_in": registered_in.check,
-}
+from .registry import KINDS
 
 STATES = (
     "not_started",
@@ -177,7 +155,7 @@ def validate(
         ctx = contexts[form.id]
         parts = columns.check(ctx)
         for rule in form.rules:
-            parts.extend(RULES[rule.kind](ctx, rule))
+            parts.extend(KINDS[rule.kind].check(ctx, rule))
         items = []
         for unit in order:
             items += deadline.findings(
@@ -283,19 +261,14 @@ def _summaries(
 
 
 def _shares(ctx: FormContext) -> dict[str, list[float | None]]:
-    """label → share per unit (None when the unit has no rows / no base) for share rules."""
+    """label → value per unit (None when the unit has no rows / no base), for the rule kinds
+    that declare a share (min_share, max_share, max_ratio…)."""
     out: dict[str, list[float | None]] = {}
     for rule in ctx.form.rules:
-        if rule.kind in ("min_share", "max_share"):
-            counts = shares.shares(ctx, rule)
-            out[shares.label(ctx, rule)] = [
-                (c / t if t else None) for c, t in (counts[u] for u in ctx.units)
-            ]
-        elif rule.kind == "max_ratio":
-            ratios = max_ratio.counts(ctx, rule)
-            out[max_ratio.label(ctx, rule)] = [
-                (c / b if b else None) for c, b in (ratios[u] for u in ctx.units)
-            ]
+        share = KINDS[rule.kind].share
+        if share is not None:
+            title, values = share(ctx, rule)
+            out[title] = values
     return out
 
 

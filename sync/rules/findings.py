@@ -10,28 +10,6 @@ import pandas as pd
 
 FINDING_COLUMNS = ["unit", "form", "row", "column", "code", "severity", "message", "value"]
 
-CODES = (
-    "required",
-    "invalid_type",
-    "invalid_choice",
-    "out_of_range",
-    "pattern_mismatch",
-    "duplicate",
-    "likely_duplicate",
-    "quota_exceeded",
-    "below_minimum",
-    "share_below_min",
-    "share_above_max",
-    "ratio_exceeded",
-    "not_registered",
-    "late",
-    "after_lock",
-    "missing_tab",
-    "header_mismatch",
-    "sheet_unavailable",
-    "too_many_rows",
-)
-
 
 @dataclass(frozen=True)
 class Finding:

@@ -6,10 +6,30 @@ Example: Chiến sĩ thi đua cơ sở ≤ 15 % of Lao động tiên tiến. Uni
 from __future__ import annotations
 
 import math
+from typing import ClassVar, Literal
 
-from ..rules.specs import MaxRatioRule
+from pydantic import Field
+
+from ..campaign.rulespec import Condition, RuleSpecBase
 from . import messages as M
 from .base import FindingParts, FormContext
+from .registry import RuleKind, register
+
+
+class MaxRatioRule(RuleSpecBase):
+    kind: Literal["max_ratio"]
+    where: Condition = Field(min_length=1)
+    of: Condition = Field(min_length=1)
+    ratio: float = Field(ge=0)
+    label: str | None = None
+
+    placeholders: ClassVar[frozenset[str]] = frozenset(
+        {"label", "count", "limit", "base", "of", "allowed", "excess"}
+    )
+
+    def reads(self) -> set[str]:
+        return {*self.where, *self.of}
+
 
 _EPS = 1e-9
 
@@ -56,3 +76,20 @@ def check(ctx: FormContext, rule: MaxRatioRule) -> FindingParts:
             }
         )
     return [ctx.unit_findings(items)] if items else []
+
+
+def share(ctx: FormContext, rule: MaxRatioRule) -> tuple[str, list[float | None]]:
+    """count(where) / count(of) per evaluated unit (None without a base), for summaries."""
+    ratios = counts(ctx, rule)
+    return label(ctx, rule), [(c / b if b else None) for c, b in (ratios[u] for u in ctx.units)]
+
+
+register(
+    RuleKind(
+        spec=MaxRatioRule,
+        check=check,
+        codes=("ratio_exceeded",),
+        messages=("ratio_exceeded", "ratio_label"),
+        share=share,
+    )
+)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from ..rules.specs import MaxRowsRule, MinRowsRule
+from typing import ClassVar, Literal
+
 from . import messages as M
-from .base import FindingParts, FormContext
+from .base import CountSpec, FindingParts, FormContext
+from .registry import RuleKind, register
 
 
-def limit(ctx: FormContext, rule: MaxRowsRule | MinRowsRule, unit: str) -> int | None:
+class MaxRowsRule(CountSpec):
+    kind: Literal["max_rows"]
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"count", "limit", "excess", "noun"})
+
+
+def limit(ctx: FormContext, rule: CountSpec, unit: str) -> int | None:
     """The rule's number for a unit: its quota or the fixed value (None: no quota set)."""
     return ctx.quota(unit) if rule.quota else rule.value
 
@@ -32,3 +40,13 @@ def check(ctx: FormContext, rule: MaxRowsRule) -> FindingParts:
             }
         )
     return [ctx.unit_findings(items)] if items else []
+
+
+register(
+    RuleKind(
+        spec=MaxRowsRule,
+        check=check,
+        codes=("quota_exceeded",),
+        messages=("quota_exceeded", "noun"),
+    )
+)

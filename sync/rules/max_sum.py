@@ -5,12 +5,24 @@ Unit-level finding (row and column None); invalid or empty cells count as 0.
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 import numpy as np
 
 from ..normalize import OK
-from ..rules.specs import MaxSumRule
 from . import messages as M
-from .base import FindingParts, FormContext
+from .base import CountSpec, FindingParts, FormContext
+from .registry import RuleKind, register
+
+
+class MaxSumRule(CountSpec):
+    kind: Literal["max_sum"]
+    column: str
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"header", "count", "limit", "excess"})
+
+    def reads(self) -> set[str]:
+        return {self.column}
 
 
 def sums(ctx: FormContext, rule: MaxSumRule) -> np.ndarray:
@@ -56,3 +68,10 @@ def check(ctx: FormContext, rule: MaxSumRule) -> FindingParts:
             }
         )
     return [ctx.unit_findings(items)] if items else []
+
+
+register(
+    RuleKind(
+        spec=MaxSumRule, check=check, codes=("quota_exceeded",), messages=("quota_exceeded.sum",)
+    )
+)

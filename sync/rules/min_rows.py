@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from ..rules.specs import MinRowsRule
+from typing import ClassVar, Literal
+
 from . import messages as M
-from .base import FindingParts, FormContext
+from .base import CountSpec, FindingParts, FormContext
 from .max_rows import limit
+from .registry import RuleKind, register
+
+
+class MinRowsRule(CountSpec):
+    kind: Literal["min_rows"]
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"count", "limit", "missing", "noun"})
 
 
 def check(ctx: FormContext, rule: MinRowsRule) -> FindingParts:
@@ -28,3 +36,10 @@ def check(ctx: FormContext, rule: MinRowsRule) -> FindingParts:
             }
         )
     return [ctx.unit_findings(items)] if items else []
+
+
+register(
+    RuleKind(
+        spec=MinRowsRule, check=check, codes=("below_minimum",), messages=("below_minimum", "noun")
+    )
+)

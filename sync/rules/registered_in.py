@@ -9,13 +9,29 @@ here but none in the other form gets a unit-level `not_registered`.
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
+from ..campaign.rulespec import FormRef, RuleSpecBase
 from ..normalize import OK
-from ..rules.specs import RegisteredInRule
 from . import messages as M
 from .base import FindingParts, FormContext
+from .registry import RuleKind, register
+
+
+class RegisteredInRule(RuleSpecBase):
+    kind: Literal["registered_in"]
+    form: str
+    match: list[str] = Field(default_factory=list)
+    """Columns that identify a row in both forms; empty means the unit must have any row there."""
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"other", "what"})
+
+    def references(self) -> list[FormRef]:
+        return [FormRef(form=self.form, columns=tuple(self.match))]
 
 
 def _title(ctx: FormContext, form_id: str) -> str:
@@ -85,3 +101,13 @@ def _keys(ctx: FormContext, match: list[str]) -> list[np.ndarray]:
         values[col.unique_status != OK] = None
         out.append(values[col.codes])
     return out
+
+
+register(
+    RuleKind(
+        spec=RegisteredInRule,
+        check=check,
+        codes=("not_registered",),
+        messages=("not_registered", "not_registered.unit"),
+    )
+)

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import ClassVar, Literal
 
-from ..rules.specs import RequiredIfRule
+import numpy as np
+from pydantic import Field
+
+from ..campaign.rulespec import Condition, RuleSpecBase
 from . import messages as M
 from .base import FindingParts, FormContext
+from .registry import RuleKind, register
+
+
+class RequiredIfRule(RuleSpecBase):
+    kind: Literal["required_if"]
+    column: str
+    where: Condition = Field(min_length=1)
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"header", "condition"})
+
+    def reads(self) -> set[str]:
+        return {self.column, *self.where}
 
 
 def check(ctx: FormContext, rule: RequiredIfRule) -> FindingParts:
@@ -24,3 +39,6 @@ def check(ctx: FormContext, rule: RequiredIfRule) -> FindingParts:
     default = M.text(ctx.lang, "required_if", header=header, condition=condition)
     message = M.custom(rule.message, default, header=header, condition=condition)
     return [ctx.cell_findings(pos, rule.column, "required", rule.severity, message)]
+
+
+register(RuleKind(spec=RequiredIfRule, check=check, codes=("required",), messages=("required_if",)))

@@ -4,10 +4,45 @@
 from __future__ import annotations
 
 import math
+from typing import ClassVar, Literal
 
-from ..rules.specs import MaxShareRule, MinShareRule
+from pydantic import Field
+
+from ..campaign.rulespec import Condition, RuleSpecBase
 from . import messages as M
 from .base import FindingParts, FormContext
+from .registry import RuleKind, register
+
+
+class _ShareRule(RuleSpecBase):
+    where: Condition = Field(min_length=1)
+    share: float = Field(ge=0, le=1)
+    label: str | None = Field(
+        default=None, description="consolidated column title, e.g. 'Tỷ lệ Nữ'"
+    )
+    min_rows: int = Field(
+        default=1, ge=0, description="checked only when the unit has this many rows"
+    )
+
+    def reads(self) -> set[str]:
+        return set(self.where)
+
+
+class MinShareRule(_ShareRule):
+    kind: Literal["min_share"]
+
+    placeholders: ClassVar[frozenset[str]] = frozenset(
+        {"label", "share", "count", "total", "limit", "needed"}
+    )
+
+
+class MaxShareRule(_ShareRule):
+    kind: Literal["max_share"]
+
+    placeholders: ClassVar[frozenset[str]] = frozenset(
+        {"label", "share", "count", "total", "limit", "allowed"}
+    )
+
 
 _EPS = 1e-9
 
@@ -57,3 +92,29 @@ def check(ctx: FormContext, rule: MinShareRule | MaxShareRule) -> FindingParts:
             }
         )
     return [ctx.unit_findings(items)] if items else []
+
+
+def share(ctx: FormContext, rule: MinShareRule | MaxShareRule) -> tuple[str, list[float | None]]:
+    """The share per evaluated unit (None when the unit has no rows), for summaries."""
+    counts = shares(ctx, rule)
+    return label(ctx, rule), [(c / t if t else None) for c, t in (counts[u] for u in ctx.units)]
+
+
+register(
+    RuleKind(
+        spec=MinShareRule,
+        check=check,
+        codes=("share_below_min",),
+        messages=("share_below_min", "share_label"),
+        share=share,
+    )
+)
+register(
+    RuleKind(
+        spec=MaxShareRule,
+        check=check,
+        codes=("share_above_max",),
+        messages=("share_above_max", "share_label"),
+        share=share,
+    )
+)

@@ -10,13 +10,29 @@ Campaign scope compares against all rows given, including units not being valida
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
+from ..campaign.rulespec import RuleSpecBase
 from ..normalize import OK, loose_keys
-from ..rules.specs import UniqueRule
 from . import messages as M
 from .base import FindingParts, FormContext
+from .registry import RuleKind, register
+
+
+class UniqueRule(RuleSpecBase):
+    kind: Literal["unique"]
+    columns: list[str] = Field(min_length=1)
+    scope: Literal["unit", "campaign"] = "unit"
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"what", "others"})
+
+    def reads(self) -> set[str]:
+        return set(self.columns)
+
 
 _SHOWN = 3
 
@@ -143,3 +159,13 @@ def _ref(ctx: FormContext, here: int, other: int) -> str:
     if ctx.unit_ids[other] == ctx.unit_ids[here]:
         return M.text(ctx.lang, "row_ref", row=row)
     return M.text(ctx.lang, "row_ref_unit", row=row, unit=ctx.unit_name(str(ctx.unit_ids[other])))
+
+
+register(
+    RuleKind(
+        spec=UniqueRule,
+        check=check,
+        codes=("duplicate", "likely_duplicate"),
+        messages=("duplicate", "likely_duplicate", "row_ref", "row_ref_unit", "more"),
+    )
+)
