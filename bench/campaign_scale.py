@@ -1,0 +1,154 @@
+"""Benchmark: a whole campaign on the local store as it grows (validate + feedback + consolidate).
+
+For 100, 200, 400 and 800 units × 200 rows (the `dai_bieu` built-in template): the unit
+workbooks are prepared once (for the largest size; smaller campaigns list the first units),
+then each size runs in a fresh process: `check_units` (read every workbook, validate, write
+feedback into every workbook) and `consolidate` (Tong-hop.xlsx). Prints per size the
+seconds and the peak RSS of that process, then the growth exponent fitted on
+log(seconds) = k · log(units) + c (1 = linear).
+
+    .venv/bin/python bench/campaign_scale.py [--sizes 100,200,400,800] [--rows 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+NOW = datetime(2025, 4, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+def campaign_text(units: int, rows: int) -> str:
+    lines = [
+        "campaign: {id: scale, title: Scale, organizer: LĐLĐ tỉnh}",
+        "backend: {kind: local, path: ./workbooks}",
+        "units:",
+        *[
+            f"  - {{id: DV{i:04d}, name: Đơn vị {i}, staff: {100 + i}, quotas: {{dai_bieu: {rows}}}}}"
+            for i in range(units)
+        ],
+        "forms:",
+        "  - id: dai_bieu",
+        "    template: dai_bieu",
+        "    due: 2025-04-20T17:00",
+        "    rules:",
+        "      - {kind: max_rows, quota: true}",
+        "      - {kind: min_share, where: {gioi_tinh: Nữ}, share: 0.3, severity: warning}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def prepare(folder: Path, units: int, rows: int) -> None:
+    """Provision and fill `units` workbooks (one provisioned workbook copied, then filled)."""
+    from sync.campaign import load_campaign
+    from sync.demo import sample_rows
+    from sync.stores import open_store
+
+    path = folder / "campaign.yaml"
+    path.write_text(campaign_text(units, rows), encoding="utf-8")
+    campaign = load_campaign(path)
+    store = open_store(campaign)
+    form = campaign.form("dai_bieu")
+    rng = random.Random(1)
+    first = campaign.units[0]
+    store.provision(first)
+    blank = store.path(first).read_bytes()  # type: ignore[attr-defined]
+    for unit in campaign.units:
+        target = store.path(unit)  # type: ignore[attr-defined]
+        if unit is not first:
+            target.write_bytes(blank)
+        store.put_rows(unit.id, form.id, sample_rows(form, rows, unit.name, rng))
+
+
+def run_size(folder: Path, units: int, rows: int) -> dict[str, float]:
+    """In this (fresh) process: check every unit with feedback, then consolidate."""
+    from sync.audit import open_engine
+    from sync.campaign import load_campaign
+    from sync.operations import check_units, consolidate, open_workspace
+
+    path = folder / f"campaign-{units}.yaml"
+    path.write_text(campaign_text(units, rows), encoding="utf-8")
+    campaign = load_campaign(path)
+    engine = open_engine(f"sqlite:///{folder / f'audit-{units}.sqlite3'}")
+    ws = open_workspace(campaign, engine=engine)
+    started = time.perf_counter()
+    check_units(ws, now=NOW)
+    consolidate(ws, now=NOW)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"units": units, "seconds": seconds, "peak_rss_mb": peak}
+
+
+def exponent(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of log(seconds) against log(units)."""
+    xs = [math.log(u) for u, _ in points]
+    ys = [math.log(s) for _, s in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    num = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    den = sum((x - mx) ** 2 for x in xs)
+    return num / den
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100,200,400,800")
+    parser.add_argument("--rows", type=int, default=200)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_size(args.dir, args.child, args.rows)))
+        return
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        started = time.perf_counter()
+        prepare(base, sizes[-1], args.rows)
+        print(f"setup_seconds: {time.perf_counter() - started:.1f}", file=sys.stderr)
+        pristine = base / "pristine"
+        shutil.copytree(base / "workbooks", pristine)
+        points = []
+        for n in sizes:
+            shutil.rmtree(base / "workbooks")
+            shutil.copytree(pristine, base / "workbooks")  # every size starts unchecked
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    str(n),
+                    "--rows",
+                    str(args.rows),
+                    "--dir",
+                    str(base),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            got = json.loads(out.stdout.strip().splitlines()[-1])
+            points.append((float(n), got["seconds"]))
+            print(
+                f"units: {n} rows: {n * args.rows} seconds: {got['seconds']:.2f} "
+                f"peak_rss_mb: {got['peak_rss_mb']:.0f}",
+                flush=True,
+            )
+    print(f"growth_exponent: {exponent(points):.2f}")
+
+
+if __name__ == "__main__":
+    main()
