@@ -61,18 +61,11 @@ nodetest:
 
 test: lint typecheck nodetest pytest
 
-# Page texts are Vietnamese msgids; English lives in webhooks/translations/en. After changing
-# texts: `make translations`, translate the new entries in messages.po, `make translations`.
-TRANSLATIONS := webhooks/translations
+# One message catalogue for every user-facing text: sync/i18n/vi.po and en.po (docs/messages.md).
+# `make translations` adds new page texts and message ids untranslated and lists what still
+# needs a translation; translate them in the .po files (no compile step).
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
-	  --project thidua-sync -o $(TRANSLATIONS)/messages.pot .
-	@if [ -f $(TRANSLATIONS)/en/LC_MESSAGES/messages.po ]; then \
-	  $(BIN)/pybabel update --no-fuzzy-matching -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l en; \
-	else \
-	  $(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l en; \
-	fi
-	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
+	$(BIN)/python -m sync.i18n.build
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules test-artifacts

@@ -1,6 +1,7 @@
-"""Feedback for a unit's own sheet, built from findings (DESIGN §5, issue 3 §4).
+"""Feedback for a unit's own sheet, built from findings (issue 3 §4).
 
-This module decides *what* to show; stores decide *how* to write it.
+This module decides *what* to show (texts from the message catalogue, in the campaign's
+language); stores decide *how* to write it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from . import i18n
+
 if TYPE_CHECKING:
     from .campaign import Campaign
     from .rules.engine import ValidationResult
 
 SUMMARY_TAB = "Kiểm tra"
 GUIDE_TAB = "Hướng dẫn"
-OK_STATUS = "✓ Hợp lệ"
 
 
 @dataclass(frozen=True)
@@ -58,92 +60,34 @@ class UnitFeedback:
 
 # --- building feedback from a validation result -------------------------------------------
 
-_TEXT = {
-    "vi": {
-        "ok": OK_STATUS,
-        "errors": "✗ {n} lỗi",
-        "warnings": "⚠ {n} cảnh báo",
-        "title": "KẾT QUẢ KIỂM TRA — {unit}",
-        "campaign": "Đợt: {title}",
-        "form_head": [
-            "Biểu mẫu",
-            "Chỉ tiêu",
-            "Số dòng",
-            "Số dòng hợp lệ",
-            "Số lỗi",
-            "Số cảnh báo",
-            "Hạn nộp",
-            "Trạng thái",
-        ],
-        "shares": "Tỷ lệ",
-        "list_head": ["Biểu mẫu", "Dòng", "Cột", "Mức độ", "Nội dung"],
-        "no_findings": "Không có lỗi nào. Cảm ơn đơn vị!",
-        "error": "Lỗi",
-        "warning": "Cảnh báo",
-        "findings": "Danh sách cần sửa",
-    },
-    "en": {
-        "ok": "✓ Valid",
-        "errors": "✗ {n} errors",
-        "warnings": "⚠ {n} warnings",
-        "title": "CHECK RESULTS — {unit}",
-        "campaign": "Campaign: {title}",
-        "form_head": [
-            "Form",
-            "Quota",
-            "Rows",
-            "Valid rows",
-            "Errors",
-            "Warnings",
-            "Due",
-            "State",
-        ],
-        "shares": "Shares",
-        "list_head": ["Form", "Row", "Column", "Severity", "Message"],
-        "no_findings": "No problems found. Thank you!",
-        "error": "Error",
-        "warning": "Warning",
-        "findings": "To fix",
-    },
-}
-
-STATE_LABELS = {
-    "vi": {
-        "not_started": "Chưa nhập",
-        "in_progress": "Đang nhập, còn lỗi",
-        "valid": "Hợp lệ, chưa nộp",
-        "submitted_on_time": "Đã nộp đúng hạn",
-        "submitted_late": "Đã nộp trễ hạn",
-        "locked": "Đã khoá sổ, chưa nộp",
-    },
-    "en": {
-        "not_started": "Not started",
-        "in_progress": "In progress, has errors",
-        "valid": "Valid, not submitted",
-        "submitted_on_time": "Submitted on time",
-        "submitted_late": "Submitted late",
-        "locked": "Locked, not submitted",
-    },
-}
+FORM_HEAD = ("form", "quota", "rows", "valid_rows", "errors", "warnings", "due", "state")
+"""Columns of the per-form table of the `Kiểm tra` tab (message ids `feedback.form_head.*`)."""
+LIST_HEAD = ("form", "row", "column", "severity", "message")
+"""Columns of the findings list of the `Kiểm tra` tab (message ids `feedback.list_head.*`)."""
+STATES = ("not_started", "in_progress", "valid", "submitted_on_time", "submitted_late", "locked")
+"""The form states (docs/design.md); their labels are the message ids `state.<state>`."""
 
 STATUS_MAX_CHARS = 300
 
 
-def text(language: str) -> dict[str, Any]:
-    return _TEXT.get(language, _TEXT["vi"])
-
-
 def state_label(state: str, language: str = "vi") -> str:
-    return STATE_LABELS.get(language, STATE_LABELS["vi"]).get(state, state)
+    """The label of a form state in `language` (an unknown state is shown as is)."""
+    return i18n.t(f"state.{state}", language) if state in STATES else state
 
 
-def _row_status(messages: list[tuple[str, str]], t: dict[str, Any]) -> RowStatus:
+def severity_label(severity: str, language: str = "vi") -> str:
+    """ "Lỗi" / "Cảnh báo" (or English) for a finding's severity."""
+    key = f"severity.{severity}"
+    return i18n.t(key, language) if i18n.has(key) else severity
+
+
+def _row_status(messages: list[tuple[str, str]], lang: str) -> RowStatus:
     errors = [m for sev, m in messages if sev == "error"]
     warnings = [m for sev, m in messages if sev == "warning"]
     if errors:
-        head, severity = t["errors"].format(n=len(errors)), "error"
+        head, severity = i18n.t("feedback.errors", lang, count=len(errors)), "error"
     else:
-        head, severity = t["warnings"].format(n=len(warnings)), "warning"
+        head, severity = i18n.t("feedback.warnings", lang, count=len(warnings)), "warning"
     body = "; ".join(errors + warnings)
     status = f"{head}: {body}"
     if len(status) > STATUS_MAX_CHARS:
@@ -155,7 +99,7 @@ def build_row_statuses(
     campaign: Campaign, form_id: str, result: ValidationResult, unit_id: str | None = None
 ) -> dict[tuple[str, int], RowStatus]:
     """Status-column text for every data row of a form, keyed by (unit, sheet row)."""
-    t = text(campaign.language)
+    lang = campaign.language
     fres = result.forms.get(form_id)
     if fres is None or not len(fres.frame):
         return {}
@@ -171,18 +115,17 @@ def build_row_statuses(
         found["unit"], found["row"], found["severity"], found["message"], strict=True
     ):
         per_row.setdefault((unit, int(row)), []).append((severity, str(message)))
-    ok = RowStatus(t["ok"], None)
+    ok = RowStatus(i18n.t("feedback.ok", lang), None)
     out = {}
     for unit, row in zip(frame["_unit"], frame["_row"], strict=True):
         key = (unit, int(row))
         msgs = per_row.get(key)
-        out[key] = _row_status(msgs, t) if msgs else ok
+        out[key] = _row_status(msgs, lang) if msgs else ok
     return out
 
 
 def build_feedback(campaign: Campaign, unit_id: str, result: ValidationResult) -> UnitFeedback:
     """Status per data row, a note per wrong cell, and the `Kiểm tra` summary for one unit."""
-    t = text(campaign.language)
     unit = campaign.unit(unit_id)
     feedback = UnitFeedback(unit_id=unit_id)
     report = result.report.frame
@@ -205,7 +148,7 @@ def build_feedback(campaign: Campaign, unit_id: str, result: ValidationResult) -
             severity = "error" if any(s == "error" for s, _ in msgs) else "warning"
             form_fb.notes.append(CellNote(row, column, severity, "\n".join(m for _, m in msgs)))
         feedback.forms[form.id] = form_fb
-    feedback.summary = _summary(campaign, unit.name, unit_id, result, unit_findings, t)
+    feedback.summary = _summary(campaign, unit.name, unit_id, result, unit_findings)
     return feedback
 
 
@@ -215,14 +158,14 @@ def _summary(
     unit_id: str,
     result: ValidationResult,
     findings: pd.DataFrame,
-    t: dict[str, Any],
 ) -> list[list[Any]]:
     tz = campaign.tz
+    lang = campaign.language
     out: list[list[Any]] = [
-        [t["title"].format(unit=unit_name)],
-        [t["campaign"].format(title=campaign.info.title)],
+        [i18n.t("feedback.title", lang, unit=unit_name)],
+        [i18n.t("feedback.campaign", lang, title=campaign.info.title)],
         [],
-        list(t["form_head"]),
+        [i18n.t(f"feedback.form_head.{key}", lang) for key in FORM_HEAD],
     ]
     summaries = {(s.unit, s.form): s for s in result.summaries}
     share_lines: list[list[Any]] = []
@@ -240,19 +183,19 @@ def _summary(
                 s.errors,
                 s.warnings,
                 due,
-                state_label(s.state, campaign.language),
+                state_label(s.state, lang),
             ]
         )
         for label, share in s.shares.items():
             if share is not None:
                 share_lines.append([form.title, label, f"{share * 100:.1f} %".replace(".", ",")])
     if share_lines:
-        out += [[], [t["shares"]], *share_lines]
-    out += [[], [t["findings"]]]
+        out += [[], [i18n.t("feedback.shares", lang)], *share_lines]
+    out += [[], [i18n.t("feedback.findings", lang)]]
     if findings.empty:
-        out.append([t["no_findings"]])
+        out.append([i18n.t("feedback.no_findings", lang)])
         return out
-    out.append(list(t["list_head"]))
+    out.append([i18n.t(f"feedback.list_head.{key}", lang) for key in LIST_HEAD])
     forms = {f.id: f for f in campaign.forms}
     for rec in findings.to_dict("records"):
         found = forms.get(str(rec["form"]))
@@ -262,7 +205,7 @@ def _summary(
                 found.title if found else rec["form"],
                 "" if pd.isna(row) else int(row),
                 found.header_of(rec["column"]) if found and isinstance(rec["column"], str) else "",
-                t.get(str(rec["severity"]), rec["severity"]),
+                severity_label(str(rec["severity"]), lang),
                 rec["message"],
             ]
         )

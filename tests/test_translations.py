@@ -1,60 +1,162 @@
-"""The English catalog covers every Vietnamese text of the pages, is compiled, and keeps
-the placeholders; `?lang=en` shows it."""
+"""The one message catalogue (sync/i18n): every user-facing text has Vietnamese and English,
+placeholders survive translation, the code asks only for ids the catalogue has, pages and
+the library read the same catalogue, and `language: en` campaigns get English findings."""
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
+import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CATALOG = ROOT / "webhooks" / "translations" / "en" / "LC_MESSAGES"
-METHODS = [("webhooks/**.py", "python"), ("webhooks/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
+from sync import i18n
+from sync.campaign.model import ColumnType
+from sync.feedback import FORM_HEAD, LIST_HEAD, STATES, state_label
+from sync.i18n import build
+from sync.stores.grid import MAX_DATA_ROWS, missing_tab, read_form_grid
+from tests.rules_helpers import make_form
 
-
-def _extracted() -> set[str]:
-    found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=METHODS, keywords=KEYWORDS
-    ):
-        found.add(message if isinstance(message, str) else message[0])
-    return found
+CATALOGUES = {lang: build.load(lang) for lang in i18n.LANGUAGES}
 
 
-def _po() -> Any:
-    with (CATALOG / "messages.po").open("rb") as fh:
-        return read_po(fh)
+def _entries(lang: str) -> dict[str, str]:
+    return {
+        str(m.id): str(m.string or "") for m in CATALOGUES[lang] if m.id and isinstance(m.id, str)
+    }
 
 
-def test_every_page_text_has_an_english_translation() -> None:
-    catalog = _po()
-    missing = sorted(m for m in _extracted() if not (catalog.get(m) and catalog.get(m).string))
-    assert missing == [], "run `make translations` and translate: " + "; ".join(missing[:10])
-    fuzzy = sorted(m.id for m in catalog if m.id and m.fuzzy)
+def test_catalogue_is_up_to_date_with_the_code() -> None:
+    """What `make translations` would add or drop: nothing (run it, then translate)."""
+    _catalogs, changes = build.update()
+    assert changes == [], "run `make translations` and translate: " + "; ".join(changes[:10])
+
+
+def test_every_text_has_vietnamese_and_english() -> None:
+    missing = build.untranslated(CATALOGUES)
+    assert missing == [], "translate in sync/i18n/<lang>.po: " + "; ".join(missing[:10])
+    fuzzy = [f"{lang}: {m.id}" for lang, c in CATALOGUES.items() for m in c if m.id and m.fuzzy]
     assert fuzzy == []
 
 
+def test_vietnamese_catalogue_holds_only_message_ids_and_english_has_them_all() -> None:
+    vi, en = _entries("vi"), _entries("en")
+    assert [k for k in vi if not build.is_message_id(k)] == []
+    ids_in_en = {k for k in en if build.is_message_id(k)}
+    assert sorted(set(vi) - ids_in_en) == [] and sorted(ids_in_en - set(vi)) == []
+
+
+def test_every_id_the_code_asks_for_is_in_the_catalogue() -> None:
+    vi = _entries("vi")
+    unknown = [
+        f"{path}:{line} {key}" for key, path, line in build.code_message_ids() if key not in vi
+    ]
+    assert unknown == []
+
+
+def test_ids_built_at_run_time_are_in_the_catalogue() -> None:
+    """Keys made from data (column types, states, table heads) that no literal names."""
+    vi = _entries("vi")
+    wanted = [
+        *(f"invalid_type.{kind}" for kind in get_args(ColumnType) if kind != "choice"),
+        *(f"state.{state}" for state in STATES),
+        *(f"feedback.form_head.{key}" for key in FORM_HEAD),
+        *(f"feedback.list_head.{key}" for key in LIST_HEAD),
+        *(f"severity.{severity}" for severity in ("error", "warning")),
+    ]
+    assert [key for key in wanted if key not in vi] == []
+
+
 def test_translations_keep_placeholders() -> None:
-    for message in _po():
-        if message.id and isinstance(message.id, str) and message.string:
-            assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-                PLACEHOLDER.findall(str(message.string))
-            ), message.id
+    vi, en = _entries("vi"), _entries("en")
+    for key, text in vi.items():
+        assert build.placeholders(text, page=False) == build.placeholders(en[key], page=False), key
+    for msgid, text in en.items():
+        if not build.is_message_id(msgid) and text:
+            assert build.placeholders(msgid, page=True) == build.placeholders(text, page=True), (
+                msgid
+            )
 
 
-def test_compiled_catalog_is_current() -> None:
-    with (CATALOG / "messages.mo").open("rb") as fh:
-        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
-    source = {m.id: m.string for m in _po() if m.id and m.string}
-    assert compiled == source, "run `make translations` to compile messages.mo"
+def test_lookup_fills_placeholders_keeps_unknown_ones_and_follows_the_language() -> None:
+    assert i18n.t("state.valid", "vi") == "Hợp lệ, chưa nộp"
+    assert i18n.t("state.valid", "en") == "Valid, not submitted"
+    assert i18n.t("state.valid", "fr") == "Hợp lệ, chưa nộp"
+    assert i18n.t("feedback.errors", "en", count=3) == "✗ 3 errors"
+    assert i18n.t("feedback.errors", "vi") == "✗ {count} lỗi"
+    assert i18n.t("no.such.id") == "no.such.id"
+    assert i18n.language() == "vi"
+    with i18n.use_language("en"):
+        assert i18n.t("state.locked") == "Locked, not submitted"
+    assert i18n.t("state.locked") == "Đã khoá sổ, chưa nộp"
+    assert state_label("submitted_late", "en") == "Submitted late"
+    assert i18n.num(12345, "vi") == "12.345" and i18n.num(12345, "en") == "12,345"
 
 
 def test_english_pages(client: Any) -> None:
     html = client.get("/login?lang=en").get_data(as_text=True)
     assert "Sign in" in html and "Đăng nhập trang tổng hợp" not in html
+
+
+# --- structural findings follow the campaign's language -------------------------------------
+
+FORM = make_form()
+HEADERS = [c.header for c in FORM.columns]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("vi", "không thấy cột 'Năm sinh' ở dòng tiêu đề 1; cột C đang có tiêu đề 'Năm sinh DL'"),
+        ("en", "no column 'Năm sinh' in header row 1; column C is headed 'Năm sinh DL'"),
+    ],
+)
+def test_renamed_header_in_the_campaign_language(lang: str, expected: str) -> None:
+    header = [*HEADERS]
+    header[2] = "Năm sinh DL"
+    sheet = read_form_grid("TP", FORM, [header, ["A", "Nam", 1980]], lang=lang)
+    (finding,) = sheet.findings
+    assert (finding.code, finding.column, finding.severity) == (
+        "header_mismatch",
+        "nam_sinh",
+        "error",
+    )
+    assert expected in finding.message
+
+
+def test_structural_findings_in_english() -> None:
+    swapped = [HEADERS[1], HEADERS[0], *HEADERS[2:]]
+    rows = [swapped, *([f"Người {i}", "Nam"] for i in range(MAX_DATA_ROWS + 2))]
+    sheet = read_form_grid("TP", FORM, rows, lang="en")
+    assert [(f.code, f.severity) for f in sheet.findings] == [
+        ("header_mismatch", "warning"),
+        ("too_many_rows", "error"),
+    ]
+    order, too_many = (f.message for f in sheet.findings)
+    assert order.startswith(f"Tab '{FORM.tab}': the columns are in a different order")
+    assert "has 5,002 data rows, more than the limit of 5,000" in too_many
+    assert "Delete the 2 extra rows" in too_many
+    gone = missing_tab("TP", FORM, ["Sheet1"], "Sheet1", lang="en").findings[0]
+    assert gone.code == "missing_tab"
+    assert gone.message == (
+        f"Tab '{FORM.tab}' ({FORM.title}) is not in the unit's workbook: it was renamed or "
+        f"deleted (tabs now: 'Sheet1'). Tab 'Sheet1' has this form's columns: rename it back "
+        f"to '{FORM.tab}'."
+    )
+
+
+def test_an_english_campaign_reads_english_findings_from_its_store(tmp_path: Path) -> None:
+    from sync.campaign import load_campaign
+    from sync.stores.memory import MemoryStore
+
+    base = load_campaign(Path(__file__).parent / "data" / "stores" / "campaign.yaml")
+    campaign = dataclasses.replace(base, info=base.info.model_copy(update={"language": "en"}))
+    store = MemoryStore(campaign)
+    unit = campaign.units[0]
+    store.provision(unit)
+    form = campaign.forms[0]
+    book = store.book(unit.id)
+    book.tabs["Sheet1"] = book.tabs.pop(form.tab)
+    (finding,) = store.read_unit(unit).forms[form.id].findings
+    assert finding.code == "missing_tab"
+    assert "is not in the unit's workbook" in finding.message

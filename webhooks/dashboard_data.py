@@ -14,41 +14,30 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
+from sync import i18n
 from sync.audit import FormStatus, RecordedFinding
-from sync.consolidate import subtree, tree_order
+from sync.consolidate import STATE_TONES, subtree, tree_order
+from sync.feedback import state_label
 from sync.progress import Progress, progress
 from sync.rules.engine import UnitSummary
 
 from .formats import fmt_time
+from .web import page_language
 
 if TYPE_CHECKING:
     from sync.campaign import Campaign, Form
 
 Checks = dict[tuple[str, str], FormStatus]
 
-BADGES = {
-    "not_started": "idle",
-    "in_progress": "err",
-    "valid": "warn",
-    "submitted_on_time": "ok",
-    "submitted_late": "warn",
-    "locked": "err",
-    "unchecked": "idle",
-}
+BADGES = {**STATE_TONES, "unchecked": "idle"}
+"""Badge class per state: the colours of the consolidated workbook's state cells."""
 
 
 def state_text(state: str) -> str:
-    """The state as organisers read it (translated by the page's language)."""
-    texts = {
-        "not_started": _("Chưa nhập"),
-        "in_progress": _("Đang nhập, còn lỗi"),
-        "valid": _("Hợp lệ, chưa nộp"),
-        "submitted_on_time": _("Đã nộp đúng hạn"),
-        "submitted_late": _("Đã nộp trễ hạn"),
-        "locked": _("Đã khoá sổ, chưa nộp"),
-        "unchecked": _("Chưa kiểm tra"),
-    }
-    return texts.get(state, state)
+    """The state as organisers read it, in the page's language (`unchecked`: never checked)."""
+    if state == "unchecked":
+        return i18n.t("state.unchecked", page_language())
+    return state_label(state, page_language())
 
 
 def fmt_pct(share: float | None) -> str:
@@ -257,13 +246,3 @@ def finding_lines(form: Form, findings: Sequence[RecordedFinding]) -> list[Findi
     order = {"error": 0, "warning": 1}
     out.sort(key=lambda x: (x.row is not None, x.row or 0, order.get(x.severity, 2)))
     return out
-
-
-def place_of(organizer: str) -> str:
-    """The place of the date line: "Liên đoàn Lao động tỉnh Lai Châu" → "Lai Châu"."""
-    lowered = organizer.lower()
-    for word in ("thành phố ", "tỉnh ", "huyện ", "quận ", "thị xã "):
-        at = lowered.rfind(word)
-        if at >= 0:
-            return organizer[at + len(word) :].strip()
-    return ""

@@ -48,7 +48,7 @@ from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
 from .queue.worker import worker_id
-from .web import csrf, limiter
+from .web import csrf, limiter, page_language
 
 bp = Blueprint("upload", __name__, url_prefix="/u")
 MULTIPART_SLACK = 64 * 1024
@@ -141,7 +141,7 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[d
                 "errors": st.errors,
                 "warnings": st.warnings,
                 "state": st.state,
-                "state_label": state_label(st.state, c.language),
+                "state_label": state_label(st.state, page_language()),
                 "due_iso": form.due.astimezone(c.tz).isoformat(),
                 "due": _fmt(form.due),
                 "left": countdown_text(form.due, now),

@@ -5,7 +5,8 @@ security headers.
   SameSite=Lax, Secure unless the service is reached over plain HTTP on loopback.
 - CSRF (Flask-WTF) on every form; the signed JSON endpoints (`/hooks`, `/api`) are exempt.
 - Login attempts are limited (Flask-Limiter; Redis when the service has one).
-- Vietnamese by default, English by `?lang=en` (Flask-Babel, catalogs in `translations/`).
+- Vietnamese by default, English by `?lang=en` (Flask-Babel over the one message catalogue,
+  `sync/i18n`).
 - Content-Security-Policy without inline scripts or styles, frame and referrer policies.
 """
 
@@ -18,13 +19,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from babel.support import Translations
 from flask import Flask, Response, request, session
-from flask_babel import Babel
+from flask_babel import Babel, Domain, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from sync import clock
+from sync import clock, i18n
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,32 @@ HEADERS = {
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
-babel = Babel()
+
+
+class CatalogueDomain(Domain):
+    """Page texts come from the same message catalogue as the library's (`sync.i18n`)."""
+
+    def get_translations(self) -> Translations:
+        return i18n.translations(page_language())
+
+
+class CatalogueBabel(Babel):
+    """Flask-Babel reading `sync/i18n/<lang>.po` instead of compiled `translations/`."""
+
+    _domain = CatalogueDomain()
+
+    @property
+    def domain_instance(self) -> Domain:
+        return self._domain
+
+
+babel = CatalogueBabel()
+
+
+def page_language() -> str:
+    """The reader's language on this page (`vi` outside a request)."""
+    locale = get_locale()
+    return str(locale) if locale is not None and str(locale) in LANGUAGES else "vi"
 
 
 def select_locale() -> str:
@@ -101,7 +128,6 @@ def init_web(app: Flask, service: Service) -> None:
         WTF_CSRF_SSL_STRICT=True,
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE=str(service.campaign.tz),
-        BABEL_TRANSLATION_DIRECTORIES="translations",
         RATELIMIT_STORAGE_URI=cfg.get("REDIS_URL") or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_KEY_PREFIX=f"thidua:{service.campaign.id}",
@@ -121,11 +147,9 @@ def init_web(app: Flask, service: Service) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        from flask_babel import get_locale
-
         from .auth import current_user
 
-        locale = str(get_locale() or "vi")
+        locale = page_language()
         other = "en" if locale != "en" else "vi"
         args = {k: v for k, v in request.args.items() if k != "lang"}
         return {

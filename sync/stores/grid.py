@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from .. import i18n
 from ..rules.findings import Finding
 from .base import ROW, FormSheet
 
@@ -125,7 +126,7 @@ def header_cells(rows: Sequence[Sequence[Any]], form: Form) -> Sequence[Any]:
     return rows[layout.header_row - 1] if layout.header_row <= len(rows) else []
 
 
-def _header_findings(unit_id: str, form: Form, layout: HeaderLayout) -> list[Finding]:
+def _header_findings(unit_id: str, form: Form, layout: HeaderLayout, lang: str) -> list[Finding]:
     findings: list[Finding] = []
     unknown = dict(layout.unknown)
     for pos, col in enumerate(form.columns):
@@ -134,18 +135,23 @@ def _header_findings(unit_id: str, form: Form, layout: HeaderLayout) -> list[Fin
         guess = _guess_renamed(col.header, pos, layout, unknown)
         if guess is not None:
             found = unknown.pop(guess)
-            message = (
-                f"Tab '{form.tab}': không thấy cột '{col.header}' ở dòng tiêu đề "
-                f"{layout.header_row}; cột {get_column_letter(guess + 1)} đang có tiêu đề "
-                f"'{found}'. Hãy sửa tiêu đề cột {get_column_letter(guess + 1)} lại thành "
-                f"'{col.header}' (không đổi tên tiêu đề của mẫu)."
+            message = i18n.t(
+                "header_mismatch.renamed",
+                lang,
+                tab=form.tab,
+                header=col.header,
+                header_row=layout.header_row,
+                letter=get_column_letter(guess + 1),
+                found=found,
             )
             value: Any = found
         else:
-            message = (
-                f"Tab '{form.tab}': thiếu cột '{col.header}' ở dòng tiêu đề "
-                f"{layout.header_row}. Hãy thêm lại cột có tiêu đề đúng '{col.header}' "
-                f"(cột bị xoá thì dữ liệu của cột này coi như trống)."
+            message = i18n.t(
+                "header_mismatch.missing",
+                lang,
+                tab=form.tab,
+                header=col.header,
+                header_row=layout.header_row,
             )
             value = None
         findings.append(
@@ -172,11 +178,12 @@ def _header_findings(unit_id: str, form: Form, layout: HeaderLayout) -> list[Fin
                 column=None,
                 code="header_mismatch",
                 severity="warning",
-                message=(
-                    f"Tab '{form.tab}': thứ tự cột khác mẫu (mẫu: "
-                    f"{', '.join(headers[k] for k in expected_order)}; trong sổ: "
-                    f"{', '.join(headers[k] for k in found_order)}). Dữ liệu vẫn được đọc "
-                    "theo tiêu đề; nên sắp xếp lại các cột theo đúng mẫu."
+                message=i18n.t(
+                    "header_mismatch.order",
+                    lang,
+                    tab=form.tab,
+                    expected=", ".join(headers[k] for k in expected_order),
+                    found=", ".join(headers[k] for k in found_order),
                 ),
             )
         )
@@ -206,13 +213,17 @@ def empty_frame(form: Form) -> pd.DataFrame:
     return frame
 
 
-def missing_tab(unit_id: str, form: Form, tabs: Sequence[str], candidate: str | None) -> FormSheet:
-    """FormSheet for a tab that is not there (renamed or deleted)."""
-    shown = ", ".join(f"'{t}'" for t in tabs if not t.startswith("_")) or "không có"
+def missing_tab(
+    unit_id: str, form: Form, tabs: Sequence[str], candidate: str | None, *, lang: str
+) -> FormSheet:
+    """FormSheet for a tab that is not there (renamed or deleted); texts in `lang`."""
+    shown = ", ".join(f"'{t}'" for t in tabs if not t.startswith("_")) or i18n.t(
+        "missing_tab.no_tabs", lang
+    )
     hint = (
-        f" Tab '{candidate}' có các cột của biểu mẫu này: hãy đổi tên nó lại thành '{form.tab}'."
+        i18n.t("missing_tab.candidate", lang, candidate=candidate, tab=form.tab)
         if candidate
-        else f" Hãy đổi tên tab lại thành '{form.tab}' hoặc nhờ ban tổ chức tạo lại tab."
+        else i18n.t("missing_tab.rename", lang, tab=form.tab)
     )
     finding = Finding(
         unit=unit_id,
@@ -221,10 +232,7 @@ def missing_tab(unit_id: str, form: Form, tabs: Sequence[str], candidate: str | 
         column=None,
         code="missing_tab",
         severity="error",
-        message=(
-            f"Không tìm thấy tab '{form.tab}' ({form.title}) trong sổ của đơn vị: tab đã bị "
-            f"đổi tên hoặc xoá (các tab hiện có: {shown}).{hint}"
-        ),
+        message=i18n.t("missing_tab", lang, tab=form.tab, title=form.title, tabs=shown, hint=hint),
         value=candidate,
     )
     return FormSheet(form_id=form.id, frame=empty_frame(form), findings=[finding])
@@ -241,10 +249,13 @@ def renamed_candidate(form: Form, headers_by_tab: dict[str, Sequence[Any]]) -> s
     return best[1] if best else None
 
 
-def read_form_grid(unit_id: str, form: Form, rows: Sequence[Sequence[Any]]) -> FormSheet:
-    """Turn a tab's rows of raw values (rows[i] = sheet row i + 1) into a FormSheet."""
+def read_form_grid(
+    unit_id: str, form: Form, rows: Sequence[Sequence[Any]], *, lang: str
+) -> FormSheet:
+    """Turn a tab's rows of raw values (rows[i] = sheet row i + 1) into a FormSheet; the
+    structural findings are in `lang` (the campaign's language)."""
     layout = locate_header(rows, form)
-    findings = _header_findings(unit_id, form, layout)
+    findings = _header_findings(unit_id, form, layout, lang)
     status: dict[int, str] = {}
     records: list[list[Any]] = []
     total = 0
@@ -269,11 +280,13 @@ def read_form_grid(unit_id: str, form: Form, rows: Sequence[Sequence[Any]]) -> F
                 column=None,
                 code="too_many_rows",
                 severity="error",
-                message=(
-                    f"Tab '{form.tab}' có {num(total)} dòng dữ liệu, vượt giới hạn "
-                    f"{num(MAX_DATA_ROWS)} dòng: chỉ {num(MAX_DATA_ROWS)} dòng đầu được đọc và "
-                    f"kiểm tra. Hãy xoá {num(total - MAX_DATA_ROWS)} dòng thừa (có thể do dán "
-                    "nhầm)."
+                message=i18n.t(
+                    "too_many_rows",
+                    lang,
+                    tab=form.tab,
+                    count=i18n.num(total, lang),
+                    limit=i18n.num(MAX_DATA_ROWS, lang),
+                    excess=i18n.num(total - MAX_DATA_ROWS, lang),
                 ),
                 value=total,
             )
@@ -284,11 +297,6 @@ def read_form_grid(unit_id: str, form: Form, rows: Sequence[Sequence[Any]]) -> F
     else:
         frame = empty_frame(form)
     return FormSheet(form_id=form.id, frame=frame, findings=findings, status=status)
-
-
-def num(value: int) -> str:
-    """12345 → '12.345' (Vietnamese thousands separator)."""
-    return f"{value:,}".replace(",", ".")
 
 
 def _cell(row: Sequence[Any], idx: int) -> Any:

@@ -186,9 +186,13 @@ class MemoryStore(Store):
                 own = {f.tab for f in self.campaign.forms}
                 others = {t: header_cells(r, form) for t, r in book.tabs.items() if t not in own}
                 candidate = renamed_candidate(form, others)
-                forms[form.id] = missing_tab(unit.id, form, list(book.tabs), candidate)
+                forms[form.id] = missing_tab(
+                    unit.id, form, list(book.tabs), candidate, lang=self.campaign.language
+                )
             else:
-                forms[form.id] = read_form_grid(unit.id, form, book.tabs[name])
+                forms[form.id] = read_form_grid(
+                    unit.id, form, book.tabs[name], lang=self.campaign.language
+                )
         return UnitSheets(unit_id=unit.id, forms=forms, revision=self.revision(unit))
 
     def revision(self, unit: Unit) -> str | None:

@@ -37,9 +37,13 @@ def forms_from_tabs(campaign: Campaign, unit: Unit, tabs: dict[str, Tab]) -> dic
                 if t not in own and t not in SERVICE_TABS
             }
             candidate = renamed_candidate(form, others)
-            forms[form.id] = missing_tab(unit.id, form, list(tabs), candidate)
+            forms[form.id] = missing_tab(
+                unit.id, form, list(tabs), candidate, lang=campaign.language
+            )
         else:
-            forms[form.id] = read_form_grid(unit.id, form, tabs[name].values)
+            forms[form.id] = read_form_grid(
+                unit.id, form, tabs[name].values, lang=campaign.language
+            )
     return forms
 
 

@@ -244,10 +244,12 @@ def _read_openpyxl(path: Path, campaign: Campaign, unit: Unit, revision: str | N
                 if t not in own_tabs and t not in SERVICE_TABS
             }
             candidate = renamed_candidate(form, others)
-            forms[form.id] = missing_tab(unit.id, form, wb.sheetnames, candidate)
+            forms[form.id] = missing_tab(
+                unit.id, form, wb.sheetnames, candidate, lang=campaign.language
+            )
             continue
         ws = wb[name]
         rows = sheet_grid(ws, values[name] if values is not None else None)
         fill_merged(ws, rows, locate_header(rows, form).header_row)
-        forms[form.id] = read_form_grid(unit.id, form, rows)
+        forms[form.id] = read_form_grid(unit.id, form, rows, lang=campaign.language)
     return UnitSheets(unit_id=unit.id, forms=forms, revision=revision)
