@@ -216,9 +216,12 @@ def _read_forms(
                 if t not in own_tabs and t not in SERVICE_TABS
             }
             candidate = renamed_candidate(form, others)
-            forms[form.id] = missing_tab(unit.id, form, sheetnames, candidate)
+            forms[form.id] = missing_tab(
+                unit.id, form, sheetnames, candidate, lang=campaign.language
+            )
             continue
-        forms[form.id] = read_form_grid(unit.id, form, book.form_rows(name, form))
+        rows = book.form_rows(name, form)
+        forms[form.id] = read_form_grid(unit.id, form, rows, lang=campaign.language)
     return UnitSheets(unit_id=unit.id, forms=forms, revision=revision)
 
 
