@@ -121,7 +121,8 @@ def amortised(units: int, folder: Path) -> dict[str, float]:
     consolidate(ws, now=NOW)  # the consolidated spreadsheet exists
     typist = make_google_store(campaign, folder, fake, user=STAFF)  # the units' hands
     for i, unit in enumerate(campaign.units):
-        typist.put_rows(unit.id, "dai_bieu", [{"ho_ten": f"Người thứ {i}", "nam_sinh": 1980}])
+        person = {"ho_ten": f"Người thứ {i}", "gioi_tinh": "Nữ", "nam_sinh": 1980}
+        typist.put_rows(unit.id, "dai_bieu", [person], start_row=4)  # a person added
     fake.reset_counts()
     for unit in campaign.units:
         check_units(ws, [unit.id], now=NOW)

@@ -9,9 +9,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
@@ -28,6 +29,9 @@ from .stores.base import ROW, Store, UnitSheets
 log = logging.getLogger(__name__)
 
 Tick = Callable[[str], None]
+T = TypeVar("T")
+SETTLED = 5.0
+"""A frame read this long after a unit's last change holds that change."""
 
 
 @dataclass
@@ -192,9 +196,10 @@ def current_sheets(
     """Every unit's sheets at its current revision, reading only what moved.
 
     One call asks the store where every unit stands (`Store.revisions`: one Drive
-    `files.list` on Google). A held frame is current when its revision is the same, or
-    when the last change was the service's own feedback write (it follows a read in the
-    same job); a unit nobody holds, or changed by someone else, is read again.
+    `files.list` on Google). A held frame is current when its revision is the same, when
+    the last change was the service's own feedback write (it follows a read in the same
+    job), or when it was read well after the last change (`SETTLED` seconds: clocks
+    differ); a unit nobody holds, or changed since by someone else, is read again.
     """
     revisions = store.revisions(units)
     stale: list[Unit] = []
@@ -205,7 +210,7 @@ def current_sheets(
             stale.append(unit)
         elif held.marker == now.marker:
             continue
-        elif now.ours:
+        elif now.ours or (now.at is not None and held.read_at - SETTLED > now.at):
             cache.confirm(unit.id, now.marker)
         else:
             stale.append(unit)
@@ -219,21 +224,39 @@ def current_sheets(
 def read_units(
     store: Store, units: Iterable[Unit], tick: Tick | None = None
 ) -> dict[str, UnitSheets]:
-    """Read every unit; a unit that cannot be read gets a `sheet_unavailable` problem."""
-    out: dict[str, UnitSheets] = {}
-    for unit in units:
+    """Read every unit; a unit that cannot be read gets a `sheet_unavailable` problem.
+
+    A remote store's reads wait on the network (and on the quota budget), so up to
+    `store.concurrency` of them are in flight at once."""
+
+    def one(unit: Unit) -> UnitSheets:
         try:
-            out[unit.id] = store.read_unit(unit)
+            return store.read_unit(unit)
         except StoreError as exc:
             log.warning("read failed for %s: %s", unit.id, exc)
-            out[unit.id] = UnitSheets(
+            return UnitSheets(
                 unit_id=unit.id,
                 forms={},
                 problem=Finding(unit.id, "", None, None, "sheet_unavailable", "error", str(exc)),
             )
+
+    out: dict[str, UnitSheets] = {}
+    for unit, found in _each(store, list(units), one):
+        out[unit.id] = found
         if tick:
             tick(unit.id)
     return out
+
+
+def _each(store: Store, units: list[Unit], work: Callable[[Unit], T]) -> Iterable[tuple[Unit, T]]:
+    """`work` on every unit, in order; concurrently on stores that wait on the network."""
+    workers = min(store.concurrency, len(units))
+    if workers <= 1:
+        for unit in units:
+            yield unit, work(unit)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="thidua-io") as pool:
+        yield from zip(units, pool.map(work, units), strict=True)
 
 
 def assemble(
@@ -326,17 +349,21 @@ def run_validation(
             st.first_valid_at = st.first_valid_at or now.isoformat()
     run = Run(campaign, now, sheets, result, selected)
     if feedback:
-        for unit_id in selected:
-            if sheets[unit_id].problem is not None:
-                continue
-            unit = campaign.unit(unit_id)
+        targets = [campaign.unit(u) for u in selected if sheets[u].problem is None]
+        prepared = {u.id: build_feedback(campaign, u.id, result) for u in targets}
+
+        def write(unit: Unit) -> bool | StoreError:
             try:
-                changed = store.write_feedback(unit, build_feedback(campaign, unit_id, result))
+                return store.write_feedback(unit, prepared[unit.id])
             except StoreError as exc:
-                log.warning("feedback not written for %s: %s", unit_id, exc)
-                run.write_errors[unit_id] = str(exc)
+                return exc
+
+        for unit, outcome in _each(store, targets, write):
+            if isinstance(outcome, StoreError):
+                log.warning("feedback not written for %s: %s", unit.id, outcome)
+                run.write_errors[unit.id] = str(outcome)
                 continue
-            (run.written if changed else run.unchanged).append(unit_id)
+            (run.written if outcome else run.unchanged).append(unit.id)
     states.save()
     return run
 

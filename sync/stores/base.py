@@ -56,6 +56,8 @@ class Revision:
 
     marker: str | None
     ours: bool = False
+    at: float | None = None
+    """When the last change happened (UNIX seconds), when the store knows."""
 
 
 @dataclass
@@ -76,6 +78,9 @@ class Store(ABC):
     """Where a campaign's unit sheets and consolidated output live."""
 
     kind: str = "abstract"
+    concurrency: int = 1
+    """How many reads or feedback writes a pass may have in flight at once (remote stores
+    wait on the network; local files gain nothing from threads)."""
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign

@@ -32,3 +32,18 @@ class JobHandler:
         result["ms"] = round((time.perf_counter() - started) * 1000, 1)
         log_event("job", job=job.id, kind=job.kind, unit=job.unit, attempt=job.attempts, **result)
         return result
+
+    def run_checks(self, claimed: list[ClaimedJob]) -> dict[int, dict[str, Any]]:
+        """Several validate jobs as one pass; a result per job id."""
+        started = time.perf_counter()
+        units = [job.unit for job in claimed]
+        found = jobs.validate_jobs(self.service.workspace, units, f"job-{claimed[0].id}")
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        out = {}
+        for job in claimed:
+            result = {**found[job.unit], "ms": ms}
+            log_event(
+                "job", job=job.id, kind=job.kind, unit=job.unit, attempt=job.attempts, **result
+            )
+            out[job.id] = result
+        return out

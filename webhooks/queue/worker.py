@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CHECK_BATCH = 64
+"""At most this many validate jobs are claimed and checked in one pass."""
+
 
 def worker_id() -> str:
     """host:pid:random — unique per worker, stable for its lifetime."""
@@ -64,24 +67,58 @@ class Worker:
             return handed
         done = 0
         while not self._stop.is_set():
-            # Claim up to `threads` jobs: a claim never hands out a spreadsheet that has a
-            # job running, so the batch holds different spreadsheets and may run at once.
+            # Claim what is due: a claim never hands out a spreadsheet that has a job
+            # running, so the batch holds different spreadsheets and may run at once. The
+            # validations of a burst run as ONE pass (each unit read once, the campaign
+            # validated once): the cost of a burst stays linear in its size.
             batch: list[ClaimedJob] = []
-            while len(batch) < self.threads:
+            while len(batch) < max(self.threads, CHECK_BATCH):
                 job = jobs.claim(self.id, now)
                 if job is None:
                     break
                 batch.append(job)
             if not batch:
                 break
-            if len(batch) == 1:
-                self.execute(batch[0])
+            checks = [j for j in batch if j.kind == "validate"]
+            tasks: list[list[ClaimedJob]] = [[j] for j in batch if j.kind != "validate"]
+            if checks:
+                tasks.append(checks)
+            if len(tasks) == 1:
+                self._run(tasks[0])
             else:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="thidua-job")
-                list(self._pool.map(self.execute, batch))
+                list(self._pool.map(self._run, tasks))
             done += len(batch)
         return done
+
+    def _run(self, group: list[ClaimedJob]) -> None:
+        if len(group) == 1:
+            self.execute(group[0])
+        else:
+            self.execute_checks(group)
+
+    def execute_checks(self, claimed: list[ClaimedJob]) -> None:
+        """Run several validate jobs as one pass; all done, or all failed with a retry."""
+        jobs = self.service.jobs
+        try:
+            results = self.service.handler.run_checks(claimed)
+        except Exception as exc:
+            log.warning("checks %s failed: %s", [j.id for j in claimed], type(exc).__name__)
+            for job in claimed:
+                log_event(
+                    "job failed",
+                    logging.WARNING,
+                    job=job.id,
+                    kind=job.kind,
+                    unit=job.unit,
+                    error=type(exc).__name__,
+                )
+                jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
+            return
+        for job in claimed:
+            jobs.finish(job, self.id, results[job.id])
+        jobs.schedule_consolidation()
 
     def execute(self, job: ClaimedJob) -> None:
         """Run a claimed job; record done, or failed with a retry later."""

@@ -56,6 +56,7 @@ class GoogleStore(Store):
     """Unit spreadsheets and the consolidated spreadsheet in Google Sheets."""
 
     kind = "google"
+    concurrency = 16
 
     def __init__(
         self,
@@ -255,7 +256,8 @@ class GoogleStore(Store):
                 unit_id = ids.get(str(file.get("id")))
                 if unit_id is not None:
                     who = str((file.get("lastModifyingUser") or {}).get("emailAddress") or "")
-                    out[unit_id] = Revision(file.get("modifiedTime"), who.lower() in ours)
+                    modified = file.get("modifiedTime")
+                    out[unit_id] = Revision(modified, who.lower() in ours, _seconds(modified))
             token = page.get("nextPageToken")
             if not token:
                 return out
@@ -392,6 +394,16 @@ class GoogleStore(Store):
             number += 1
         if requests:
             self.api.batch_update(sid, requests, "nhập thử dữ liệu")
+
+
+def _seconds(stamp: str | None) -> float | None:
+    """UNIX seconds of a Drive RFC 3339 time (`2025-04-01T02:03:04.567Z`)."""
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _typed_cell(sheet_id: int, row: int, col: int, value: Any) -> dict[str, Any]:
