@@ -68,17 +68,30 @@ def _run(ws: Workspace, units: list[str] | None, feedback: bool) -> Run:
 @cli.command()
 @CAMPAIGN
 @click.option(
+    "--service-url",
+    help="Địa chỉ dịch vụ (https://…) ghi vào từng bảng tính Google cho tiện ích Thi đua "
+    "(mặc định backend.service_url).",
+)
+@click.option(
     "--check-addon",
     is_flag=True,
     help="Không tạo gì: liệt kê đơn vị nào đã có tiện ích Thi đua liên lạc với dịch vụ.",
 )
-def provision(campaign: Path, check_addon: bool) -> None:
+def provision(campaign: Path, service_url: str | None, check_addon: bool) -> None:
     """Tạo (hoặc bổ sung) bảng tính cho từng đơn vị từ các mẫu biểu."""
     c = load_campaign(campaign)
     if check_addon:
         _check_addon(c)
         return
     store = open_store(c)
+    url = service_url or (c.google.service_url if c.google is not None else None)
+    if url and hasattr(store, "addon_settings"):
+        if not url.startswith("https://"):
+            raise ThiduaError(
+                f"Địa chỉ dịch vụ '{url}' phải bắt đầu bằng https:// (tiện ích chỉ gửi qua HTTPS)."
+            )
+        address = url.rstrip("/")
+        store.addon_settings = lambda _unit: {"THIDUA_URL": address}
     failed = 0
     for unit in bar(list(c.units), "Tạo bảng tính"):
         try:
