@@ -9,6 +9,7 @@ from typing import Any, cast
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import ConfigError, ConfigIssue
@@ -61,6 +62,16 @@ def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
     return node
 
 
+_SUBJECTS = {"units": "đơn vị", "forms": "biểu mẫu"}
+
+
+class _Constructor(RoundTripConstructor):
+    """Dates stay text: the models parse them (dd/mm/yyyy too, and say which day is wrong)."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+
+
 class YamlDoc:
     """A YAML file as plain data plus the line of every key and item."""
 
@@ -79,8 +90,23 @@ class YamlDoc:
 
     def issue(self, path: PathKey, message: str) -> ConfigIssue:
         return ConfigIssue(
-            file=str(self.file), path=format_path(path), message=message, line=self.line(path)
+            file=str(self.file),
+            path=format_path(path),
+            message=message,
+            line=self.line(path),
+            subject=self.subject(path),
         )
+
+    def subject(self, path: PathKey) -> str | None:
+        """ "đơn vị TP-LAICHAU" / "biểu mẫu dai_bieu" for paths under units[i] / forms[i]."""
+        if len(path) < 2 or path[0] not in _SUBJECTS or not isinstance(path[1], int):
+            return None
+        items = self.data.get(str(path[0])) if isinstance(self.data, Mapping) else None
+        if not isinstance(items, list) or path[1] >= len(items):
+            return None
+        item = items[path[1]]
+        ident = item.get("id") if isinstance(item, Mapping) else None
+        return f"{_SUBJECTS[str(path[0])]} {ident}" if isinstance(ident, (str, int)) else None
 
 
 def read_yaml(file: Path, what: str = "tệp") -> YamlDoc:
@@ -112,17 +138,20 @@ def read_yaml(file: Path, what: str = "tệp") -> YamlDoc:
             ]
         ) from None
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     try:
         node = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         mark_line = mark.line + 1 if mark is not None else None
-        problem = (exc.problem or exc.context or "cú pháp YAML không hợp lệ").strip()
+        problem = (exc.problem or exc.context or "").strip()
         raise ConfigError(
-            [ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {problem}", mark_line)]
+            [ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {yaml_problem(problem)}", mark_line)]
         ) from None
     except YAMLError as exc:
-        raise ConfigError([ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {exc}")]) from None
+        raise ConfigError(
+            [ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {yaml_problem(str(exc))}")]
+        ) from None
     lines: dict[PathKey, int] = {}
     data = _plain(node, (), lines)
     if not isinstance(data, Mapping):
@@ -130,6 +159,37 @@ def read_yaml(file: Path, what: str = "tệp") -> YamlDoc:
             [ConfigIssue(str(file), "", f"{what} phải là một bảng khoá: giá trị (mapping) YAML", 1)]
         )
     return YamlDoc(file, data, lines)
+
+
+_YAML_VI = (
+    (
+        "mapping values are not allowed",
+        "dấu ':' không đúng chỗ — một giá trị có dấu ':' (ví dụ một thông báo) phải đặt trong"
+        " ngoặc kép \"…\"; hoặc dòng trên thiếu dấu ':' sau tên khoá",
+    ),
+    ("character '\\t'", "có ký tự Tab — YAML chỉ thụt lề bằng dấu cách"),
+    ("expected <block end>", "thụt lề không đều — các khoá cùng cấp phải thẳng cột với nhau"),
+    ("expected ',' or ']'", "danh sách [ … ] chưa đóng, hoặc thiếu dấu phẩy giữa các phần tử"),
+    ("expected ',' or '}'", "bảng { … } chưa đóng, hoặc thiếu dấu phẩy giữa các khoá"),
+    ("end of stream", "thiếu dấu đóng (nháy kép, nháy đơn hoặc ngoặc) trước khi hết tệp"),
+    ("duplicate key", "một khoá được ghi hai lần trong cùng một bảng — giữ lại một"),
+    ("undefined alias", "dấu * dùng như tham chiếu YAML — nếu là chữ, đặt trong ngoặc kép"),
+    (
+        "unknown escape character",
+        "ký tự sau dấu \\ không hợp lệ trong chuỗi \"…\" — dùng nháy đơn '…'",
+    ),
+    ("could not find expected ':'", "thiếu dấu ':' sau tên khoá"),
+    ("did not find expected key", "thụt lề hoặc dấu '-' không đúng chỗ"),
+    ("did not find expected '-'", "phần tử danh sách cần bắt đầu bằng '- '"),
+)
+
+
+def yaml_problem(problem: str) -> str:
+    """A YAML parser problem in Vietnamese (unknown ones keep the parser's words)."""
+    for needle, text in _YAML_VI:
+        if needle in problem:
+            return text
+    return f"cú pháp YAML không hợp lệ ({problem})" if problem else "cú pháp YAML không hợp lệ"
 
 
 _PYDANTIC_VI = {
@@ -158,7 +218,10 @@ _PYDANTIC_VI = {
 
 def _pydantic_message(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
+    ctx = {
+        k: int(v) if isinstance(v, float) and v.is_integer() else v
+        for k, v in (err.get("ctx") or {}).items()
+    }
     if kind == "greater_than_equal":
         return f"phải ≥ {ctx.get('ge')} (đang là {err.get('input')!r})"
     if kind == "greater_than":
