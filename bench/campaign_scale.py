@@ -22,34 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-NOW = datetime(2025, 4, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-
-
-def campaign_text(units: int, rows: int) -> str:
-    lines = [
-        "campaign: {id: scale, title: Scale, organizer: LĐLĐ tỉnh}",
-        "backend: {kind: local, path: ./workbooks}",
-        "units:",
-        *[
-            f"  - {{id: DV{i:04d}, name: Đơn vị {i}, staff: {100 + i}, quotas: {{dai_bieu: {rows}}}}}"
-            for i in range(units)
-        ],
-        "forms:",
-        "  - id: dai_bieu",
-        "    template: dai_bieu",
-        "    due: 2025-04-20T17:00",
-        "    rules:",
-        "      - {kind: max_rows, quota: true}",
-        "      - {kind: min_share, where: {gioi_tinh: Nữ}, share: 0.3, severity: warning}",
-    ]
-    return "\n".join(lines) + "\n"
+from bench.consolidate import NOW, campaign_file  # noqa: E402
 
 
 def prepare(folder: Path, units: int, rows: int) -> None:
@@ -58,9 +36,7 @@ def prepare(folder: Path, units: int, rows: int) -> None:
     from sync.demo import sample_rows
     from sync.stores import open_store
 
-    path = folder / "campaign.yaml"
-    path.write_text(campaign_text(units, rows), encoding="utf-8")
-    campaign = load_campaign(path)
+    campaign = load_campaign(campaign_file(folder, units, rows))
     store = open_store(campaign)
     form = campaign.form("dai_bieu")
     rng = random.Random(1)
@@ -80,9 +56,7 @@ def run_size(folder: Path, units: int, rows: int) -> dict[str, float]:
     from sync.campaign import load_campaign
     from sync.operations import check_units, consolidate, open_workspace
 
-    path = folder / f"campaign-{units}.yaml"
-    path.write_text(campaign_text(units, rows), encoding="utf-8")
-    campaign = load_campaign(path)
+    campaign = load_campaign(campaign_file(folder, units, rows, f"campaign-{units}.yaml"))
     engine = open_engine(f"sqlite:///{folder / f'audit-{units}.sqlite3'}")
     ws = open_workspace(campaign, engine=engine)
     started = time.perf_counter()

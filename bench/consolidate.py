@@ -31,7 +31,8 @@ from sync.operations import consolidate, open_workspace  # noqa: E402
 NOW = datetime(2025, 4, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
-def campaign_file(folder: Path, units: int, rows: int) -> Path:
+def campaign_file(folder: Path, units: int, rows: int, name: str = "campaign.yaml") -> Path:
+    """A local campaign of `units` units (quota `rows` each) on the built-in `dai_bieu`."""
     lines = [
         "campaign: {id: bench, title: Bench, organizer: LĐLĐ tỉnh}",
         "backend: {kind: local, path: ./workbooks}",
@@ -48,7 +49,7 @@ def campaign_file(folder: Path, units: int, rows: int) -> Path:
         "      - {kind: max_rows, quota: true}",
         "      - {kind: min_share, where: {gioi_tinh: Nữ}, share: 0.3, severity: warning}",
     ]
-    path = folder / "campaign.yaml"
+    path = folder / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

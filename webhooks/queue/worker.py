@@ -104,17 +104,8 @@ class Worker:
         try:
             results = self.service.handler.run_checks(claimed)
         except Exception as exc:
-            log.warning("checks %s failed: %s", [j.id for j in claimed], type(exc).__name__)
             for job in claimed:
-                log_event(
-                    "job failed",
-                    logging.WARNING,
-                    job=job.id,
-                    kind=job.kind,
-                    unit=job.unit,
-                    error=type(exc).__name__,
-                )
-                jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
+                self._failed(job, exc)
             return
         for job in claimed:
             jobs.finish(job, self.id, results[job.id])
@@ -126,20 +117,24 @@ class Worker:
         try:
             result = self.service.handler.run(job)
         except Exception as exc:
-            log.warning("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
-            log_event(
-                "job failed",
-                logging.WARNING,
-                job=job.id,
-                kind=job.kind,
-                unit=job.unit,
-                error=type(exc).__name__,
-            )
-            jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
+            self._failed(job, exc)
             return
         jobs.finish(job, self.id, result)
         if job.kind in ("validate", "submit"):
             jobs.schedule_consolidation()
+
+    def _failed(self, job: ClaimedJob, exc: Exception) -> None:
+        """Record a failed job (retried later) and say so in the logs."""
+        log.warning("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
+        log_event(
+            "job failed",
+            logging.WARNING,
+            job=job.id,
+            kind=job.kind,
+            unit=job.unit,
+            error=type(exc).__name__,
+        )
+        self.service.jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
 
     def run_until_idle(self, timeout: float = 10.0, now: float | None = None) -> int:
         """Tick until nothing is left to do now (tests, `thidua` commands)."""
