@@ -4,8 +4,8 @@ For 100, 200, 400 and 800 units × 200 rows (the `dai_bieu` built-in template): 
 workbooks are prepared once (for the largest size; smaller campaigns list the first units),
 then each size runs in a fresh process: `check_units` (read every workbook, validate, write
 feedback into every workbook) and `consolidate` (Tong-hop.xlsx). Prints per size the
-seconds and the peak RSS of that process, then the growth exponent fitted on
-log(seconds) = k · log(units) + c (1 = linear).
+seconds (wall and CPU) and the peak RSS of that process, then the growth exponents fitted
+on log(seconds) = k · log(units) + c (1 = linear).
 
     .venv/bin/python bench/campaign_scale.py [--sizes 100,200,400,800] [--rows 200]
 """
@@ -59,12 +59,14 @@ def run_size(folder: Path, units: int, rows: int) -> dict[str, float]:
     campaign = load_campaign(campaign_file(folder, units, rows, f"campaign-{units}.yaml"))
     engine = open_engine(f"sqlite:///{folder / f'audit-{units}.sqlite3'}")
     ws = open_workspace(campaign, engine=engine)
+    cpu = time.process_time()
     started = time.perf_counter()
     check_units(ws, now=NOW)
     consolidate(ws, now=NOW)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"units": units, "seconds": seconds, "peak_rss_mb": peak}
+    return {"units": units, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak}
 
 
 def exponent(points: list[tuple[float, float]]) -> float:
@@ -95,7 +97,8 @@ def main() -> None:
         print(f"setup_seconds: {time.perf_counter() - started:.1f}", file=sys.stderr)
         pristine = base / "pristine"
         shutil.copytree(base / "workbooks", pristine)
-        points = []
+        points: list[tuple[float, float]] = []
+        cpu_points: list[tuple[float, float]] = []
         for n in sizes:
             shutil.rmtree(base / "workbooks")
             shutil.copytree(pristine, base / "workbooks")  # every size starts unchecked
@@ -116,12 +119,14 @@ def main() -> None:
             )
             got = json.loads(out.stdout.strip().splitlines()[-1])
             points.append((float(n), got["seconds"]))
+            cpu_points.append((float(n), got["cpu_seconds"]))
             print(
                 f"units: {n} rows: {n * args.rows} seconds: {got['seconds']:.2f} "
-                f"peak_rss_mb: {got['peak_rss_mb']:.0f}",
+                f"cpu_seconds: {got['cpu_seconds']:.2f} peak_rss_mb: {got['peak_rss_mb']:.0f}",
                 flush=True,
             )
     print(f"growth_exponent: {exponent(points):.2f}")
+    print(f"growth_exponent_cpu: {exponent(cpu_points):.2f}")
 
 
 if __name__ == "__main__":
