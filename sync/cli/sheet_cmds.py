@@ -143,7 +143,14 @@ def _check_addon(c: Campaign) -> None:
 @click.option("--unit", "unit_id", help="Chỉ kiểm tra một đơn vị.")
 @click.option("--form", "form_id", help="Chỉ báo cáo một biểu mẫu.")
 @click.option("--no-feedback", is_flag=True, help="Không ghi kết quả vào bảng tính của đơn vị.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Dạng in: table = bảng để đọc, json = một đối tượng JSON, csv = danh sách lỗi.",
+)
 def validate(
     campaign: Path, unit_id: str | None, form_id: str | None, no_feedback: bool, fmt: str
 ) -> None:
@@ -219,7 +226,8 @@ def _print_table(
             form = forms.get(f["form"])
             header = form.header_of(f["column"]) if form is not None else f["column"] or ""
             sev = "Lỗi" if f["severity"] == "error" else "Cảnh báo"
-            rows.append([f["unit"], f["form"], f["row"] or "", header, sev, f["message"]])
+            title = form.title if form is not None else f["form"]
+            rows.append([f["unit"], title, f["row"] or "", header, sev, f["message"]])
         click.echo(
             table(["Đơn vị", "Biểu mẫu", "Dòng", "Cột", "Mức độ", "Nội dung"], rows, max_col=90)
         )
@@ -228,7 +236,7 @@ def _print_table(
         [
             s.unit,
             names.get(s.unit, s.unit),
-            s.form,
+            forms[s.form].title if s.form in forms else s.form,
             "" if s.quota is None else s.quota,
             s.rows,
             s.valid_rows,
@@ -294,7 +302,14 @@ def consolidate(campaign: Path, out: Path | None) -> None:
 
 @cli.command()
 @CAMPAIGN
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Dạng in: table = bảng để đọc, json = một đối tượng JSON.",
+)
 def status(campaign: Path, fmt: str) -> None:
     """Tỷ lệ hoàn thành và đúng hạn theo biểu mẫu, cộng dồn theo đơn vị cấp trên."""
     c = load_campaign(campaign)
