@@ -123,3 +123,15 @@ def test_backend_lists_several_service_accounts_and_its_quota(tmp_path: Path) ->
     assert campaign.google.quota.writes_per_minute == 60
     with pytest.raises(ConfigError, match=r"sa-1\.json"):
         open_store(campaign)
+
+
+def test_capacity_is_what_the_budget_lets_out_at_once(tmp_path: Path) -> None:
+    store, clock = quota_store(tmp_path, per_minute=2)
+    units = store.campaign.units
+    assert store.capacity() == 2
+    store.read_unit(units[0])
+    assert store.capacity() == 1  # one read left this minute (writes: two)
+    store.read_unit(units[1])
+    assert store.capacity() == 0  # the service claims no validation until a token returns
+    clock.now += 61
+    assert store.capacity() == 2

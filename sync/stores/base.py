@@ -114,6 +114,11 @@ class Store(ABC):
     def revision(self, unit: Unit) -> str | None:
         """A marker that changes whenever the unit's sheet changes (mtime, modifiedTime)."""
 
+    def capacity(self) -> int | None:
+        """How many units a pass could read and write back now without waiting for the
+        API quota (None: no limit). The service claims no more validations than this."""
+        return None
+
     def revisions(self, units: Sequence[Unit]) -> dict[str, Revision]:
         """Every unit's revision (remote stores: in one call for all units)."""
         return {u.id: Revision(self.revision(u)) for u in units}

@@ -71,8 +71,12 @@ class Worker:
             # running, so the batch holds different spreadsheets and may run at once. The
             # validations of a burst run as ONE pass (each unit read once, the campaign
             # validated once): the cost of a burst stays linear in its size.
+            limit = max(self.threads, CHECK_BATCH)
+            room = self.service.store.capacity()  # the API quota: claim what it can serve
+            if room is not None:
+                limit = min(limit, room)
             batch: list[ClaimedJob] = []
-            while len(batch) < max(self.threads, CHECK_BATCH):
+            while len(batch) < limit:
                 job = jobs.claim(self.id, now)
                 if job is None:
                     break

@@ -274,6 +274,14 @@ class GoogleStore(Store):
         except (SheetNotFound, PermissionDenied):
             return None
 
+    def capacity(self) -> int | None:
+        """Reads and writes the quota budget would let out at once (each unit of a pass
+        costs one of each)."""
+        budget, accounts = self.http.budget, list(self.http.sessions)
+        if budget is None or not accounts:
+            return None
+        return min(budget.free("read", accounts), budget.free("write", accounts))
+
     def revisions(self, units: Sequence[Unit]) -> dict[str, Revision]:
         """`modifiedTime` of every unit spreadsheet from ONE Drive `files.list` (pages of
         1 000), and whether one of the store's accounts made the last change."""

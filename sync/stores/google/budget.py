@@ -84,6 +84,24 @@ def plan(
     return account, at
 
 
+def available(
+    buckets: dict[str, list[float]],
+    accounts: Sequence[str],
+    kind: Kind,
+    limits: Limits,
+    now: float,
+    project: str = "project",
+) -> int:
+    """How many `kind` requests can go out now without waiting (reservations ahead count
+    as spent)."""
+
+    def used(key: str) -> int:
+        return sum(1 for s in buckets.get(key, []) if s > now - WINDOW - MARGIN)
+
+    mine = sum(max(0, limits.account(kind) - used(f"{a}:{kind}")) for a in accounts)
+    return min(mine, max(0, limits.project(kind) - used(f"{project}:{kind}")))
+
+
 def bucket_keys(accounts: Sequence[str], kind: Kind, project: str = "project") -> list[str]:
     return sorted({f"{project}:{kind}", *(f"{a}:{kind}" for a in accounts)})
 
@@ -106,6 +124,18 @@ class Budget:
     def _reserve(self, kind: Kind, accounts: list[str], now: float) -> tuple[str, float]:
         raise NotImplementedError
 
+    def free(self, kind: Kind, accounts: Sequence[str]) -> int:
+        """How many `kind` requests would get a token at once."""
+        return available(
+            self._buckets_of(kind, list(accounts)), accounts, kind, self.limits, self._now()
+        )
+
+    def _now(self) -> float:
+        return self.clock()
+
+    def _buckets_of(self, kind: Kind, accounts: list[str]) -> dict[str, list[float]]:
+        raise NotImplementedError
+
 
 class MemoryBudget(Budget):
     """One process's buckets (tests, benchmarks, a lone CLI run)."""
@@ -118,6 +148,10 @@ class MemoryBudget(Budget):
     def _reserve(self, kind: Kind, accounts: list[str], now: float) -> tuple[str, float]:
         with self._lock:
             return plan(self._buckets, accounts, kind, self.limits, now)
+
+    def _buckets_of(self, kind: Kind, accounts: list[str]) -> dict[str, list[float]]:
+        with self._lock:
+            return {k: list(v) for k, v in self._buckets.items()}
 
 
 class DatabaseBudget(Budget):
@@ -165,6 +199,20 @@ class DatabaseBudget(Budget):
                 )
         return account, at
 
+    def _buckets_of(self, kind: Kind, accounts: list[str]) -> dict[str, list[float]]:
+        from sqlalchemy import Table, select
+
+        from ...audit.models import GoogleBudgetRow
+
+        table = GoogleBudgetRow.__table__
+        assert isinstance(table, Table)
+        keys = [self.prefix + k for k in bucket_keys(accounts, kind)]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.bucket, table.c.stamps).where(table.c.bucket.in_(keys))
+            ).all()
+        return {r.bucket[len(self.prefix) :]: list(json.loads(r.stamps)) for r in rows}
+
 
 class RedisBudget(Budget):
     """Buckets in Redis (one JSON list per bucket), updated in a WATCH/MULTI transaction;
@@ -200,3 +248,14 @@ class RedisBudget(Budget):
 
         self.redis.transaction(attempt, *keys)
         return out[-1]
+
+    def _now(self) -> float:
+        seconds, micros = self.redis.time()
+        return float(seconds) + float(micros) / 1e6
+
+    def _buckets_of(self, kind: Kind, accounts: list[str]) -> dict[str, list[float]]:
+        out = {}
+        for key in bucket_keys(accounts, kind):
+            raw = self.redis.get(self.prefix + key)
+            out[key] = json.loads(raw) if raw else []
+        return out
