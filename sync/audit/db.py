@@ -1,7 +1,9 @@
-"""The audit database: engine, migrations on open, SQLite tuning (DESIGN §6).
+"""The audit database: engine, migrations on open, SQLite tuning.
 
 SQLite file by default (`.thidua/audit.sqlite3` beside the campaign file), PostgreSQL by URL
 (`postgresql+psycopg://…`). Migrations (Alembic, inside this package) run on open.
+
+See docs/design.md, Change events and the service.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ..errors import StoreError
+from .models import FormStateRow
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -124,8 +127,6 @@ def upsert_form_state(
     """Insert or update one `form_states` row atomically (INSERT … ON CONFLICT DO UPDATE):
     validations of different units run in parallel and each may touch every unit's row."""
     from sqlalchemy import insert, update
-
-    from .models import FormStateRow
 
     dialect = conn.dialect.name
     if dialect in ("postgresql", "sqlite"):

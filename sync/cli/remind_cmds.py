@@ -10,7 +10,7 @@ from .. import clock, operations
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
 from ..reminders import REASONS, SETUP_HINT, Status, link_maker, plan, send, smtp_settings
-from . import EXIT_USAGE, cli
+from .app import EXIT_USAGE, cli
 from .output import echo_ok, table
 
 RESULTS = {

@@ -1,4 +1,4 @@
-"""The embedded worker: one thread in the service process over the database queue.
+"""The embedded worker: threads in the service process over the database queue.
 
 Each tick: re-claim jobs of dead workers, turn quiet event bursts into jobs, then run due
 jobs (embedded) or hand them to RQ (scale-out: `executor`).
@@ -7,21 +7,14 @@ jobs (embedded) or hand them to RQ (scale-out: `executor`).
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from sync.audit.jobs import ClaimedJob
-
-from ..logs import log_event
-
-if TYPE_CHECKING:
-    from ..service import Service
+from sync.audit.jobs import ClaimedJob, JobStore
+from sync.operations.jobs import JobRunner, worker_id
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +22,11 @@ CHECK_BATCH = 64
 """At most this many validate jobs are claimed and checked in one pass."""
 
 
-def worker_id() -> str:
-    """host:pid:random — unique per worker, stable for its lifetime."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+class Host(Protocol):
+    """What a worker works for (the service): the campaign's queue and its job runner."""
+
+    jobs: JobStore
+    runner: JobRunner
 
 
 class Worker:
@@ -39,7 +34,7 @@ class Worker:
 
     def __init__(
         self,
-        service: Service,
+        service: Host,
         poll: float = 0.2,
         executor: Callable[[int, str], None] | None = None,
         threads: int = 1,
@@ -70,9 +65,10 @@ class Worker:
             # Claim what is due: a claim never hands out a spreadsheet that has a job
             # running, so the batch holds different spreadsheets and may run at once. The
             # validations of a burst run as ONE pass (each unit read once, the campaign
-            # validated once): the cost of a burst stays linear in its size.
+            # validated once): the cost of a burst stays linear in its size. No more are
+            # claimed than the API quota can serve at once (`Store.capacity`).
             limit = max(self.threads, CHECK_BATCH)
-            room = self.service.store.capacity()  # the API quota: claim what it can serve
+            room = self.service.runner.ws.store.capacity()
             if room is not None:
                 limit = min(limit, room)
             batch: list[ClaimedJob] = []
@@ -100,45 +96,11 @@ class Worker:
         if len(group) == 1:
             self.execute(group[0])
         else:
-            self.execute_checks(group)
-
-    def execute_checks(self, claimed: list[ClaimedJob]) -> None:
-        """Run several validate jobs as one pass; all done, or all failed with a retry."""
-        jobs = self.service.jobs
-        try:
-            results = self.service.handler.run_checks(claimed)
-        except Exception as exc:
-            for job in claimed:
-                self._failed(job, exc)
-            return
-        for job in claimed:
-            jobs.finish(job, self.id, results[job.id])
-        jobs.schedule_consolidation()
+            self.service.runner.execute_checks(group, self.id)
 
     def execute(self, job: ClaimedJob) -> None:
         """Run a claimed job; record done, or failed with a retry later."""
-        jobs = self.service.jobs
-        try:
-            result = self.service.handler.run(job)
-        except Exception as exc:
-            self._failed(job, exc)
-            return
-        jobs.finish(job, self.id, result)
-        if job.kind in ("validate", "submit"):
-            jobs.schedule_consolidation()
-
-    def _failed(self, job: ClaimedJob, exc: Exception) -> None:
-        """Record a failed job (retried later) and say so in the logs."""
-        log.warning("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
-        log_event(
-            "job failed",
-            logging.WARNING,
-            job=job.id,
-            kind=job.kind,
-            unit=job.unit,
-            error=type(exc).__name__,
-        )
-        self.service.jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
+        self.service.runner.execute(job, self.id)
 
     def run_until_idle(self, timeout: float = 10.0, now: float | None = None) -> int:
         """Tick until nothing is left to do now (tests, `thidua` commands)."""
