@@ -84,12 +84,16 @@ class LiveServer:
 
     def stop(self) -> None:
         self.server.task_dispatcher.shutdown()
-        # closing every channel (listening socket, wake-up pipe, connections) empties the
-        # asyncore map, which ends `server.run()` within its one-second poll
-        for channel in list(self.server._map.values()):
-            channel.close()
+        # Closing every channel (listening socket, wake-up pipe, connections) empties the
+        # asyncore map, which ends `server.run()`. It must happen inside the server's own
+        # thread: closing a socket that thread is polling makes its select() fail with EBADF.
+        self.server.trigger.pull_trigger(self._close_channels)
         self.thread.join(timeout=10)
         self.service.close()
+
+    def _close_channels(self) -> None:
+        for channel in list(self.server._map.values()):
+            channel.close()
 
 
 @pytest.fixture
