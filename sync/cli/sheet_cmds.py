@@ -15,7 +15,7 @@ import click
 from .. import operations
 from ..campaign import Campaign, load_campaign
 from ..errors import StoreError, ThiduaError
-from ..feedback import state_label
+from ..feedback import state_fields, summary_label
 from ..operations import Workspace, new_run_id, open_workspace
 from ..pipeline import Run
 from ..progress import progress
@@ -240,7 +240,7 @@ def _print_table(
             s.valid_rows,
             s.errors,
             s.warnings,
-            state_label(s.state, c.language),
+            summary_label(s, c.language),
         ]
         for s in summaries
     ]
@@ -324,7 +324,7 @@ def status(campaign: Path, fmt: str) -> None:
                     "form": s.form,
                     "rows": s.rows,
                     "errors": s.errors,
-                    "state": s.state,
+                    **state_fields(s, c.language, c.tz),
                 }
                 for s in run.result.summaries
             ],
@@ -377,12 +377,13 @@ def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     """Nộp biểu mẫu của một đơn vị: chốt bản chính thức (phải hết lỗi)."""
     c = load_campaign(campaign)
     done = operations.submit(open_workspace(c), unit_id, form_id, run_id=new_run_id("cli"))
-    late, now = done.late, done.at
+    late, now, corrected = done.late, done.at, done.corrected
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
+    what = "Đã nộp bổ sung" if corrected else "Đã nộp"
     if late:
         click.secho(
-            f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
+            f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
         )
     else:
-        echo_ok(f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")
+        echo_ok(f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")
