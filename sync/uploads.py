@@ -32,6 +32,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,7 +55,7 @@ from .stores.local.files import OLE2_MAGIC, ZIP_MAGIC, workbook_lock
 from .stores.local.reader import read_workbook
 
 if TYPE_CHECKING:
-    from .campaign import Campaign, Form, Unit
+    from .campaign import Campaign, Deadline, Form, Unit
     from .stores.base import UnitSheets
 
 MiB = 1024 * 1024
@@ -578,20 +579,37 @@ def reading_copy(data: bytes, campaign: Campaign, folder: Path) -> Path:
 # --- 2. the workbook --------------------------------------------------------------------------
 
 
-def locked_forms(campaign: Campaign, now: datetime) -> list[Form]:
-    """Forms with `lock: true` whose `due + grace` has passed."""
-    return [f for f in campaign.forms if f.lock and now > f.closes]
+DeadlineOf = Callable[[str, str], "Deadline"]
 
 
-def all_locked(campaign: Campaign, now: datetime) -> bool:
-    return bool(campaign.forms) and len(locked_forms(campaign, now)) == len(campaign.forms)
+def locked_forms(
+    campaign: Campaign, now: datetime, unit_id: str, deadline: DeadlineOf | None = None
+) -> list[Form]:
+    """The unit's forms with `lock: true` whose (own) `due + grace` has passed."""
+    of = deadline or campaign.deadline
+    out = []
+    for f in campaign.forms_for(unit_id):
+        d = of(unit_id, f.id)
+        if d.lock and now > d.closes:
+            out.append(f)
+    return out
 
 
-def all_locked_message(campaign: Campaign) -> str:
-    parts = [
-        f"«{f.title}» hạn nộp {when_text(f.due, campaign)}, khoá sổ {when_text(f.closes, campaign)}"
-        for f in campaign.forms
-    ]
+def all_locked(
+    campaign: Campaign, now: datetime, unit_id: str, deadline: DeadlineOf | None = None
+) -> bool:
+    forms = campaign.forms_for(unit_id)
+    return bool(forms) and len(locked_forms(campaign, now, unit_id, deadline)) == len(forms)
+
+
+def all_locked_message(campaign: Campaign, unit_id: str, deadline: DeadlineOf | None = None) -> str:
+    of = deadline or campaign.deadline
+    parts = []
+    for f in campaign.forms_for(unit_id):
+        d = of(unit_id, f.id)
+        parts.append(
+            f"«{f.title}» hạn nộp {when_text(d.due, campaign)}, khoá sổ {when_text(d.closes, campaign)}"
+        )
     return (
         "Đã khoá sổ: không nhận tệp gửi lên nữa ("
         + "; ".join(parts)
@@ -632,6 +650,7 @@ def check_workbook(
     now: datetime,
     current: Path | None,
     shown: str = "tệp gửi lên",
+    deadline: DeadlineOf | None = None,
 ) -> UnitSheets:
     """The uploaded workbook read like a unit's own; UploadRefused when it must not replace
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
@@ -659,7 +678,7 @@ def check_workbook(
         )
     missing_tabs: list[str] = []
     missing_cols: list[str] = []
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit.id):
         sheet = sheets.forms.get(form.id)
         for finding in sheet.findings if sheet is not None else []:
             if finding.code == "missing_tab":
@@ -679,7 +698,7 @@ def check_workbook(
             + ". Không đổi tên tab, tiêu đề cột của mẫu. "
             + AGAIN,
         )
-    locked = locked_forms(campaign, now)
+    locked = locked_forms(campaign, now, unit.id, deadline)
     if locked:
         before = read_workbook(current, campaign, unit, None) if current is not None else None
         for form in locked:
@@ -692,7 +711,8 @@ def check_workbook(
             if old_hash != new_hash:
                 raise UploadRefused(
                     "locked",
-                    f"Biểu mẫu «{form.title}» đã khoá sổ lúc {when_text(form.closes, campaign)} "
+                    f"Biểu mẫu «{form.title}» đã khoá sổ lúc "
+                    f"{when_text((deadline or campaign.deadline)(unit.id, form.id).closes, campaign)} "
                     "nên không nhận thay đổi: tệp gửi lên có dữ liệu của biểu mẫu này khác với "
                     "bản đã khoá. Hãy tải sổ hiện tại ở bước 1, chỉ sửa các biểu mẫu còn mở "
                     "rồi gửi lại.",

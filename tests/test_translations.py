@@ -63,6 +63,8 @@ def test_ids_built_at_run_time_are_in_the_catalogue() -> None:
         *(f"feedback.form_head.{key}" for key in FORM_HEAD),
         *(f"feedback.list_head.{key}" for key in LIST_HEAD),
         *(f"severity.{severity}" for severity in ("error", "warning")),
+        "duplicate_owner",
+        *(f"version.{kind}" for kind in ("submitted", "last_valid", "none")),
     ]
     assert [key for key in wanted if key not in vi] == []
 

@@ -16,11 +16,12 @@ from typing import Any
 
 from sync import i18n
 from sync.audit import campaign_url, checked_forms, open_engine
+from sync.audit.frames import SharedSheetCache
 from sync.audit.jobs import JobStore
 from sync.campaign import Campaign, load_campaign
 from sync.errors import ConfigError
 from sync.keys import current_key, server_secret
-from sync.operations import SheetCache, Workspace, warm_cache
+from sync.operations import Workspace, warm_cache
 from sync.operations.jobs import JobRunner
 from sync.operations.workspace import audit_states
 from sync.stores import Store, open_store
@@ -131,7 +132,8 @@ class Service:
             config.get("RATE_LIMIT_PREFIX") or f"thidua:{self.campaign.id}",
         )
         self.handler = JobHandler(self)
-        self.sheets = SheetCache()  # other units' last read sheets: one read per event
+        # units' last read sheets, shared by every worker: one read per event, warm start
+        self.sheets = SharedSheetCache(self.engine, self.campaign.id)
         self.runner = JobRunner(self.workspace, self.jobs)
         self.runner.validate = self.handler.validate
         self.warmed = threading.Event()
@@ -223,7 +225,8 @@ class Service:
         return service_folders(self.campaign)
 
     def warm(self) -> None:
-        """Read every unit once into the sheet cache, so the first events read one unit."""
+        """Read every unit no worker holds yet into the shared frames, so the first events
+        read one unit (a new worker finds the others' frames and reads nothing)."""
         try:
             warm_cache(self.workspace)
         except Exception as exc:  # the first events will read what is missing

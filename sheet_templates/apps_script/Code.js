@@ -1,7 +1,7 @@
 /**
  * thidua-sync — Apps Script add-on bound to one unit's spreadsheet.
  *
- * Sends signed change events to the thidua-sync service (DESIGN §6):
+ * Sends signed change events to the thidua-sync service (docs/design.md: Change events and the service):
  *   POST <THIDUA_URL>/hooks/sheets
  *   body  {"spreadsheetId", "sheet", "range", "user", "event"}
  *   header X-Thidua-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(unit key,
@@ -11,6 +11,9 @@
  * pasted as is into Extensions → Apps Script. Names ending in "_" are private
  * (not callable from google.script.run nor shown in the Run menu).
  *
+ * Settings: written by `thidua provision` into the spreadsheet's developer metadata
+ * (document visibility, read here through SpreadsheetApp under spreadsheets.currentonly),
+ * so a unit spreadsheet copied from the organiser's template needs no setup; else
  * Script Properties (Project Settings → Script Properties):
  *   THIDUA_URL       the service address, e.g. https://thidua.example.vn
  *   THIDUA_UNIT_KEY  this unit's own key, printed by `thidua keys` (never the server's
@@ -23,7 +26,7 @@ var THIDUA = {
   HOOK_PATH: '/hooks/sheets',
   STATUS_PATH: '/api/units/',
   SIGNATURE_HEADER: 'X-Thidua-Signature',
-  EVENTS: ['edit', 'change', 'check', 'submit'],
+  EVENTS: ['edit', 'change', 'check', 'submit', 'ping'],
   // Automatic events (edit/change) closer than this to the previous one are skipped:
   // the service debounces per spreadsheet and re-reads the whole sheet anyway.
   AUTO_MIN_INTERVAL_MS: 2000,
@@ -98,6 +101,7 @@ function menuEnableAutoCheck() {
     return { created: 0, existing: 0 };
   }
   var result = installTriggers();
+  sendEvent('ping', { quiet: true }); // the organiser sees this unit is set up
   if (result.created === 0) {
     toast_('Kiểm tra tự động đã được bật từ trước; không tạo thêm trình kích hoạt.');
   } else {
@@ -242,7 +246,7 @@ function unixSeconds_() {
 
 /**
  * Sends one event to <THIDUA_URL>/hooks/sheets and tells the user the outcome.
- * options: {sheet, range, auto, interactive, triggerEvent}.
+ * options: {sheet, range, auto, quiet, interactive, triggerEvent}.
  * Returns {sent, status, ok, reason, message} (never throws).
  */
 function sendEvent(event, options) {
@@ -292,7 +296,7 @@ function sendEvent(event, options) {
       console.warn('thidua: ' + event + ' answered HTTP ' + status);
     }
     // Automatic events stay quiet when all is well: the feedback column shows it.
-    if (!ok || !options.auto) {
+    if (!ok || !(options.auto || options.quiet)) {
       toast_(message);
     }
     return { sent: true, ok: ok, status: status, reason: ok ? '' : 'http', message: message };
@@ -422,11 +426,30 @@ function currentUserEmail_(triggerEvent) {
 
 /* ---------------------------------------------------------- configuration */
 
-/** {url, key, problems[]} from Script Properties; url without trailing "/". */
+/** A setting: the spreadsheet's developer metadata first, else the Script Property. */
+function configValue_(name, props) {
+  try {
+    var found = SpreadsheetApp.getActiveSpreadsheet()
+      .createDeveloperMetadataFinder()
+      .withKey(name)
+      .find();
+    for (var i = 0; i < found.length; i++) {
+      var value = String(found[i].getValue() || '').trim();
+      if (value) {
+        return value;
+      }
+    }
+  } catch (err) {
+    console.warn('thidua: developer metadata unreadable: ' + (err && err.message ? err.message : err));
+  }
+  return String(props.getProperty(name) || '').trim();
+}
+
+/** {url, key, problems[]} from developer metadata or Script Properties; url without "/". */
 function readConfig_() {
   var props = PropertiesService.getScriptProperties();
-  var url = String(props.getProperty(THIDUA.PROP_URL) || '').trim();
-  var key = String(props.getProperty(THIDUA.PROP_KEY) || '').trim();
+  var url = configValue_(THIDUA.PROP_URL, props);
+  var key = configValue_(THIDUA.PROP_KEY, props);
   url = url.replace(/\/+$/, '');
   if (url.slice(-THIDUA.HOOK_PATH.length) === THIDUA.HOOK_PATH) {
     url = url.slice(0, -THIDUA.HOOK_PATH.length);

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (register commands)
     keys_cmds,
     language,
     links_cmds,
+    record_cmds,
     remind_cmds,
     serve_cmds,
     sheet_cmds,

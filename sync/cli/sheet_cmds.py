@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from .. import operations
 from ..campaign import Campaign, load_campaign
 from ..csv_safe import SafeDictWriter
 from ..errors import StoreError, ThiduaError
-from ..feedback import state_label
+from ..feedback import state_fields, summary_label
 from ..operations import Workspace, new_run_id, open_workspace
 from ..pipeline import Run
 from ..progress import progress
@@ -67,10 +68,31 @@ def _run(ws: Workspace, units: list[str] | None, feedback: bool) -> Run:
 
 @cli.command()
 @CAMPAIGN
-def provision(campaign: Path) -> None:
+@click.option(
+    "--service-url",
+    help="Địa chỉ dịch vụ (https://…) ghi vào từng bảng tính Google cho tiện ích Thi đua "
+    "(mặc định backend.service_url).",
+)
+@click.option(
+    "--check-addon",
+    is_flag=True,
+    help="Không tạo gì: liệt kê đơn vị nào đã có tiện ích Thi đua liên lạc với dịch vụ.",
+)
+def provision(campaign: Path, service_url: str | None, check_addon: bool) -> None:
     """Tạo (hoặc bổ sung) bảng tính cho từng đơn vị từ các mẫu biểu."""
     c = load_campaign(campaign)
+    if check_addon:
+        _check_addon(c)
+        return
     store = open_store(c)
+    url = service_url or (c.google.service_url if c.google is not None else None)
+    if url and hasattr(store, "addon_settings"):
+        if not url.startswith("https://"):
+            raise ThiduaError(
+                f"Địa chỉ dịch vụ '{url}' phải bắt đầu bằng https:// (tiện ích chỉ gửi qua HTTPS)."
+            )
+        address = url.rstrip("/")
+        store.addon_settings = lambda _unit: {"THIDUA_URL": address}
     failed = 0
     for unit in bar(list(c.units), "Tạo bảng tính"):
         try:
@@ -85,6 +107,35 @@ def provision(campaign: Path) -> None:
     if failed:
         raise ThiduaError(f"{failed}/{len(c.units)} đơn vị chưa tạo được bảng tính (xem ở trên)")
     echo_ok(f"Xong: {len(c.units)} đơn vị.")
+
+
+def _check_addon(c: Campaign) -> None:
+    """Per unit: has the add-on reached the service (a `ping` when the menu is opened or
+    the automatic check switched on)? Exit 1 while some unit still has to click."""
+    from ..audit import campaign_url, open_engine
+    from ..audit.jobs import addon_pings
+
+    engine = open_engine(campaign_url(c))
+    try:
+        pings = addon_pings(engine, c.id)
+    finally:
+        engine.dispose()
+    missing = 0
+    for unit in c.units:
+        at = pings.get(unit.id)
+        if at is None:
+            missing += 1
+            click.echo(
+                f"✗ {unit.id} ({unit.name}): tiện ích chưa liên lạc — nhờ đơn vị mở bảng tính, "
+                "chọn Thi đua › Bật kiểm tra tự động"
+            )
+        else:
+            when = datetime.fromtimestamp(at, c.tz).strftime("%H:%M %d/%m/%Y")
+            click.echo(f"✓ {unit.id} ({unit.name}): tiện ích đã liên lạc lúc {when}")
+    if missing:
+        click.secho(f"{missing}/{len(c.units)} đơn vị chưa bật tiện ích.", fg="yellow")
+        raise SystemExit(EXIT_FINDINGS)
+    echo_ok(f"Cả {len(c.units)} đơn vị đã bật tiện ích.")
 
 
 @cli.command()
@@ -189,7 +240,7 @@ def _print_table(
             s.valid_rows,
             s.errors,
             s.warnings,
-            state_label(s.state, c.language),
+            summary_label(s, c.language),
         ]
         for s in summaries
     ]
@@ -273,7 +324,7 @@ def status(campaign: Path, fmt: str) -> None:
                     "form": s.form,
                     "rows": s.rows,
                     "errors": s.errors,
-                    "state": s.state,
+                    **state_fields(s, c.language, c.tz),
                 }
                 for s in run.result.summaries
             ],
@@ -326,12 +377,13 @@ def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     """Nộp biểu mẫu của một đơn vị: chốt bản chính thức (phải hết lỗi)."""
     c = load_campaign(campaign)
     done = operations.submit(open_workspace(c), unit_id, form_id, run_id=new_run_id("cli"))
-    late, now = done.late, done.at
+    late, now, corrected = done.late, done.at, done.corrected
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
+    what = "Đã nộp bổ sung" if corrected else "Đã nộp"
     if late:
         click.secho(
-            f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
+            f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
         )
     else:
-        echo_ok(f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")
+        echo_ok(f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")

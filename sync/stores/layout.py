@@ -59,20 +59,23 @@ def guide_rows(campaign: Campaign, unit: Unit) -> list[list[Any]]:
             "không đổi tên tab. Cột 'Kết quả kiểm tra' và tab 'Kiểm tra' do hệ thống ghi.",
         ],
     ]
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit.id):
         quota = campaign.quota(unit.id, form.id)
+        deadline = form.deadline_for(unit.id)
         rows += [
             [],
             ["Biểu mẫu", form.title],
             ["Tab", form.tab],
             ["Dòng tiêu đề", f"dòng {form.header_row}; dữ liệu từ dòng {form.header_row + 1}"],
             ["Chỉ tiêu", "không giới hạn" if quota is None else quota],
-            ["Mở từ", _when(form.opens, tz)],
-            ["Hạn nộp", _when(form.due, tz)],
-            ["Nhận muộn đến", _when(form.closes, tz) if form.grace else "không gia hạn"],
+            ["Mở từ", _when(deadline.opens, tz)],
+            ["Hạn nộp", _when(deadline.due, tz)],
+            ["Nhận muộn đến", _when(deadline.closes, tz) if deadline.grace else "không gia hạn"],
             [
                 "Khoá sổ",
-                f"sau {_when(form.closes, tz)} không nhận thay đổi" if form.lock else "không khoá",
+                f"sau {_when(deadline.closes, tz)} không nhận thay đổi"
+                if deadline.lock
+                else "không khoá",
             ],
         ]
         rows += [[None if i else "Lưu ý", line] for i, line in enumerate(form.instructions)]

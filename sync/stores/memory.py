@@ -84,11 +84,11 @@ class MemoryStore(Store):
         if book is None:
             book = MemoryBook()
             book.tabs[GUIDE_TAB] = guide_rows(self.campaign, unit)
-            for form in self.campaign.forms:
+            for form in self.campaign.forms_for(unit.id):
                 book.tabs[form.tab] = self._new_tab(form)
             self.books[unit.id] = book
             report.created = True
-            tabs = ", ".join(f"'{f.tab}'" for f in self.campaign.forms)
+            tabs = ", ".join(f"'{f.tab}'" for f in self.campaign.forms_for(unit.id))
             report.actions.append(f"Tạo mới sổ {report.location} với các tab {tabs}")
             book.version += 1
             return report
@@ -96,7 +96,7 @@ class MemoryStore(Store):
         if book.tabs.get(GUIDE_TAB) != guide:
             book.tabs = {GUIDE_TAB: guide, **{k: v for k, v in book.tabs.items() if k != GUIDE_TAB}}
             report.actions.append(f"Cập nhật tab '{GUIDE_TAB}'")
-        for form in self.campaign.forms:
+        for form in self.campaign.forms_for(unit.id):
             name = find_tab(book.tabs, form.tab)
             if name is None:
                 book.tabs[form.tab] = self._new_tab(form)
@@ -179,7 +179,7 @@ class MemoryStore(Store):
             )
             return UnitSheets(unit_id=unit.id, forms={}, revision=None, problem=problem)
         forms = {}
-        for form in self.campaign.forms:
+        for form in self.campaign.forms_for(unit.id):
             name = find_tab(book.tabs, form.tab)
             if name is None:
                 own = {f.tab for f in self.campaign.forms}

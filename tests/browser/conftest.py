@@ -1,4 +1,4 @@
-"""Browser tests (DESIGN §7): Debian's Chromium driven by Playwright against the service
+"""Browser tests (docs/design.md: Web pages): Debian's Chromium driven by Playwright against the service
 served by waitress on a free loopback port, with the sample campaign (`thidua demo`).
 
 Chromium is `/usr/bin/chromium` (or THIDUA_CHROMIUM); `.ci/run` installs it. Without it
