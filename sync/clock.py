@@ -6,6 +6,7 @@ import os
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from . import i18n
 from .errors import ConfigError
 
 _pinned: datetime | None = None
@@ -16,9 +17,7 @@ def parse_instant(text: str, tz: ZoneInfo | None = None) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ConfigError(
-            f"Thời điểm '{text}' không hợp lệ: cần dạng ISO, ví dụ 2025-04-20T17:00"
-        ) from exc
+        raise ConfigError(i18n.t("cli.bad_now", text=text)) from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz or timezone.utc)
     return value

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import i18n
 from .campaign import Campaign, Form, Unit
 from .consolidate import display_value
 from .errors import StoreError, SubmissionError
@@ -283,25 +284,23 @@ def submit(
     try:
         unit = campaign.unit(unit_id)
     except KeyError:
-        raise SubmissionError(f"Không có đơn vị '{unit_id}' trong đợt này") from None
+        raise SubmissionError(i18n.t("submit.no_such_unit", unit=unit_id)) from None
     try:
         form = campaign.form(form_id)
     except KeyError:
-        raise SubmissionError(f"Không có biểu mẫu '{form_id}' trong đợt này") from None
+        raise SubmissionError(i18n.t("submit.no_such_form", form=form_id)) from None
     if form.lock and now > form.closes:
         closes = form.closes.astimezone(campaign.tz).strftime("%d/%m/%Y %H:%M")
-        raise SubmissionError(
-            f"Biểu mẫu «{form.title}» đã khoá sổ lúc {closes}: không nhận bản nộp mới"
-        )
+        raise SubmissionError(i18n.t("submit.locked", form=form.title, closes=closes))
     run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
     summary = next(s for s in run.result.summaries if s.unit == unit.id and s.form == form.id)
     if run.sheets[unit.id].problem is not None:
         raise SubmissionError(str(run.sheets[unit.id].problem.message))  # type: ignore[union-attr]
     if summary.rows == 0:
-        raise SubmissionError(f"{unit.name} chưa nhập dòng nào trong «{form.title}»: chưa thể nộp")
+        raise SubmissionError(i18n.t("submit.no_rows", unit=unit.name, form=form.title))
     if summary.errors:
         raise SubmissionError(
-            f"«{form.title}» của {unit.name} còn {summary.errors} lỗi: sửa hết lỗi rồi nộp lại"
+            i18n.t("submit.has_errors", form=form.title, unit=unit.name, errors=summary.errors)
         )
     sheet = run.sheets[unit.id].forms[form.id]
     digest = content_hash(sheet.frame, form.keys)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from . import i18n
 from .campaign.policies import resolve_quota, tiered
 from .errors import AllocationError
 
@@ -22,20 +23,24 @@ def allocate(
     """
     ids = list(order) if order is not None else list(weights)
     if not ids:
-        raise AllocationError("Không có đơn vị nào để phân bổ")
+        raise AllocationError(i18n.t("quota.no_units"))
     if total < 0 or minimum < 0:
-        raise AllocationError("Tổng số và mức tối thiểu phải không âm")
+        raise AllocationError(i18n.t("quota.negative"))
     floor_total = minimum * len(ids)
     if floor_total > total:
         raise AllocationError(
-            f"Tổng {total} không đủ cho mức tối thiểu {minimum} × {len(ids)} đơn vị = {floor_total}"
+            i18n.t(
+                "quota.total_below_minimum",
+                total=total,
+                minimum=minimum,
+                count=len(ids),
+                needed=floor_total,
+            )
         )
     rest = total - floor_total
     weight_sum = sum(max(0.0, float(weights[u])) for u in ids)
     if weight_sum <= 0:
-        raise AllocationError(
-            "Tổng trọng số (số cán bộ, người lao động) bằng 0: không thể chia tỷ lệ"
-        )
+        raise AllocationError(i18n.t("quota.zero_weights"))
     shares = {u: rest * max(0.0, float(weights[u])) / weight_sum for u in ids}
     parts = {u: math.floor(shares[u]) for u in ids}
     left = rest - sum(parts.values())

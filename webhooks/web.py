@@ -138,6 +138,11 @@ def init_web(app: Flask, service: Service) -> None:
     app.after_request(_secure_headers)
 
     @app.before_request
+    def _reader_language() -> None:
+        # library texts made during this request (errors, refusals) in the reader's language
+        i18n.set_language(page_language())
+
+    @app.before_request
     def _first_check() -> None:
         if request.blueprint == "dashboard" and request.endpoint != "dashboard.favicon":
             try:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .. import operations
+from .. import i18n, operations
 from ..campaign import Campaign, load_campaign
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_label
@@ -34,7 +34,7 @@ def _units(c: Campaign, unit: str | None) -> list[str] | None:
         c.unit(unit)
     except KeyError:
         raise ThiduaError(
-            f"Không có đơn vị '{unit}' (có: {', '.join(u.id for u in c.units)})"
+            i18n.t("cli.no_such_unit", unit=unit, units=", ".join(u.id for u in c.units))
         ) from None
     return [unit]
 
@@ -45,12 +45,12 @@ def _form(c: Campaign, form: str | None) -> None:
             c.form(form)
         except KeyError:
             raise ThiduaError(
-                f"Không có biểu mẫu '{form}' (có: {', '.join(f.id for f in c.forms)})"
+                i18n.t("cli.no_such_form", form=form, forms=", ".join(f.id for f in c.forms))
             ) from None
 
 
 def _ticker(c: Campaign) -> Callable[[str], None]:
-    ticker = iter(bar([u.id for u in c.units], "Đọc bảng tính"))
+    ticker = iter(bar([u.id for u in c.units], i18n.t("cli.bar_read")))
 
     def tick(_unit: str) -> None:
         next(ticker, None)
@@ -71,7 +71,7 @@ def provision(campaign: Path) -> None:
     c = load_campaign(campaign)
     store = open_store(c)
     failed = 0
-    for unit in bar(list(c.units), "Tạo bảng tính"):
+    for unit in bar(list(c.units), i18n.t("cli.bar_provision")):
         try:
             report = store.provision(unit)
         except StoreError as exc:
@@ -82,8 +82,8 @@ def provision(campaign: Path) -> None:
         for action in report.actions:
             click.echo(f"    {action}")
     if failed:
-        raise ThiduaError(f"{failed}/{len(c.units)} đơn vị chưa tạo được bảng tính (xem ở trên)")
-    echo_ok(f"Xong: {len(c.units)} đơn vị.")
+        raise ThiduaError(i18n.t("cli.provision_failed", failed=failed, count=len(c.units)))
+    echo_ok(i18n.t("cli.provision_done", count=len(c.units)))
 
 
 @cli.command()
@@ -145,7 +145,9 @@ def validate(
     else:
         _print_table(c, run, findings, summaries)
     for unit, message in run.write_errors.items():
-        click.secho(f"Chưa ghi được phản hồi cho {unit}: {message}", fg="yellow", err=True)
+        click.secho(
+            i18n.t("cli.feedback_failed", unit=unit, message=message), fg="yellow", err=True
+        )
     if errors:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
@@ -166,10 +168,23 @@ def _print_table(
         for f in findings:
             form = forms.get(f["form"])
             header = form.header_of(f["column"]) if form is not None else f["column"] or ""
-            sev = "Lỗi" if f["severity"] == "error" else "Cảnh báo"
+            sev = (
+                i18n.t("severity.error") if f["severity"] == "error" else i18n.t("severity.warning")
+            )
             rows.append([f["unit"], f["form"], f["row"] or "", header, sev, f["message"]])
         click.echo(
-            table(["Đơn vị", "Biểu mẫu", "Dòng", "Cột", "Mức độ", "Nội dung"], rows, max_col=90)
+            table(
+                [
+                    i18n.t("cli.col.unit"),
+                    i18n.t("cli.col.form"),
+                    i18n.t("cli.col.rows"),
+                    i18n.t("cli.col.column"),
+                    i18n.t("cli.col.severity"),
+                    i18n.t("cli.col.message"),
+                ],
+                rows,
+                max_col=90,
+            )
         )
         click.echo()
     rows = [
@@ -189,15 +204,15 @@ def _print_table(
     click.echo(
         table(
             [
-                "Mã",
-                "Đơn vị",
-                "Biểu mẫu",
-                "Chỉ tiêu",
-                "Dòng",
-                "Hợp lệ",
-                "Lỗi",
-                "Cảnh báo",
-                "Trạng thái",
+                i18n.t("cli.col.id"),
+                i18n.t("cli.col.unit"),
+                i18n.t("cli.col.form"),
+                i18n.t("cli.col.quota"),
+                i18n.t("cli.col.rows"),
+                i18n.t("cli.col.valid"),
+                i18n.t("severity.error"),
+                i18n.t("severity.warning"),
+                i18n.t("cli.col.state"),
             ],
             rows,
         )
@@ -206,11 +221,13 @@ def _print_table(
     warnings = len(findings) - errors
     click.echo()
     if run.written or run.unchanged:
-        click.echo(f"Phản hồi: ghi {len(run.written)} bảng tính, {len(run.unchanged)} không đổi.")
+        click.echo(
+            i18n.t("cli.feedback_written", written=len(run.written), unchanged=len(run.unchanged))
+        )
     if errors:
-        click.secho(f"Còn {errors} lỗi và {warnings} cảnh báo.", fg="red")
+        click.secho(i18n.t("cli.errors_left", errors=errors, warnings=warnings), fg="red")
     else:
-        echo_ok(f"Không có lỗi ({warnings} cảnh báo).")
+        echo_ok(i18n.t("cli.no_errors", warnings=warnings))
 
 
 @cli.command()
@@ -229,13 +246,15 @@ def consolidate(campaign: Path, out: Path | None) -> None:
         try:
             writer.write_consolidated(out, c, tables)
         except OSError as exc:
-            raise ThiduaError(f"Không ghi được {out}: {exc.strerror}") from exc
+            raise ThiduaError(i18n.t("cli.cannot_write", path=out, reason=exc.strerror)) from exc
         location = str(out)
     else:
         location = str(done.location)
-    echo_ok(f"Đã ghi bảng tổng hợp: {location}")
+    echo_ok(i18n.t("cli.consolidated_written", location=location))
     summary = tables.tables["Tổng hợp"]
-    click.echo(f"{len(summary)} dòng tổng hợp, {len(tables.tables['Cần sửa'])} mục cần sửa.")
+    click.echo(
+        i18n.t("cli.consolidated_counts", rows=len(summary), findings=len(tables.tables["Cần sửa"]))
+    )
 
 
 @cli.command()
@@ -267,7 +286,7 @@ def status(campaign: Path, fmt: str) -> None:
     tz = c.tz
     for form in c.forms:
         due = form.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
-        click.secho(f"{form.title} — hạn {due}", bold=True)
+        click.secho(i18n.t("cli.status_form", form=form.title, due=due), bold=True)
         rows = [
             [
                 "  " * p.depth + p.group_name,
@@ -286,15 +305,15 @@ def status(campaign: Path, fmt: str) -> None:
         click.echo(
             table(
                 [
-                    "Nhóm",
-                    "Số ĐV",
-                    "Đã nhập",
-                    "Hợp lệ",
-                    "Đã nộp",
-                    "Đúng hạn",
-                    "Trễ",
-                    "Hoàn thành",
-                    "Đúng hạn %",
+                    i18n.t("cli.col.group"),
+                    i18n.t("cli.col.units"),
+                    i18n.t("cli.col.started"),
+                    i18n.t("cli.col.valid"),
+                    i18n.t("cli.col.submitted"),
+                    i18n.t("cli.col.on_time"),
+                    i18n.t("cli.col.late"),
+                    i18n.t("cli.col.complete"),
+                    i18n.t("cli.col.on_time_pct"),
                 ],
                 rows,
             )
@@ -315,7 +334,10 @@ def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     form = c.form(form_id)
     if late:
         click.secho(
-            f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
+            i18n.t("cli.submitted_late", form=form.title, unit=c.unit(unit_id).name, when=when),
+            fg="yellow",
         )
     else:
-        echo_ok(f"Đã nộp «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")
+        echo_ok(
+            i18n.t("cli.submitted_on_time", form=form.title, unit=c.unit(unit_id).name, when=when)
+        )

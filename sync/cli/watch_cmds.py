@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import Campaign, load_campaign
 from ..campaign.model import parse_duration
@@ -31,10 +32,7 @@ def google_store(c: Campaign) -> GoogleStore:
 
     store = open_store(c)
     if not isinstance(store, GoogleStore):
-        raise ThiduaError(
-            f"Đợt này dùng backend.kind: {c.backend.kind}: lệnh thidua watch chỉ dùng với "
-            "backend.kind: google (kho local không có thông báo thay đổi từ Drive)."
-        )
+        raise ThiduaError(i18n.t("cli.watch_needs_google", kind=c.backend.kind))
     return store
 
 
@@ -47,9 +45,7 @@ def _seconds(text: str) -> float:
             return float(raw)
         return parse_duration(raw).total_seconds()
     except (ValueError, TypeError):
-        raise ThiduaError(
-            f"Khoảng thời gian '{text}' không hợp lệ: viết ví dụ 30s, 5m, 1h."
-        ) from None
+        raise ThiduaError(i18n.t("cli.bad_interval", text=text)) from None
 
 
 def _setup(campaign: Path) -> tuple[Campaign, GoogleStore, Engine]:
@@ -60,16 +56,20 @@ def _setup(campaign: Path) -> tuple[Campaign, GoogleStore, Engine]:
 
 def _report(ctx: click.Context, report: WatchReport, done: str) -> None:
     if report.created:
-        click.echo(f"Đã mở {len(report.created)} kênh mới: {', '.join(report.created)}")
+        click.echo(
+            i18n.t("cli.watch_created", count=len(report.created), units=", ".join(report.created))
+        )
     if report.kept:
-        click.echo(f"Giữ {len(report.kept)} kênh còn hạn: {', '.join(report.kept)}")
+        click.echo(i18n.t("cli.watch_kept", count=len(report.kept), units=", ".join(report.kept)))
     if report.stopped:
-        click.echo(f"Đã dừng {len(report.stopped)} kênh: {', '.join(report.stopped)}")
+        click.echo(
+            i18n.t("cli.watch_closed", count=len(report.stopped), units=", ".join(report.stopped))
+        )
     for unit, message in report.failed.items():
         click.secho(f"✗ {unit}: {message}", fg="red", err=True)
     if report.failed:
         click.secho(
-            f"{len(report.failed)} đơn vị chưa xong: sửa lỗi ở trên rồi chạy lại lệnh.",
+            i18n.t("cli.watch_failed", count=len(report.failed)),
             fg="red",
             err=True,
         )
@@ -97,7 +97,7 @@ def start(ctx: click.Context, campaign: Path, base_url: str | None, ttl: str) ->
 
     _c, store, engine = _setup(campaign)
     report = Channels(store, engine).start(base_url, ttl=_seconds(ttl))
-    _report(ctx, report, "Xong: gia hạn kênh bằng thidua watch renew (dịch vụ tự gia hạn).")
+    _report(ctx, report, i18n.t("cli.watch_started"))
 
 
 @watch.command()
@@ -123,7 +123,7 @@ def stop(ctx: click.Context, campaign: Path) -> None:
 
     _c, store, engine = _setup(campaign)
     report = Channels(store, engine).stop()
-    _report(ctx, report, "Đã dừng mọi kênh thông báo của đợt.")
+    _report(ctx, report, i18n.t("cli.watch_stopped"))
 
 
 @watch.command()
@@ -139,10 +139,10 @@ def poll(campaign: Path, interval: str, once: bool) -> None:
     c, store, engine = _setup(campaign)
     every = _seconds(interval)
     if every <= 0:
-        raise ThiduaError(f"--interval phải lớn hơn 0 (đang là {interval}).")
+        raise ThiduaError(i18n.t("cli.interval_not_positive", interval=interval))
     jobs = JobStore(engine, c.id)
     if not once:
-        click.echo(f"Hỏi Drive mỗi {every:g} giây; Ctrl+C để dừng.")
+        click.echo(i18n.t("cli.poll_every", every=f"{every:g}"))
     while True:
         started = time.monotonic()
         since = poll_since(store, time.time() - every)
@@ -163,7 +163,7 @@ def poll(campaign: Path, interval: str, once: bool) -> None:
             queued += not duplicate
         if newest != since:
             save_poll_since(store, newest)
-        click.echo(f"{len(changes)} bảng tính thay đổi, {queued} việc kiểm tra mới được xếp hàng.")
+        click.echo(i18n.t("cli.poll_changes", changed=len(changes), queued=queued))
         if once:
             return
         time.sleep(max(0.0, every - (time.monotonic() - started)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from .. import i18n
 from ..errors import ConfigError
 from .base import ROW, FormSheet, ProvisionReport, Store, UnitSheets
 
@@ -31,15 +32,10 @@ def open_store(campaign: Campaign, kind: str | None = None) -> Store:
         try:
             module = import_module(".google", __name__)
         except ImportError as exc:
-            raise ConfigError(
-                "Kho Google Sheets (backend.kind: google) chưa dùng được trong bản cài đặt này "
-                f"({exc}): hãy dùng backend.kind: local hoặc cài bản có hỗ trợ Google."
-            ) from None
+            raise ConfigError(i18n.t("store.google_unavailable", exc=exc)) from None
         store_cls = getattr(module, "GoogleStore", None)
         if store_cls is None:
-            raise ConfigError(
-                "Kho Google Sheets chưa sẵn sàng (thiếu GoogleStore): hãy dùng backend.kind: local."
-            )
+            raise ConfigError(i18n.t("store.google_not_ready"))
         store: Store = store_cls(campaign)
         return store
-    raise ConfigError(f"backend.kind '{kind}' không hợp lệ: chọn một trong {', '.join(KINDS)}.")
+    raise ConfigError(i18n.t("store.bad_kind", kind=kind, kinds=", ".join(KINDS)))
