@@ -30,6 +30,10 @@ DEFAULT_GRACE = timedelta(days=30)
 class LinkError(ThiduaError):
     """An upload link that is malformed, forged, for another campaign, or expired."""
 
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
 
 def campaign_secret(campaign_dir: Path) -> str:
     """THIDUA_SECRET, else `.thidua/secret` beside the campaign file (created, mode 600)."""
@@ -93,7 +97,7 @@ def read_link(campaign: Campaign, secret: str, token: str, now: float | None = N
     expires = float(data.get("e", 0))
     if (now if now is not None else time.time()) > expires:
         when = datetime.fromtimestamp(expires, campaign.tz).strftime(i18n.t("format.time_on_day"))
-        raise LinkError(i18n.t("link.expired", when=when))
+        raise LinkError(i18n.t("link.expired", when=when), expired=True)
     return unit
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from .. import i18n
 from ..errors import ConfigError, ConfigIssue
 from .campaign import Campaign, Column, Form, Unit
 from .model import CampaignSpec, ColumnSpec, FormSpec, PolicyRef, TemplateSpec
@@ -35,10 +36,10 @@ def choice_list(name: str) -> tuple[str, ...]:
     file = builtin_dir("lists") / f"{name}.yaml"
     if not file.is_file():
         raise KeyError(name)
-    doc = read_yaml(file, "danh sách lựa chọn")
+    doc = read_yaml(file, i18n.t("config.what.choice_list"))
     items = doc.data.get("items")
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise ConfigError([doc.issue(("items",), "cần một danh sách các chuỗi")])
+        raise ConfigError([doc.issue(("items",), i18n.t("config.list_of_strings"))])
     return tuple(items)
 
 
@@ -53,7 +54,7 @@ def load_template(ref: str, base_dir: Path | None = None) -> tuple[TemplateSpec,
         file = builtin_dir("forms") / f"{ref}.yaml"
         if not file.is_file():
             raise KeyError(ref)
-    doc = read_yaml(file, "mẫu biểu")
+    doc = read_yaml(file, i18n.t("config.what.template"))
     try:
         spec = TemplateSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -70,10 +71,15 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
     headers = [c.header for c in spec.columns]
     for i, col in enumerate(spec.columns):
         if keys.count(col.key) > 1 and keys.index(col.key) != i:
-            issues.append(doc.issue(("columns", i, "key"), f"khoá cột '{col.key}' bị trùng"))
+            issues.append(
+                doc.issue(("columns", i, "key"), i18n.t("config.duplicate_column_key", key=col.key))
+            )
         if headers.count(col.header) > 1 and headers.index(col.header) != i:
             issues.append(
-                doc.issue(("columns", i, "header"), f"tiêu đề cột '{col.header}' bị trùng")
+                doc.issue(
+                    ("columns", i, "header"),
+                    i18n.t("config.duplicate_column_header", header=col.header),
+                )
             )
         if isinstance(col.choices, str):
             try:
@@ -83,7 +89,7 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
                 issues.append(
                     doc.issue(
                         ("columns", i, "choices"),
-                        f"không có danh sách lựa chọn '{col.choices}' (có sẵn: {known})",
+                        i18n.t("config.no_such_choice_list", name=col.choices, known=known),
                     )
                 )
     issues += _check_rules(spec.rules, set(keys), doc, ("rules",))
@@ -98,7 +104,7 @@ def _check_rules(
         for col in sorted(rule.reads() - keys):
             issues.append(
                 doc.issue(
-                    (*prefix, i), f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu"
+                    (*prefix, i), i18n.t("config.rule_unknown_column", kind=rule.kind, column=col)
                 )
             )
     return issues
@@ -140,7 +146,7 @@ def load_campaign(path: str | Path) -> Campaign:
     file = Path(path)
     if file.is_dir():
         file = file / "campaign.yaml"
-    doc = read_yaml(file, "tệp đợt thi đua")
+    doc = read_yaml(file, i18n.t("config.what.campaign"))
     try:
         spec = CampaignSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -153,7 +159,7 @@ def load_campaign(path: str | Path) -> Campaign:
         issues.append(
             doc.issue(
                 ("campaign", "timezone"),
-                f"múi giờ '{spec.campaign.timezone}' không tồn tại (ví dụ đúng: Asia/Ho_Chi_Minh)",
+                i18n.t("config.bad_timezone", timezone=spec.campaign.timezone),
             )
         )
         tz = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -162,7 +168,9 @@ def load_campaign(path: str | Path) -> Campaign:
     form_ids = [f.id for f in spec.forms]
     for i, fspec in enumerate(spec.forms):
         if form_ids.count(fspec.id) > 1 and form_ids.index(fspec.id) != i:
-            issues.append(doc.issue(("forms", i, "id"), f"mã biểu mẫu '{fspec.id}' bị trùng"))
+            issues.append(
+                doc.issue(("forms", i, "id"), i18n.t("config.duplicate_form_id", form=fspec.id))
+            )
         form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues)
         if form is not None:
             forms.append(form)
@@ -173,7 +181,7 @@ def load_campaign(path: str | Path) -> Campaign:
     tabs = [f.tab for f in forms]
     for i, form in enumerate(forms):
         if tabs.count(form.tab) > 1 and tabs.index(form.tab) != i:
-            issues.append(doc.issue(("forms", i), f"hai biểu mẫu dùng cùng tên tab '{form.tab}'"))
+            issues.append(doc.issue(("forms", i), i18n.t("config.duplicate_tab", tab=form.tab)))
 
     if issues:
         raise ConfigError(issues)
@@ -203,7 +211,7 @@ def _resolve_form(
         issues.append(
             doc.issue(
                 ("forms", i, "template"),
-                f"không có mẫu biểu '{fspec.template}' (mẫu có sẵn: {known}; hoặc đường dẫn tới tệp .yaml)",
+                i18n.t("config.no_such_template", template=fspec.template, known=known),
             )
         )
         return None
@@ -219,7 +227,11 @@ def _resolve_form(
         issues.append(
             doc.issue(
                 ("forms", i, "due"),
-                f"hạn nộp {due:%d/%m/%Y %H:%M} phải sau ngày mở {opens:%d/%m/%Y %H:%M}",
+                i18n.t(
+                    "config.due_before_opens",
+                    due=f"{due:%d/%m/%Y %H:%M}",
+                    opens=f"{opens:%d/%m/%Y %H:%M}",
+                ),
             )
         )
     if isinstance(fspec.quota, PolicyRef) and fspec.quota.policy not in spec.quota_policies:
@@ -231,7 +243,7 @@ def _resolve_form(
         issues.append(
             doc.issue(
                 ("forms", i, "rules"),
-                f"biểu mẫu '{fspec.id}' có quy tắc dùng chỉ tiêu nhưng không đơn vị nào có chỉ tiêu",
+                i18n.t("config.quota_rule_without_quotas", form=fspec.id),
             )
         )
     try:
@@ -258,8 +270,8 @@ def _resolve_form(
 
 
 def _unknown_policy(doc: YamlDoc, path: PathKey, name: str, spec: CampaignSpec) -> ConfigIssue:
-    known = ", ".join(spec.quota_policies) or "chưa khai báo chính sách nào trong quota_policies"
-    return doc.issue(path, f"chính sách chỉ tiêu '{name}' không tồn tại ({known})")
+    known = ", ".join(spec.quota_policies) or i18n.t("config.no_policies")
+    return doc.issue(path, i18n.t("config.no_such_policy", name=name, known=known))
 
 
 def _check_units(
@@ -268,17 +280,23 @@ def _check_units(
     ids = [u.id for u in spec.units]
     for i, unit in enumerate(spec.units):
         if ids.count(unit.id) > 1 and ids.index(unit.id) != i:
-            issues.append(doc.issue(("units", i, "id"), f"mã đơn vị '{unit.id}' bị trùng"))
+            issues.append(
+                doc.issue(("units", i, "id"), i18n.t("config.duplicate_unit_id", unit=unit.id))
+            )
         if unit.parent is not None and unit.parent not in ids:
             issues.append(
-                doc.issue(("units", i, "parent"), f"đơn vị cấp trên '{unit.parent}' không tồn tại")
+                doc.issue(
+                    ("units", i, "parent"), i18n.t("config.no_such_parent", parent=unit.parent)
+                )
             )
         for form_id, quota in unit.quotas.items():
             if form_id not in form_ids:
                 issues.append(
                     doc.issue(
                         ("units", i, "quotas", form_id),
-                        f"chỉ tiêu cho biểu mẫu '{form_id}' không có trong forms ({', '.join(form_ids)})",
+                        i18n.t(
+                            "config.quota_unknown_form", form=form_id, forms=", ".join(form_ids)
+                        ),
                     )
                 )
             if isinstance(quota, PolicyRef):
@@ -292,7 +310,7 @@ def _check_units(
                     issues.append(
                         doc.issue(
                             ("units", i, "quotas", form_id),
-                            f"chỉ tiêu theo chính sách '{quota.policy}' cần khai báo 'staff' của đơn vị",
+                            i18n.t("config.policy_needs_staff", policy=quota.policy),
                         )
                     )
     parents = {u.id: u.parent for u in spec.units}
@@ -307,7 +325,7 @@ def _check_units(
                     issues.append(
                         doc.issue(
                             ("units", i, "parent"),
-                            "quan hệ cấp trên tạo thành vòng: " + " → ".join(cycle),
+                            i18n.t("config.parent_cycle") + " → ".join(cycle),
                         )
                     )
                     reported.update(cycle)
@@ -329,7 +347,7 @@ def _check_cross_form_rules(
                     issues.append(
                         doc.issue(
                             where,
-                            f"quy tắc {rule.kind} tham chiếu biểu mẫu '{ref.form}' không có trong forms",
+                            i18n.t("config.rule_unknown_form", kind=rule.kind, form=ref.form),
                         )
                     )
                     continue
@@ -338,6 +356,13 @@ def _check_cross_form_rules(
                         issues.append(
                             doc.issue(
                                 where,
-                                f"quy tắc {rule.kind} (#{j + 1}): cột '{col}' phải có ở cả '{form.id}' và '{other.id}'",
+                                i18n.t(
+                                    "config.rule_column_in_both",
+                                    kind=rule.kind,
+                                    number=j + 1,
+                                    column=col,
+                                    form=form.id,
+                                    other=other.id,
+                                ),
                             )
                         )

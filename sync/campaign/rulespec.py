@@ -13,6 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
+from .. import i18n
+
 Severity = Literal["error", "warning"]
 Scalar = str | int | float | bool
 Condition = dict[str, Scalar | list[Scalar]]
@@ -77,14 +79,16 @@ def _validate_rule(value: Any) -> RuleSpecBase:
     if isinstance(value, RuleSpecBase):
         return value
     if not isinstance(value, dict):
-        raise PydanticCustomError("model_type", "cần một bảng khoá: giá trị")
+        raise PydanticCustomError("model_type", i18n.t("config.pydantic.dict_type"))
     if "kind" not in value:
-        raise PydanticCustomError("union_tag_not_found", "thiếu khoá 'kind'")
+        raise PydanticCustomError(
+            "union_tag_not_found", i18n.t("config.pydantic.union_tag_not_found")
+        )
     model = SPECS.get(value["kind"]) if isinstance(value["kind"], str) else None
     if model is None:
         raise PydanticCustomError(
             "union_tag_invalid",
-            "kind {tag} không được hỗ trợ",
+            i18n.t("config.pydantic.union_tag_invalid_tag"),
             {"tag": value["kind"], "expected_tags": ", ".join(f"'{k}'" for k in sorted(SPECS))},
         )
     return model.model_validate(value)

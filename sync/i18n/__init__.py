@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,15 @@ def language() -> str:
     return _language.get()
 
 
-def set_language(lang: str | None) -> None:
-    """Make `lang` the current language (unknown or empty: Vietnamese)."""
-    _language.set(lang if lang in LANGUAGES else DEFAULT)
+def set_language(lang: str | None) -> Token[str]:
+    """Make `lang` the current language (unknown or empty: Vietnamese); the token undoes it
+    (`reset_language`)."""
+    return _language.set(lang if lang in LANGUAGES else DEFAULT)
+
+
+def reset_language(token: Token[str]) -> None:
+    """Back to the language before `set_language` returned `token`."""
+    _language.reset(token)
 
 
 @contextlib.contextmanager
