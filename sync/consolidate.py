@@ -12,7 +12,7 @@ import pandas as pd
 from .feedback import state_label
 
 if TYPE_CHECKING:
-    from .campaign import Campaign, Form, Unit
+    from .campaign import Campaign, Column, Form, Unit
     from .form_state import States
     from .rules.engine import ValidationResult
 
@@ -22,11 +22,29 @@ FIX_TAB = "Cần sửa"
 
 @dataclass
 class Consolidated:
-    """Tabs in order: `Tổng hợp`, one per form (named after its tab), `Cần sửa`."""
+    """Tabs in order: `Tổng hợp`, one per form (named after its tab), `Cần sửa`.
+
+    Cells hold real values (numbers, shares as fractions, dates, naive local datetimes,
+    "x" for ticks); the rest says how a document writer presents them.
+    """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     total_rows: dict[str, list[int]] = field(default_factory=dict)
     """Per tab, the 0-based data-row indexes that are totals (styled bold by stores)."""
+    titles: dict[str, str] = field(default_factory=dict)
+    """Per tab, the document title above the table."""
+    groups: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Per tab, a sub-heading to put before a 0-based data-row index (`Tổng hợp`: per form)."""
+    percent_columns: dict[str, list[str]] = field(default_factory=dict)
+    """Per tab, columns holding shares (0.75 shown as 75,0%)."""
+    state_column: str | None = None
+    """The column (of `Tổng hợp`) whose cells are coloured by state."""
+    heading: str = ""
+    """The organiser, first line of every tab."""
+    subtitle: str = ""
+    """The campaign's title, under each tab's title."""
+    as_of: datetime | None = None
+    """When the data were read (naive local time): "Số liệu đến hh:mm dd/mm/yyyy"."""
 
 
 # --- building the consolidated tables -------------------------------------------------------
@@ -42,6 +60,37 @@ SUMMARY_COLUMNS = [
     "Số cảnh báo",
 ]
 SUMMARY_TAIL = ["Trạng thái", "Cập nhật lúc", "Nộp lúc"]
+STATE_COLUMN = "Trạng thái"
+SUMMARY_TITLE = "TỔNG HỢP TIẾN ĐỘ NỘP DANH SÁCH CỦA CÁC ĐƠN VỊ"
+FIX_TITLE = "DANH SÁCH LỖI, CẢNH BÁO CẦN ĐƠN VỊ SỬA"
+STATE_TONES = {
+    "not_started": "idle",
+    "in_progress": "err",
+    "valid": "warn",
+    "submitted_on_time": "ok",
+    "submitted_late": "warn",
+    "locked": "err",
+}
+"""The colour family of each state, shared by the dashboard and the consolidated workbook."""
+TONE_RGB = {
+    "ok": ("1A6B32", "E3F4E8"),
+    "warn": ("7A4B00", "FFF2CC"),
+    "err": ("A4161A", "FDE2E2"),
+    "idle": ("39424C", "ECEFF2"),
+}
+"""Tone → (text, background) colours, the dashboard's badge colours."""
+
+
+def state_tone(label: str) -> str | None:
+    """The tone of a state shown by its label (any language), None when unknown."""
+    from .feedback import STATES
+
+    for state in STATES:
+        if label in (state_label(state, "vi"), state_label(state, "en")):
+            return STATE_TONES.get(state)
+    return None
+
+
 FIX_COLUMNS = ["Mã đơn vị", "Đơn vị", "Biểu mẫu", "Dòng", "Cột", "Mức độ", "Nội dung"]
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo"}
 
@@ -72,14 +121,50 @@ def _fmt_time(value: str | None, campaign: Campaign) -> str:
     return datetime.fromisoformat(value).astimezone(campaign.tz).strftime("%d/%m/%Y %H:%M")
 
 
+def _local_time(value: str | None, campaign: Campaign) -> datetime | None:
+    """An ISO instant as a naive local datetime (a spreadsheet date-time), None if empty."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value).astimezone(campaign.tz).replace(tzinfo=None)
+
+
+def typed_value(column: Column, value: Any) -> Any:
+    """A cell of a form column as a document holds it: numbers, dates, "x" for ticks.
+
+    Accepts normalised values and the display values of official snapshots ("12/03/2020").
+    """
+    value = display_value(value)
+    if value == "" or value is None:
+        return None
+    if column.type == "date" and isinstance(value, str):
+        try:
+            return datetime.strptime(value, "%d/%m/%Y").date()
+        except ValueError:
+            return value
+    if column.type in ("integer", "year") and isinstance(value, (int, float, str)):
+        try:
+            number = float(str(value).replace(",", "."))
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() else number
+    if column.type == "number" and isinstance(value, (int, float, str)):
+        try:
+            return float(str(value).replace(",", "."))
+        except ValueError:
+            return value
+    return value
+
+
 def display_value(value: Any) -> Any:
     """A normalised cell value as leadership should read it."""
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return ""
+    if hasattr(value, "item") and not isinstance(value, (str, pd.Timestamp)):
+        value = value.item()  # numpy scalars (np.True_, np.int64) → Python
     if isinstance(value, bool):
         return "x" if value else ""
     if isinstance(value, (pd.Timestamp, datetime, date)):
@@ -89,32 +174,61 @@ def display_value(value: Any) -> Any:
     return value
 
 
+def _document_value(column: Column, value: Any) -> Any:
+    """Like `typed_value`, but dates stay dates (not the display text)."""
+    if value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return typed_value(column, value)
+
+
 def build_consolidated(
-    campaign: Campaign, result: ValidationResult, states: States | None = None
+    campaign: Campaign,
+    result: ValidationResult,
+    states: States | None = None,
+    now: datetime | None = None,
 ) -> Consolidated:
     """The three kinds of tabs of DESIGN §8 from a validation result and submission states."""
-    out = Consolidated()
+    from . import clock
+
+    moment = (now or clock.now(campaign.tz)).astimezone(campaign.tz).replace(tzinfo=None)
+    out = Consolidated(
+        heading=campaign.info.organizer.upper(),
+        subtitle=campaign.info.title,
+        as_of=moment,
+        state_column=STATE_COLUMN,
+    )
     labels: list[str] = []
     for s in result.summaries:
         for label in s.shares:
             if label not in labels:
                 labels.append(label)
-    out.tables[SUMMARY_TAB], out.total_rows[SUMMARY_TAB] = _summary_table(
-        campaign, result, states, labels
-    )
+    (
+        out.tables[SUMMARY_TAB],
+        out.total_rows[SUMMARY_TAB],
+        out.groups[SUMMARY_TAB],
+    ) = _summary_table(campaign, result, states, labels)
+    out.titles[SUMMARY_TAB] = SUMMARY_TITLE
+    out.percent_columns[SUMMARY_TAB] = list(labels)
     for form in campaign.forms:
         out.tables[form.tab] = _form_table(campaign, form, result, states)
+        out.titles[form.tab] = form.official_title
     out.tables[FIX_TAB] = _fix_table(campaign, result)
+    out.titles[FIX_TAB] = FIX_TITLE
     return out
 
 
 def _summary_table(
     campaign: Campaign, result: ValidationResult, states: States | None, labels: list[str]
-) -> tuple[pd.DataFrame, list[int]]:
+) -> tuple[pd.DataFrame, list[int], dict[int, str]]:
     summaries = {(s.unit, s.form): s for s in result.summaries}
     columns = [*SUMMARY_COLUMNS, *labels, *SUMMARY_TAIL]
     rows: list[list[Any]] = []
     totals: list[int] = []
+    groups: dict[int, str] = {}
     order = tree_order(campaign)
 
     def total_row(name: str, form: Form, ids: list[str]) -> list[Any]:
@@ -122,21 +236,22 @@ def _summary_table(
         quotas = [s.quota for s in items if s.quota is not None]
         submitted = sum(1 for s in items if s.state.startswith("submitted"))
         return [
-            "",
+            None,
             name,
             form.title,
-            sum(quotas) if quotas else "",
+            sum(quotas) if quotas else None,
             sum(s.rows for s in items),
             sum(s.valid_rows for s in items),
             sum(s.errors for s in items),
             sum(s.warnings for s in items),
-            *[""] * len(labels),
+            *[None] * len(labels),
             f"{submitted}/{len(items)} đơn vị đã nộp",
-            "",
-            "",
+            None,
+            None,
         ]
 
     for form in campaign.forms:
+        groups[len(rows)] = form.title
         for unit, _depth in order:
             s = summaries.get((unit.id, form.id))
             if s is None:
@@ -147,15 +262,15 @@ def _summary_table(
                     unit.id,
                     unit.name,
                     form.title,
-                    "" if s.quota is None else s.quota,
+                    s.quota,
                     s.rows,
                     s.valid_rows,
                     s.errors,
                     s.warnings,
-                    *[_pct(s.shares.get(label)) for label in labels],
+                    *[s.shares.get(label) for label in labels],
                     state_label(s.state, "vi"),
-                    _fmt_time(st.last_change_at if st else None, campaign),
-                    _fmt_time(st.submitted_at if st else None, campaign),
+                    _local_time(st.last_change_at if st else None, campaign),
+                    _local_time(st.submitted_at if st else None, campaign),
                 ]
             )
         for unit, _depth in order:
@@ -164,11 +279,7 @@ def _summary_table(
                 rows.append(total_row(f"Cộng: {unit.name}", form, subtree(campaign, unit.id)))
         totals.append(len(rows))
         rows.append(total_row("Tổng cộng", form, [u.id for u, _ in order]))
-    return pd.DataFrame(rows, columns=columns), totals
-
-
-def _pct(share: float | None) -> str:
-    return "" if share is None else f"{share * 100:.1f} %".replace(".", ",")
+    return pd.DataFrame(rows, columns=columns, dtype=object), totals, groups
 
 
 def _form_table(
@@ -195,7 +306,8 @@ def _form_table(
         ):
             when = _fmt_time(st.submitted_at, campaign)
             for values in st.snapshot:
-                rows.append([unit.id, unit.name, *values, f"Bản đã nộp lúc {when}"])
+                cells = [typed_value(c, v) for c, v in zip(form.columns, values, strict=False)]
+                rows.append([unit.id, unit.name, *cells, f"Bản đã nộp lúc {when}"])
             continue
         prefix = "Đã nộp" if st is not None and st.submitted_at else "Chưa nộp"
         for rec in live[["_row", *form.keys]].itertuples(index=False, name=None):
@@ -205,11 +317,11 @@ def _form_table(
                 [
                     unit.id,
                     unit.name,
-                    *[display_value(v) for v in values],
+                    *[_document_value(c, v) for c, v in zip(form.columns, values, strict=True)],
                     f"{prefix} · {status.text}" if status else prefix,
                 ]
             )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
 def _fix_table(campaign: Campaign, result: ValidationResult) -> pd.DataFrame:
@@ -224,10 +336,10 @@ def _fix_table(campaign: Campaign, result: ValidationResult) -> pd.DataFrame:
                 unit,
                 names.get(unit, unit),
                 form.title if form else rec["form"],
-                "" if pd.isna(row) else int(row),
-                form.header_of(column) if form and isinstance(column, str) else "",
+                None if pd.isna(row) else int(row),
+                form.header_of(column) if form and isinstance(column, str) else None,
                 SEVERITY_VI.get(str(rec["severity"]), rec["severity"]),
                 rec["message"],
             ]
         )
-    return pd.DataFrame(rows, columns=FIX_COLUMNS)
+    return pd.DataFrame(rows, columns=FIX_COLUMNS, dtype=object)

@@ -220,3 +220,36 @@ def test_template_that_is_not_yaml(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="không tìm thấy"):
         load_campaign(tmp_path / "nope.yaml")
+
+
+def test_official_list_keys(tmp_path: Path) -> None:
+    """place, parent_body, signers; per template print_title/print_sort; per column print."""
+    campaign = CAMPAIGN.replace(
+        "  language: vi\n",
+        "  language: vi\n  place: Lai Châu\n  parent_body: Tổng Liên đoàn Lao động Việt Nam\n"
+        "  signers:\n    - {title: TM. BAN THƯỜNG VỤ, role: CHỦ TỊCH, name: Lò Văn A}\n",
+    )
+    template = TEMPLATE.replace(
+        "tab: Danh sách\n",
+        "tab: Danh sách\nprint_title: DANH SÁCH TRÍCH NGANG\n"
+        "print_sort: [{key: ho_ten, by: given_name}, nam_sinh]\n",
+    ).replace("type: year, min: 1955", "type: year, print: false, min: 1955")
+    template = template.replace(
+        "required: true}\n  - {key: gioi", "print_width: 30}\n  - {key: gioi"
+    )
+    c = load_campaign(write(tmp_path, campaign, template))
+    assert c.info.place == "Lai Châu"
+    assert [(s.title, s.role, s.name) for s in c.info.signers] == [
+        ("TM. BAN THƯỜNG VỤ", "CHỦ TỊCH", "Lò Văn A")
+    ]
+    form = c.form("ds")
+    assert form.official_title == "DANH SÁCH TRÍCH NGANG"
+    assert form.print_sort == (("ho_ten", "given_name"), ("nam_sinh", "text"))
+    assert [col.key for col in form.print_columns] == ["ho_ten", "gioi_tinh"]
+    assert form.column("ho_ten").print_width == 30
+    bad = template.replace("{key: ho_ten, by: given_name}", "{key: ten, by: given_name}")
+    assert "print_sort: không có cột 'ten'" in messages(write(tmp_path, campaign, bad))
+
+
+def test_default_official_title_is_the_form_title(tmp_path: Path) -> None:
+    assert load_campaign(write(tmp_path)).form("ds").official_title == "DANH SÁCH THỬ"

@@ -24,6 +24,7 @@ from sync.feedback import GUIDE_TAB, CellNote, FormFeedback, RowStatus, UnitFeed
 from sync.stores.base import ROW
 from sync.stores.grid import MAX_DATA_ROWS
 from sync.stores.local import LocalStore, files, writer
+from sync.stores.local.consolidated import HEADER_ROW
 
 DATA = Path(__file__).parent / "data" / "stores" / "campaign.yaml"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -556,11 +557,15 @@ def test_consolidated_workbook_styles_and_text_cells(store: LocalStore) -> None:
     path = Path(store.write_consolidated(consolidated()))
     assert path.name == "Tong-hop.xlsx"
     ws = openpyxl.load_workbook(path)["Tổng hợp"]
-    assert ws["B2"].data_type == "s" and ws["B2"].value.startswith("=HYPERLINK")
-    assert ws["B3"].data_type == "s"
-    assert ws["A1"].font.b and ws["A4"].font.b and not ws["A2"].font.b
-    assert ws.freeze_panes == "A2"
-    assert ws.column_dimensions["B"].width >= len("Họ và tên")
+    h = HEADER_ROW
+    assert [c.value for c in ws[h]] == ["STT", "Mã đơn vị", "Họ và tên", "Số dòng"]
+    assert ws[f"C{h + 1}"].data_type == "s" and ws[f"C{h + 1}"].value.startswith("=HYPERLINK")
+    assert ws[f"C{h + 2}"].data_type == "s"
+    # STT numbers the data rows, not the totals row (bold)
+    assert [ws[f"A{h + i}"].value for i in (1, 2, 3)] == [1, 2, None]
+    assert ws[f"B{h}"].font.b and ws[f"C{h + 3}"].font.b and not ws[f"C{h + 1}"].font.b
+    assert ws.freeze_panes == f"C{h + 1}"
+    assert ws.column_dimensions["C"].width >= len("Họ và tên")
 
 
 @needs_soffice
@@ -572,5 +577,6 @@ def test_libreoffice_reads_formula_like_names_as_text(store: LocalStore, tmp_pat
     csv = soffice_convert(path, "csv:Text - txt - csv (StarCalc):44,34,76", out)
     print(f"soffice csv conversion took {time.perf_counter() - started:.1f} s")
     lines = csv.read_text(encoding="utf-8").splitlines()
-    assert lines[1].startswith('TP-LAICHAU,"=HYPERLINK(""http://x"",""bấm"")"')
-    assert lines[2].startswith("H-PHONGTHO,-Nguyễn Văn A,")
+    at = next(i for i, line in enumerate(lines) if line.startswith("STT,")) + 1
+    assert lines[at].startswith('1,TP-LAICHAU,"=HYPERLINK(""http://x"",""bấm"")"')
+    assert lines[at + 1].startswith("2,H-PHONGTHO,-Nguyễn Văn A,")

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The service app. Settings: THIDUA_* environment, overridden by `config`."""
-    from . import api, auth, dashboard, errors, health, hooks, logs, unit_page
+    from . import api, auth, dashboard, errors, health, hooks, logs, official, unit_page
     from .service import settings_from_env
 
     app = Flask(__name__)
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(official.bp)
     app.register_blueprint(unit_page.bp)
     init_app(app)
     return app

@@ -13,19 +13,19 @@ import math
 import re
 import tempfile
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sync import clock
 from sync.audit import campaign_statuses, unit_statuses
 from sync.audit.jobs import CONSOLIDATE
-from sync.audit.records import latest_rows
-from sync.consolidate import Consolidated, tree_order
+from sync.consolidate import Consolidated
 from sync.errors import ThiduaError
 from sync.operations import consolidate
 
@@ -36,7 +36,6 @@ from .dashboard_data import (
     finding_lines,
     fmt_pct,
     form_view,
-    place_of,
     state_text,
 )
 from .errors import page_error
@@ -198,6 +197,10 @@ def _csv_cell(value: Any) -> Any:
         pass
     if hasattr(value, "item"):
         return value.item()
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return value
 
 
@@ -238,57 +241,4 @@ def download_csv(form_id: str) -> ResponseReturnValue:
                 f'attachment; filename="{ascii_name(c.id)}-{ascii_name(form.id)}.csv"'
             ),
         },
-    )
-
-
-# --- print list -----------------------------------------------------------------------------
-
-SCOPES = ("da_nop", "tat_ca")
-
-
-@bp.get("/dashboard/print/<form_id>")
-@login_required
-def print_list(form_id: str) -> ResponseReturnValue:
-    """ "Danh sách trích ngang": A4 landscape, official title block, rows of the units.
-
-    `?pham_vi=da_nop` (default): the official rows of units that submitted;
-    `?pham_vi=tat_ca`: every unit, the submitted rows or else the rows last read.
-    """
-    svc = service()
-    c = svc.campaign
-    form = next((f for f in c.forms if f.id == form_id), None)
-    if form is None:
-        return _unknown_form(form_id)
-    scope = request.args.get("pham_vi", "da_nop")
-    if scope not in SCOPES:
-        scope = "da_nop"
-    official = latest_rows(svc.engine, c.id, form.id, official=True)
-    rows_by_unit = dict(official)
-    if scope == "tat_ca":
-        live = latest_rows(svc.engine, c.id, form.id, official=False)
-        for unit_id, rows in live.items():
-            rows_by_unit.setdefault(unit_id, rows)
-    lines = []
-    for u, _depth in tree_order(c):
-        for values in rows_by_unit.get(u.id, []):
-            lines.append(
-                {
-                    "unit": u.name,
-                    "values": ["" if v is None else v for v in values][: len(form.keys)],
-                    "official": u.id in official,
-                }
-            )
-    now = clock.now(c.tz)
-    units_listed = sum(1 for u in c.units if rows_by_unit.get(u.id))
-    return render_template(
-        "dashboard/print.html",
-        form=form,
-        lines=lines,
-        scope=scope,
-        units_listed=units_listed,
-        submitted_units=sum(1 for u in c.units if u.id in official),
-        place=place_of(c.info.organizer),
-        day=f"{now.day:02d}",
-        month=f"{now.month:02d}",
-        year=now.year,
     )

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from sync import i18n
 from sync.audit import FormStatus, RecordedFinding
-from sync.consolidate import subtree, tree_order
+from sync.consolidate import STATE_TONES, subtree, tree_order
 from sync.feedback import state_label
 from sync.progress import Progress, progress
 from sync.rules.engine import UnitSummary
@@ -29,15 +29,8 @@ if TYPE_CHECKING:
 
 Checks = dict[tuple[str, str], FormStatus]
 
-BADGES = {
-    "not_started": "idle",
-    "in_progress": "err",
-    "valid": "warn",
-    "submitted_on_time": "ok",
-    "submitted_late": "warn",
-    "locked": "err",
-    "unchecked": "idle",
-}
+BADGES = {**STATE_TONES, "unchecked": "idle"}
+"""Badge class per state: the colours of the consolidated workbook's state cells."""
 
 
 def state_text(state: str) -> str:
@@ -253,13 +246,3 @@ def finding_lines(form: Form, findings: Sequence[RecordedFinding]) -> list[Findi
     order = {"error": 0, "warning": 1}
     out.sort(key=lambda x: (x.row is not None, x.row or 0, order.get(x.severity, 2)))
     return out
-
-
-def place_of(organizer: str) -> str:
-    """The place of the date line: "Liên đoàn Lao động tỉnh Lai Châu" → "Lai Châu"."""
-    lowered = organizer.lower()
-    for word in ("thành phố ", "tỉnh ", "huyện ", "quận ", "thị xã "):
-        at = lowered.rfind(word)
-        if at >= 0:
-            return organizer[at + len(word) :].strip()
-    return ""

@@ -334,3 +334,70 @@ def ensure_snapshot(
             .returning(Snapshot.id)
         ).scalar_one()
     )
+
+
+def official_rows_of(
+    engine: Engine, campaign_id: str, form: str, include_live: bool
+) -> tuple[dict[str, list[list[Any]]], set[str], dict[str, set[int]]]:
+    """What an official list of `form` shows, read in one transaction (one consistent
+    snapshot, REPEATABLE READ on PostgreSQL): per unit the submitted rows (and, with
+    `include_live`, the rows last read of units that did not submit), the units that
+    submitted, and per unit the indexes of rows whose last check found errors."""
+    from .models import Snapshot, Submission
+
+    rows: dict[str, list[list[Any]]] = {}
+    errors: dict[str, set[int]] = {}
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            submitted = {
+                r.unit: r.snapshot_id
+                for r in conn.execute(
+                    select(Submission.unit, Submission.snapshot_id)
+                    .where((Submission.campaign == campaign_id) & (Submission.form == form))
+                    .order_by(Submission.id)
+                ).all()
+            }
+            states = {
+                r.unit: r
+                for r in conn.execute(
+                    select(
+                        FormStateRow.unit, FormStateRow.content_hash, FormStateRow.findings_run
+                    ).where((FormStateRow.campaign == campaign_id) & (FormStateRow.form == form))
+                ).all()
+            }
+            shown: dict[str, Any] = {}
+            snaps = conn.execute(
+                select(Snapshot).where((Snapshot.campaign == campaign_id) & (Snapshot.form == form))
+            ).all()
+            by_id = {s.id: s for s in snaps}
+            for unit, snap_id in submitted.items():
+                if snap_id in by_id:
+                    shown[unit] = by_id[snap_id]
+            if include_live:
+                for snap in snaps:
+                    st = states.get(snap.unit)
+                    if snap.unit not in shown and st and st.content_hash == snap.content_hash:
+                        shown[snap.unit] = snap
+            for unit, snap in shown.items():
+                rows[unit] = [list(r) for r in snap.rows]
+                st = states.get(unit)
+                if st is None or st.findings_run is None:
+                    continue
+                found = conn.execute(
+                    select(FindingRow.row).where(
+                        (FindingRow.campaign == campaign_id)
+                        & (FindingRow.unit == unit)
+                        & (FindingRow.form == form)
+                        & (FindingRow.run == st.findings_run)
+                        & (FindingRow.snapshot_id == snap.id)
+                        & (FindingRow.severity == "error")
+                    )
+                ).all()
+                numbers = list(snap.row_numbers or [])
+                bad = {r.row for r in found if r.row is not None}
+                errors[unit] = {i for i, n in enumerate(numbers) if n in bad}
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được danh sách đã lưu: {exc}") from exc
+    return rows, set(submitted), errors

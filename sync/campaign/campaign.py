@@ -39,6 +39,8 @@ class Column:
     pattern: str | None = None
     help: str | None = None
     width: int | None = None
+    print: bool = True
+    print_width: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,19 @@ class Form:
     title_block: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
     status_header: str = STATUS_HEADER
+    print_title: str | None = None
+    print_sort: tuple[tuple[str, str], ...] = ()
+    """(column key, "text" | "given_name") pairs ordering rows inside a unit when printed."""
+
+    @property
+    def print_columns(self) -> list[Column]:
+        """Columns of the official list (print / Word), in form order."""
+        return [c for c in self.columns if c.print]
+
+    @property
+    def official_title(self) -> str:
+        """Title of the official list: the template's `print_title`, else the form's title."""
+        return self.print_title or self.title.upper()
 
     @property
     def closes(self) -> datetime:

@@ -138,6 +138,8 @@ def _resolve_column(spec: ColumnSpec) -> Column:
         pattern=spec.pattern,
         help=spec.help,
         width=spec.width,
+        print=spec.print,
+        print_width=spec.print_width,
     )
 
 
@@ -266,6 +268,11 @@ def _resolve_form(
         quota=fspec.quota,
         title_block=tuple(template.title_block),
         instructions=tuple(template.instructions),
+        print_title=template.print_title,
+        print_sort=tuple(
+            (item, "text") if isinstance(item, str) else (item.key, item.by)
+            for item in template.print_sort
+        ),
     )
 
 

@@ -37,6 +37,10 @@ class ColumnSpec(_Model):
     pattern: str | None = None
     help: str | None = None
     width: int | None = Field(default=None, ge=4, le=120)
+    print: bool = True
+    """Shown in the printed / Word official list."""
+    print_width: float | None = Field(default=None, gt=0, le=120)
+    """Relative width in the printed list (characters, like `width`; scaled to the page)."""
 
     @field_validator("pattern")
     @classmethod
@@ -57,6 +61,12 @@ class ColumnSpec(_Model):
         return self
 
 
+class PrintSort(_Model):
+    key: str = Field(pattern=KEY_RE)
+    by: Literal["text", "given_name"] = "text"
+    """`given_name`: Vietnamese names by the last word (tên) first, then the whole name."""
+
+
 class TemplateSpec(_Model):
     id: str = Field(pattern=KEY_RE)
     title: str = Field(min_length=1)
@@ -66,6 +76,10 @@ class TemplateSpec(_Model):
     instructions: list[str] = Field(default_factory=list)
     columns: list[ColumnSpec] = Field(min_length=1)
     rules: list[RuleSpec] = Field(default_factory=list)
+    print_title: str | None = None
+    """Title of the printed / Word official list (default: the form's title, upper case)."""
+    print_sort: list[str | PrintSort] = Field(default_factory=list)
+    """Order of rows inside a unit in the official list (Vietnamese collation)."""
 
     @field_validator("tab")
     @classmethod
@@ -85,6 +99,13 @@ class TemplateSpec(_Model):
                     header_row=self.header_row,
                 )
             )
+        keys = {c.key for c in self.columns}
+        for item in self.print_sort:
+            key = item if isinstance(item, str) else item.key
+            if key not in keys:
+                raise ValueError(f"print_sort: không có cột '{key}'")
+        if not any(c.print for c in self.columns):
+            raise ValueError("phải có ít nhất một cột được in (print: true)")
         return self
 
 
@@ -158,10 +179,25 @@ class FormSpec(_Model):
         return parse_duration(value) if isinstance(value, (str, int)) else value
 
 
+class Signer(_Model):
+    """A signature block of the official list: "TM. BAN THƯỜNG VỤ" / "CHỦ TỊCH" / name."""
+
+    title: str | None = None
+    role: str = Field(min_length=1)
+    name: str | None = None
+
+
 class CampaignInfo(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     title: str = Field(min_length=1)
     organizer: str = Field(min_length=1)
+    parent_body: str | None = None
+    """The organiser's governing body, above its name in official documents."""
+    place: str | None = None
+    """Place of the date line of official documents ("Lai Châu, ngày … tháng … năm …")."""
+    signers: list[Signer] = Field(default_factory=list, max_length=3)
+    contact: str | None = None
+    """Whom units ask (named in the guide tab of their workbook)."""
     timezone: str = "Asia/Ho_Chi_Minh"
     language: Literal["vi", "en"] = "vi"
 

@@ -63,6 +63,7 @@ def cli(now: str | None, verbose: bool) -> None:
 from . import (  # noqa: E402,F401  (register commands)
     campaign_cmds,
     demo_cmds,
+    export_cmds,
     links_cmds,
     service_cmds,
     sheet_cmds,

@@ -36,6 +36,6 @@ def consolidate(
         ws.campaign, ws.store, now=now, states=states, feedback=False, tick=tick, cache=ws.cache
     )
     states.record(run.checks(), run_id or new_run_id("consolidate"), now)
-    tables = build_consolidated(ws.campaign, run.result, states)
+    tables = build_consolidated(ws.campaign, run.result, states, now=now)
     location = str(ws.store.write_consolidated(tables)) if write else None
     return Consolidation(run, tables, location)

@@ -51,6 +51,7 @@ def guide_rows(campaign: Campaign, unit: Unit) -> list[list[Any]]:
         ["Đơn vị", f"{unit.name} ({unit.id})"],
         ["Đợt thi đua", campaign.info.title],
         ["Đơn vị tổ chức", campaign.info.organizer],
+        ["Liên hệ", campaign.info.contact or campaign.info.organizer],
         [],
         [
             "Cách nhập",

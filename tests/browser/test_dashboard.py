@@ -3,11 +3,13 @@ unit's findings, the consolidated workbook download, the print list, a phone."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 import openpyxl
 
+from sync.stores.local.consolidated import HEADER_ROW
 from tests.browser.conftest import (
     ARTIFACTS,
     Console,
@@ -99,29 +101,42 @@ def test_organiser_sees_units_drills_in_and_downloads(
     wb = openpyxl.load_workbook(target)
     assert wb.sheetnames[0] == "Tổng hợp" and wb.sheetnames[-1] == "Cần sửa"
     assert "Đại biểu" in wb.sheetnames
-    names = {r[1] for r in wb["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
+    names = {r[2] for r in wb["Tổng hợp"].iter_rows(min_row=HEADER_ROW + 1, values_only=True)}
     assert {u.name for u in units} <= names
     assert console.errors == []
 
 
 def test_print_list(page: Any, live_server: LiveServer, console: Console) -> None:
+    """The official delegate list: NĐ 30 title block, the template's title, rows grouped
+    by unit, and at most 6 A4 landscape pages in Chromium's print-to-PDF."""
     login(page, live_server)
     wait_for_checks(page, live_server)
     page.locator(f"#form-{FORM}").get_by_role("link", name="In danh sách trích ngang").click()
     page.wait_for_url(f"**/dashboard/print/{FORM}")
+    assert page.locator(".org-parent").inner_text() == "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM"
     assert page.locator(".org-name").inner_text() == "LIÊN ĐOÀN LAO ĐỘNG TỈNH LAI CHÂU"
     assert page.locator(".nation").inner_text() == "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-    assert page.locator(".date-line").inner_text() == "Lai Châu, ngày 12 tháng 04 năm 2025"
-    assert page.get_by_role("heading", level=1).inner_text() == "DANH SÁCH TRÍCH NGANG"
-    page.get_by_label("Danh sách gồm").select_option("tat_ca")
-    page.get_by_role("button", name="Xem").click()
-    page.wait_for_url("**pham_vi=tat_ca")
-    assert page.locator(".print-table tbody tr").count() > 5
+    assert page.locator(".date-line").inner_text() == "Lai Châu, ngày 12 tháng 4 năm 2025"
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "DANH SÁCH TRÍCH NGANG ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN"
+    )
+    assert page.locator(".signature__name").inner_text() == "Hoàng Thọ Trung"
+    rows = page.locator(".print-table tbody tr:not(.group)").count()
+    assert rows > 50
     screenshot(page, "dashboard-print")
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="In").is_visible()  # hidden on paper
     assert not page.locator(".topbar").is_visible()
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    (ARTIFACTS / "dashboard-print.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    print(f"print page: {rows} rows on {pages} A4 landscape pages")
+    assert 1 < pages <= 6
     page.emulate_media(media="screen")
+    page.get_by_label("Danh sách gồm").select_option("hop_le")
+    page.get_by_role("button", name="Xem").click()
+    page.wait_for_url("**pham_vi=hop_le")
+    assert page.locator(".print-table tbody tr:not(.group)").count() > rows
     assert axe_violations(page) == []
     assert console.errors == []
 

@@ -147,7 +147,11 @@ def _umask() -> int:
     return mask
 
 
-_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?)><f>([^<]*)</f><v ?/>')
+# openpyxl writes an empty value as `<v/>` with its own XML writer and as `<v></v>` when
+# lxml is installed (python-docx brings it): accept both.
+_FORMULA_CELL = re.compile(
+    r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?)><f>([^<]*)</f>(?:<v ?/>|<v></v>)'
+)
 
 
 def _cached_xml(value: Any, epoch: datetime) -> tuple[str, str] | None:

@@ -35,6 +35,38 @@ def worksheet_rows(ws: Worksheet, max_rows: int | None = None) -> list[list[Any]
     return [list(r) for r in ws.iter_rows(min_row=1, max_row=last, values_only=True)]
 
 
+def unlock_data_cells(ws: Worksheet, header_row: int, status_col: int | None) -> bool:
+    """Unlock every existing cell below the header except the status column (1-based).
+
+    Column styles unlock the cells Excel creates when a unit types; cells written or
+    restyled by openpyxl (typed rows, feedback colours and notes) get a record with a
+    style of their own, locked by default on a protected sheet. True when one changed.
+    """
+    changed = False
+    for cell in list(getattr(ws, "_cells", {}).values()):
+        if cell.row > header_row and cell.column != status_col and cell.protection.locked:
+            cell.protection = UNLOCKED
+            changed = True
+    return changed
+
+
+def fit_header_height(ws: Worksheet, header_row: int) -> None:
+    """A header row tall enough for its wrapped text (Excel does not grow it by itself)."""
+    lines = 1
+    for cell in ws[header_row]:
+        if isinstance(cell.value, str) and cell.value:
+            width = ws.column_dimensions[cell.column_letter].width or 10
+            per_line = max(1, int(width * 0.95) - 1)
+            words, line, count = cell.value.split(), 0, 1
+            for word in words:
+                if line and line + 1 + len(word) > per_line:
+                    count, line = count + 1, len(word)
+                else:
+                    line += (1 if line else 0) + len(word)
+            lines = max(lines, count)
+    ws.row_dimensions[header_row].height = 15 * lines + 6
+
+
 def protect(ws: Worksheet) -> None:
     """Protect (no password) while allowing formatting, sorting, filtering and inserting rows."""
     prot = ws.protection
@@ -113,6 +145,7 @@ def style_status(ws: Worksheet, form: Form, header_row: int, idx: int) -> None:
     cell = ws.cell(row=header_row, column=idx + 1, value=form.status_header)
     cell.font = BOLD
     cell.fill = STATUS_FILL
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.comment = Comment(
         i18n.t("sheet.status_column_note"),
         HELP_AUTHOR,
@@ -138,6 +171,7 @@ def new_form_tab(wb: Workbook, form: Form) -> Worksheet:
     for idx, col in enumerate(form.columns):
         style_column(wb, ws, form, col, idx)
     style_status(ws, form, header_row, len(form.columns))
+    fit_header_height(ws, header_row)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     protect(ws)
     return ws

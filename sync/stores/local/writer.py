@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -23,13 +22,13 @@ from ..layout import (
     plain_value,
     plan_columns,
 )
+from .consolidated import read_consolidated, write_consolidated
 from .files import atomic_save, owner_file, workbook_lock
 from .reader import open_workbook
-from .workbook import BOLD, style_status, worksheet_rows
+from .workbook import BOLD, style_status, unlock_data_cells, worksheet_rows
 
 if TYPE_CHECKING:
     from ...campaign import Campaign, Form
-    from ...consolidate import Consolidated
     from ...feedback import FormFeedback, UnitFeedback
 
 ERROR_RGB = "FFFFC7CE"
@@ -37,7 +36,7 @@ WARNING_RGB = "FFFFEB9C"
 FILLS = {"error": ERROR_RGB, "warning": WARNING_RGB}
 SERVICE_RGBS = frozenset(FILLS.values())
 NO_FILL = PatternFill(fill_type=None)
-MAX_TAB_NAME = 31
+STATUS_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
 
 def _fill_of(cell: Any) -> str | None:
@@ -89,6 +88,8 @@ def _apply_form(wb: Workbook, ws: Worksheet, form: Form, feedback: FormFeedback)
             cell.value = text
             if looks_like_formula(text):
                 cell.data_type = "s"
+            if text and not cell.alignment.wrap_text:
+                cell.alignment = STATUS_ALIGNMENT
             changed = True
         rgb = FILLS.get(wanted.severity or "") if wanted else None
         if _fill_of(cell) != rgb and (rgb is not None or _fill_of(cell) is not None):
@@ -119,6 +120,8 @@ def _apply_form(wb: Workbook, ws: Worksheet, form: Form, feedback: FormFeedback)
         if _fill_of(cell) != rgb:
             cell.fill = PatternFill("solid", fgColor=rgb)
             changed = True
+    # cells created or restyled above must stay editable on the protected sheet
+    changed |= unlock_data_cells(ws, layout.header_row, scol)
     return changed
 
 
@@ -152,8 +155,13 @@ def _apply_summary(wb: Workbook, summary: list[list[Any]]) -> bool:
                 cell.data_type = "s"
     for cell in ws[1]:
         cell.font = BOLD
-    ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 60
+    for letter, limit in (("A", 40), ("B", 90), ("C", 40), ("D", 60)):
+        cells = ws[letter]
+        longest = max((len(str(c.value)) for c in cells if c.value is not None), default=0)
+        ws.column_dimensions[letter].width = max(12, min(limit, longest + 2))
+        for c in cells:
+            if isinstance(c.value, str) and len(c.value) > limit:
+                c.alignment = STATUS_ALIGNMENT
     ws.sheet_view.tabSelected = False
     return True
 
@@ -176,56 +184,6 @@ def write_feedback(path: Path, campaign: Campaign, feedback: UnitFeedback) -> bo
             )
         atomic_save(wb, path, cached_formula_values(path, wb))
         return True
-
-
-def write_consolidated(path: Path, campaign: Campaign, consolidated: Consolidated) -> None:
-    """Tong-hop.xlsx: tabs in order, bold frozen header, totals bold, formula-like text as text."""
-    tz = campaign.tz
-    wb = Workbook()
-    wb.remove(wb.active)
-    for tab, frame in consolidated.tables.items():
-        ws = wb.create_sheet(tab[:MAX_TAB_NAME])
-        headers = [str(c) for c in frame.columns]
-        widths = [len(h) for h in headers]
-        for c, header in enumerate(headers, start=1):
-            cell = ws.cell(row=1, column=c, value=header)
-            cell.font = BOLD
-            if looks_like_formula(header):
-                cell.data_type = "s"
-        totals = set(consolidated.total_rows.get(tab, []))
-        for i, rec in enumerate(frame.itertuples(index=False, name=None)):
-            for c, raw in enumerate(rec, start=1):
-                value = plain_value(raw, tz)
-                cell = ws.cell(row=i + 2, column=c, value=value)
-                if looks_like_formula(value):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-                if i in totals:
-                    cell.font = BOLD
-                if i < 500 and value is not None:
-                    widths[c - 1] = max(widths[c - 1], len(str(value)))
-        for c, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(c)].width = max(10, min(50, width + 2))
-        ws.freeze_panes = "A2"
-        if headers:
-            ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(frame) + 1}"
-    if not wb.worksheets:
-        wb.create_sheet("Tổng hợp")
-    with workbook_lock(path):
-        atomic_save(wb, path)
-
-
-def read_consolidated(path: Path) -> dict[str, list[list[Any]]]:
-    if not path.exists():
-        return {}
-    wb = open_workbook(path, data_only=True)
-    out = {}
-    for ws in wb.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        while rows and all(v is None for v in rows[-1]):
-            rows.pop()
-        out[ws.title] = rows
-    return out
 
 
 def put_rows(
@@ -252,4 +210,10 @@ def put_rows(
                     if key in layout.columns:
                         ws.cell(row=row_number, column=layout.columns[key] + 1, value=value)
             row_number += 1
+        unlock_data_cells(
+            ws, layout.header_row, None if layout.status is None else layout.status + 1
+        )
         atomic_save(wb, path, cached_formula_values(path, wb))
+
+
+__all__ = ["put_rows", "read_consolidated", "write_consolidated", "write_feedback"]

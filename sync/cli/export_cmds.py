@@ -1,0 +1,70 @@
+"""`thidua export`: the official list of a form as a Word document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import clock, operations
+from ..campaign import load_campaign
+from ..errors import ThiduaError
+from ..operations import new_run_id, open_workspace
+from . import cli
+from .output import echo_ok
+from .sheet_cmds import CAMPAIGN, _units
+
+
+@cli.command()
+@CAMPAIGN
+@click.option("--form", "form_id", required=True, help="Mã biểu mẫu.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["docx"]),
+    default="docx",
+    show_default=True,
+    help="Định dạng tệp.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Tệp ghi ra (mặc định <đợt>-<biểu>.docx)."
+)
+@click.option("--unit", help="Chỉ danh sách của một đơn vị.")
+@click.option(
+    "--hop-le",
+    "all_valid",
+    is_flag=True,
+    help="Gồm cả các dòng hợp lệ của đơn vị chưa nộp (mặc định: chỉ bản đã nộp).",
+)
+def export(
+    campaign: Path, form_id: str, fmt: str, out: Path | None, unit: str | None, all_valid: bool
+) -> None:
+    """Xuất danh sách chính thức của một biểu mẫu ra tệp Word (thể thức Nghị định 30/2020)."""
+    from ..audit import campaign_url, open_engine
+    from ..audit.records import official_rows_of
+    from ..official import build_official_list
+    from ..official_docx import write_docx
+
+    c = load_campaign(campaign)
+    try:
+        form = c.form(form_id)
+    except KeyError:
+        raise ThiduaError(
+            f"Không có biểu mẫu '{form_id}' (có: {', '.join(f.id for f in c.forms)})"
+        ) from None
+    _units(c, unit)
+    engine = open_engine(campaign_url(c))
+    operations.consolidate(open_workspace(c, engine=engine), write=False, run_id=new_run_id("cli"))
+    rows, submitted, errors = official_rows_of(engine, c.id, form.id, all_valid)
+    engine.dispose()
+    doc = build_official_list(
+        c, form, rows, submitted, errors, clock.now(c.tz), all_valid=all_valid, unit=unit
+    )
+    target = out or Path(f"{c.id}-{form.id}{'-' + unit if unit else ''}.{fmt}")
+    try:
+        write_docx(doc, target)
+    except OSError as exc:
+        raise ThiduaError(f"Không ghi được {target}: {exc.strerror}") from exc
+    echo_ok(f"Đã ghi {target}: {doc.row_count} dòng của {len(doc.groups)} đơn vị.")
+    if doc.error_rows:
+        click.secho(f"{doc.error_rows} dòng còn lỗi được đánh dấu (!).", fg="yellow")
