@@ -103,9 +103,9 @@ class TemplateSpec(_Model):
         for item in self.print_sort:
             key = item if isinstance(item, str) else item.key
             if key not in keys:
-                raise ValueError(f"print_sort: không có cột '{key}'")
+                raise ValueError(i18n.t("campaign.print_sort_unknown_column", key=key))
         if not any(c.print for c in self.columns):
-            raise ValueError("phải có ít nhất một cột được in (print: true)")
+            raise ValueError(i18n.t("campaign.nothing_printed"))
         return self
 
 
