@@ -9,6 +9,7 @@ from datetime import datetime
 from .campaign import Campaign
 from .errors import StoreError
 from .stores.base import Store
+from .stores.capabilities import LocksForms
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,11 @@ def lock_overdue(
 
     `done` remembers what is locked (the stores' lock is idempotent anyway, so a restart
     costs one check per unit). A unit that cannot be locked now is retried next time.
+    A store that cannot lock forms (local files: the upload page refuses changed rows of
+    a locked form instead) locks nothing.
     """
+    if not isinstance(store, LocksForms):
+        return []
     locked: list[tuple[str, str]] = []
     pending: Iterable[tuple[str, str]] = (p for p in overdue_locks(campaign, now) if p not in done)
     for unit_id, form_id in pending:

@@ -1,14 +1,15 @@
-"""The store contract (DESIGN §4), run against every store.
+"""The store contract (docs/design.md), run against every registered store kind.
 
 Each store comes with a small "driver" that plays the unit: it types rows, renames tabs and
 headers, and shows what the unit sees (headers, status texts, notes). A new store joins by
-adding one fixture param and one driver.
+its `register(...)` line in `sync/stores/__init__.py` and one entry in `DRIVERS` here (a
+test fails while a registered kind has no driver).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,20 @@ import pytest
 from sync.campaign import Campaign, Column, Unit, load_campaign
 from sync.consolidate import Consolidated
 from sync.feedback import GUIDE_TAB, SUMMARY_TAB, CellNote, FormFeedback, RowStatus, UnitFeedback
-from sync.stores import open_store
+from sync.stores import KINDS, open_store
 from sync.stores.base import ROW, Store
+from sync.stores.capabilities import (
+    AcceptsUploads,
+    ExportsXlsx,
+    KnowsSpreadsheetIds,
+    LocksForms,
+    WatchesChanges,
+)
 from sync.stores.grid import norm
 from sync.stores.local import LocalStore
 from sync.stores.memory import MemoryStore
 
 DATA = Path(__file__).parent / "data" / "stores" / "campaign.yaml"
-STORES = ["memory", "local", "google"]
 
 
 class Driver:
@@ -161,17 +168,71 @@ def campaign() -> Campaign:
     return load_campaign(DATA)
 
 
-def make_store(kind: str, campaign: Campaign, tmp_path: Path) -> tuple[Store, Driver]:
-    if kind == "memory":
-        memory = MemoryStore(campaign)
-        return memory, MemoryDriver(memory)
-    if kind == "google":
-        from tests.google_driver import GoogleDriver, make_google_store
+def _memory(campaign: Campaign, _tmp_path: Path) -> tuple[Store, Driver]:
+    memory = MemoryStore(campaign)
+    return memory, MemoryDriver(memory)
 
-        google = make_google_store(campaign, tmp_path)
-        return google, GoogleDriver(google)  # type: ignore[return-value]
+
+def _local(campaign: Campaign, tmp_path: Path) -> tuple[Store, Driver]:
     local = LocalStore(campaign, folder=tmp_path / "workbooks")
     return local, LocalDriver(local)
+
+
+def _google(campaign: Campaign, tmp_path: Path) -> tuple[Store, Driver]:
+    from tests.google_driver import GoogleDriver, make_google_store
+
+    google = make_google_store(campaign, tmp_path)
+    return google, GoogleDriver(google)  # type: ignore[return-value]
+
+
+DRIVERS: dict[str, Callable[[Campaign, Path], tuple[Store, Driver]]] = {
+    "memory": _memory,
+    "local": _local,
+    "google": _google,
+}
+STORES = sorted(DRIVERS)
+
+
+def make_store(kind: str, campaign: Campaign, tmp_path: Path) -> tuple[Store, Driver]:
+    return DRIVERS[kind](campaign, tmp_path)
+
+
+def test_every_registered_store_kind_has_a_contract_driver() -> None:
+    assert sorted(KINDS) == STORES
+
+
+CAPABILITIES = {
+    "memory": set(),
+    "local": {AcceptsUploads, ExportsXlsx},
+    "google": {WatchesChanges, KnowsSpreadsheetIds, ExportsXlsx, LocksForms},
+}
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_stores_have_the_capabilities_callers_ask_for(
+    kind: str, campaign: Campaign, tmp_path: Path
+) -> None:
+    store, _driver = make_store(kind, campaign, tmp_path)
+    every = {AcceptsUploads, WatchesChanges, KnowsSpreadsheetIds, ExportsXlsx, LocksForms}
+    assert {c for c in every if isinstance(store, c)} == CAPABILITIES[kind]
+
+
+@pytest.mark.parametrize(
+    "kind", sorted(k for k, caps in CAPABILITIES.items() if ExportsXlsx in caps)
+)
+def test_exported_xlsx_holds_the_consolidated_tabs(
+    kind: str, campaign: Campaign, tmp_path: Path
+) -> None:
+    store, _driver = make_store(kind, campaign, tmp_path)
+    assert isinstance(store, ExportsXlsx)
+    tables = Consolidated(
+        tables={"Tổng hợp": pd.DataFrame({"Đơn vị": ["Đơn vị Một"], "Số dòng": [2]})}
+    )
+    store.export_xlsx(tables, tmp_path / "out.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["Tổng hợp"]
+    rows = [[v for v in r if v is not None] for r in ws.iter_rows(values_only=True)]
+    at = next(i for i, r in enumerate(rows) if r[-2:] == ["Đơn vị", "Số dòng"])  # the header
+    assert rows[at + 1][-2:] == ["Đơn vị Một", 2]
 
 
 @pytest.fixture(params=STORES)

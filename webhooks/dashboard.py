@@ -28,6 +28,7 @@ from sync.audit.jobs import CONSOLIDATE
 from sync.consolidate import Consolidated
 from sync.errors import ThiduaError
 from sync.operations import consolidate
+from sync.stores.capabilities import ExportsXlsx
 
 from .auth import login_required
 from .charts import progress_chart
@@ -166,16 +167,21 @@ def ascii_name(text: str) -> str:
 @login_required
 def download_xlsx() -> ResponseReturnValue:
     """The consolidated workbook (Tổng hợp, one tab per form, Cần sửa), built now."""
-    from sync.stores.local.writer import write_consolidated
-
     svc = service()
+    export = svc.store
+    if not isinstance(export, ExportsXlsx):
+        return page_error(
+            404,
+            _("Kho dữ liệu của đợt này không xuất được sổ tổng hợp .xlsx."),
+            title=_("Không tải được"),
+        )
     try:
         tables = fresh_consolidation()
     except (Busy, ThiduaError) as exc:
         return _failed(exc)
     with tempfile.TemporaryDirectory(prefix="thidua-xlsx-") as tmp:
         path = Path(tmp) / "Tong-hop.xlsx"
-        write_consolidated(path, svc.campaign, tables)
+        export.export_xlsx(tables, path)
         data = path.read_bytes()
     log_event("download", source="web", kind="xlsx", bytes=len(data))
     return send_file(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sync import clock
 from sync.locking import lock_overdue
+from sync.stores.capabilities import WatchesChanges
 
 from .logs import log_event
 
@@ -60,15 +61,10 @@ class Scheduler:
 
     def renew(self) -> list[str]:
         svc = self.service
-        if svc.campaign.backend.kind != "google":
-            return []
-        from sync.stores.google import GoogleStore
-        from sync.stores.google.watch import Channels
-
         store = svc.store
-        if not isinstance(store, GoogleStore):
+        if not isinstance(store, WatchesChanges):
             return []
-        report = Channels(store, svc.engine).renew()
+        report = store.change_channels(svc.engine).renew()
         if report.created or report.failed:
             log_event("channels renewed", created=len(report.created), failed=len(report.failed))
         return report.created

@@ -22,6 +22,7 @@ from sync.operations import Workspace
 from sync.operations.workspace import audit_states
 from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
+from sync.stores.capabilities import KnowsSpreadsheetIds
 
 from .queue.handlers import JobHandler
 from .queue.worker import Worker
@@ -102,10 +103,11 @@ class Service:
         )
         self._store: Store | None = config.get("STORE")
         self._workspace: Workspace | None = None
+        ids = self.store if isinstance(self.store, KnowsSpreadsheetIds) else None
         self.index = SpreadsheetIndex(
             self.campaign,
-            recorded=self.store.recorded_spreadsheets(),
-            refresh=lambda: self.store.recorded_spreadsheets(),
+            recorded=ids.spreadsheet_ids() if ids is not None else None,
+            refresh=ids.spreadsheet_ids if ids is not None else None,
         )
         self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
         self.handler = JobHandler(self)

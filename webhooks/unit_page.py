@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -42,6 +43,7 @@ from sync.errors import StoreError
 from sync.feedback import state_label
 from sync.links import LinkError, read_link
 from sync.operations import check_units, jobs
+from sync.stores.capabilities import AcceptsUploads
 
 from .errors import page_error
 from .formats import countdown_text, fmt_time
@@ -74,10 +76,17 @@ def _unit(token: str) -> Unit:
 
 
 def _local_only(unit: Unit) -> None:
-    svc = service()
-    if svc.store.kind != "local":
+    if not isinstance(service().store, AcceptsUploads):
         body = render_template("upload/google.html", unit=unit)
         raise Stop(Response(body, status=200, mimetype="text/html"))
+
+
+def _workbook_path(unit: Unit) -> Path:
+    """The unit's workbook file (the store accepts uploads: checked by `_local_only`)."""
+    store = service().store
+    if not isinstance(store, AcceptsUploads):
+        raise RuntimeError("the upload page needs a store that accepts uploads")
+    return store.workbook_path(unit)
 
 
 def _limits() -> up.Limits:
@@ -220,7 +229,7 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
         closed=closed,
         closed_message=up.all_locked_message(c) if closed else "",
         max_size=up.size_text(_limits().max_bytes),
-        has_workbook=svc.store.path(unit).exists(),  # type: ignore[attr-defined]
+        has_workbook=_workbook_path(unit).exists(),
     )
 
 
@@ -274,7 +283,7 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
             record["data"] = None
         return _refuse(unit, token, refused.message, **record)
     staged = up.staging(c, unit, data)
-    target = svc.store.path(unit)  # type: ignore[attr-defined]
+    target = _workbook_path(unit)
     holder = _lock(unit)
     try:
         try:
@@ -324,8 +333,7 @@ _COUNTS = ("rows", "valid_rows", "errors", "warnings")
 @_guarded
 def workbook(token: str, unit: Unit) -> ResponseReturnValue:
     """The unit's workbook, with the feedback of the last check written in."""
-    svc = service()
-    path = svc.store.path(unit)  # type: ignore[attr-defined]
+    path = _workbook_path(unit)
     if not path.exists():
         return page_error(
             404,

@@ -29,6 +29,8 @@ class SpreadsheetIndex:
         recorded: Mapping[str, str] | None = None,
         refresh: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
+        """`recorded`/`refresh`: unit id → spreadsheet id, for stores whose sheets have ids
+        (`KnowsSpreadsheetIds`); None: events name the unit id itself (local folder)."""
         self.campaign = campaign
         self._refresh = refresh
         self._build(recorded)
@@ -36,11 +38,8 @@ class SpreadsheetIndex:
     def _build(self, recorded: Mapping[str, str] | None) -> None:
         campaign = self.campaign
         self._by_id: dict[str, Unit] = {}
-        if campaign.backend.kind == "google":
-            for unit in campaign.units:
-                if unit.spreadsheet:
-                    self._by_id[spreadsheet_id(unit.spreadsheet)] = unit
-            for unit_id, sid in (recorded or {}).items():
+        if recorded is not None:
+            for unit_id, sid in recorded.items():
                 try:
                     self._by_id.setdefault(spreadsheet_id(sid), campaign.unit(unit_id))
                 except KeyError:

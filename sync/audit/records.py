@@ -399,5 +399,5 @@ def official_rows_of(
                 bad = {r.row for r in found if r.row is not None}
                 errors[unit] = {i for i, n in enumerate(numbers) if n in bad}
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được danh sách đã lưu: {exc}") from exc
+        raise AuditError(i18n.t("audit.read_rows_failed", exc=exc)) from exc
     return rows, set(submitted), errors

@@ -20,6 +20,7 @@ from ..pipeline import Run
 from ..progress import progress
 from ..rules.findings import FINDING_COLUMNS
 from ..stores import open_store
+from ..stores.capabilities import ExportsXlsx
 from . import EXIT_FINDINGS, cli
 from .output import echo_ok, table
 from .output import progress as bar
@@ -236,15 +237,15 @@ def _print_table(
 def consolidate(campaign: Path, out: Path | None) -> None:
     """Ghi bảng tổng hợp (Tổng hợp, từng biểu mẫu, Cần sửa)."""
     c = load_campaign(campaign)
-    done = operations.consolidate(
-        open_workspace(c), write=out is None, run_id=new_run_id("cli"), tick=_ticker(c)
-    )
+    ws = open_workspace(c)
+    export = ws.store if isinstance(ws.store, ExportsXlsx) else None
+    if out is not None and export is None:
+        raise ThiduaError(i18n.t("cli.no_xlsx_export", kind=c.backend.kind))
+    done = operations.consolidate(ws, write=out is None, run_id=new_run_id("cli"), tick=_ticker(c))
     tables = done.tables
-    if out is not None:
-        from ..stores.local import writer
-
+    if out is not None and export is not None:
         try:
-            writer.write_consolidated(out, c, tables)
+            export.export_xlsx(tables, out)
         except OSError as exc:
             raise ThiduaError(i18n.t("cli.cannot_write", path=out, reason=exc.strerror)) from exc
         location = str(out)

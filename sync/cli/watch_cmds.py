@@ -11,27 +11,24 @@ import click
 
 from .. import i18n
 from ..audit import campaign_url, open_engine
+from ..audit.jobs import JobStore
 from ..campaign import Campaign, load_campaign
 from ..campaign.model import parse_duration
 from ..errors import ThiduaError
 from ..stores import open_store
+from ..stores.capabilities import WatchesChanges, WatchReport
 from . import EXIT_USAGE, cli
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from ..stores.google import GoogleStore
-    from ..stores.google.watch import WatchReport
-
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
 
 
-def google_store(c: Campaign) -> GoogleStore:
-    """The campaign's Google store (the commands have no meaning on other backends)."""
-    from ..stores.google import GoogleStore
-
+def watching_store(c: Campaign) -> WatchesChanges:
+    """The campaign's store, when it signals changes (the commands mean nothing otherwise)."""
     store = open_store(c)
-    if not isinstance(store, GoogleStore):
+    if not isinstance(store, WatchesChanges):
         raise ThiduaError(i18n.t("cli.watch_needs_google", kind=c.backend.kind))
     return store
 
@@ -48,9 +45,9 @@ def _seconds(text: str) -> float:
         raise ThiduaError(i18n.t("cli.bad_interval", text=text)) from None
 
 
-def _setup(campaign: Path) -> tuple[Campaign, GoogleStore, Engine]:
+def _setup(campaign: Path) -> tuple[Campaign, WatchesChanges, Engine]:
     c = load_campaign(campaign)
-    store = google_store(c)
+    store = watching_store(c)
     return c, store, open_engine(campaign_url(c))
 
 
@@ -93,10 +90,8 @@ def watch() -> None:
 @click.pass_context
 def start(ctx: click.Context, campaign: Path, base_url: str | None, ttl: str) -> None:
     """Mở một kênh thông báo (files.watch) cho bảng tính của mỗi đơn vị."""
-    from ..stores.google.watch import Channels
-
     _c, store, engine = _setup(campaign)
-    report = Channels(store, engine).start(base_url, ttl=_seconds(ttl))
+    report = store.change_channels(engine).start(base_url, ttl=_seconds(ttl))
     _report(ctx, report, i18n.t("cli.watch_started"))
 
 
@@ -107,10 +102,8 @@ def start(ctx: click.Context, campaign: Path, base_url: str | None, ttl: str) ->
 @click.pass_context
 def renew(ctx: click.Context, campaign: Path, margin: str, ttl: str) -> None:
     """Thay các kênh sắp hết hạn (mở kênh mới trước, rồi dừng kênh cũ)."""
-    from ..stores.google.watch import Channels
-
     _c, store, engine = _setup(campaign)
-    report = Channels(store, engine).renew(ttl=_seconds(ttl), margin=_seconds(margin))
+    report = store.change_channels(engine).renew(ttl=_seconds(ttl), margin=_seconds(margin))
     _report(ctx, report, "Xong.")
 
 
@@ -119,10 +112,8 @@ def renew(ctx: click.Context, campaign: Path, margin: str, ttl: str) -> None:
 @click.pass_context
 def stop(ctx: click.Context, campaign: Path) -> None:
     """Dừng mọi kênh thông báo của đợt (khi đợt kết thúc)."""
-    from ..stores.google.watch import Channels
-
     _c, store, engine = _setup(campaign)
-    report = Channels(store, engine).stop()
+    report = store.change_channels(engine).stop()
     _report(ctx, report, i18n.t("cli.watch_stopped"))
 
 
@@ -132,10 +123,6 @@ def stop(ctx: click.Context, campaign: Path) -> None:
 @click.option("--once", is_flag=True, help="Hỏi một lần rồi thoát.")
 def poll(campaign: Path, interval: str, once: bool) -> None:
     """Hỏi Drive định kỳ (một lệnh files.list mỗi lần) và xếp việc kiểm tra đơn vị đã sửa."""
-    from sync.audit.jobs import JobStore
-
-    from ..stores.google.watch import poll_changes, poll_since, save_poll_since
-
     c, store, engine = _setup(campaign)
     every = _seconds(interval)
     if every <= 0:
@@ -145,8 +132,8 @@ def poll(campaign: Path, interval: str, once: bool) -> None:
         click.echo(i18n.t("cli.poll_every", every=f"{every:g}"))
     while True:
         started = time.monotonic()
-        since = poll_since(store, time.time() - every)
-        changes, newest = poll_changes(store, since)
+        since = store.poll_since(time.time() - every)
+        changes, newest = store.changes_since(since)
         queued = 0
         for change in changes:
             digest = hashlib.sha256(
@@ -162,7 +149,7 @@ def poll(campaign: Path, interval: str, once: bool) -> None:
             )
             queued += not duplicate
         if newest != since:
-            save_poll_since(store, newest)
+            store.save_poll_since(newest)
         click.echo(i18n.t("cli.poll_changes", changed=len(changes), queued=queued))
         if once:
             return

@@ -1,7 +1,13 @@
-"""Sheet stores (DESIGN §4): `open_store` picks the campaign's backend."""
+"""Sheet stores (docs/design.md): `open_store` picks the campaign's backend from `KINDS`.
+
+Adding a store = its package (a `Store` subclass plus the capabilities it has, see
+`capabilities`), one `register(...)` line below, and its driver in
+`tests/test_store_contract.py` (`DRIVERS`), which runs the store contract against it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -12,30 +18,56 @@ from .base import ROW, FormSheet, ProvisionReport, Store, UnitSheets
 if TYPE_CHECKING:
     from ..campaign import Campaign
 
-KINDS = ("local", "google", "memory")
 
-__all__ = ["KINDS", "ROW", "FormSheet", "ProvisionReport", "Store", "UnitSheets", "open_store"]
+@dataclass(frozen=True)
+class StoreKind:
+    """A kind of store: where its class is (imported only when a campaign uses it)."""
+
+    name: str
+    title: str
+    """Message id of the name messages give it (`store.kind.<name>` in the catalogue)."""
+    module: str
+    cls: str
+
+
+KINDS: dict[str, StoreKind] = {}
+
+
+def register(kind: StoreKind) -> None:
+    KINDS[kind.name] = kind
+
+
+register(StoreKind("local", "store.kind.local", "sync.stores.local", "LocalStore"))
+register(StoreKind("memory", "store.kind.memory", "sync.stores.memory", "MemoryStore"))
+register(StoreKind("google", "store.kind.google", "sync.stores.google", "GoogleStore"))
+
+__all__ = [
+    "KINDS",
+    "ROW",
+    "FormSheet",
+    "ProvisionReport",
+    "Store",
+    "StoreKind",
+    "UnitSheets",
+    "open_store",
+    "register",
+]
 
 
 def open_store(campaign: Campaign, kind: str | None = None) -> Store:
     """The store for `kind` (default: the campaign's `backend.kind`)."""
-    kind = kind or campaign.backend.kind
-    if kind == "local":
-        from .local import LocalStore
-
-        return LocalStore(campaign)
-    if kind == "memory":
-        from .memory import MemoryStore
-
-        return MemoryStore(campaign)
-    if kind == "google":
-        try:
-            module = import_module(".google", __name__)
-        except ImportError as exc:
-            raise ConfigError(i18n.t("store.google_unavailable", exc=exc)) from None
-        store_cls = getattr(module, "GoogleStore", None)
-        if store_cls is None:
-            raise ConfigError(i18n.t("store.google_not_ready"))
-        store: Store = store_cls(campaign)
-        return store
-    raise ConfigError(i18n.t("store.bad_kind", kind=kind, kinds=", ".join(KINDS)))
+    name = kind or campaign.backend.kind
+    found = KINDS.get(name)
+    if found is None:
+        raise ConfigError(i18n.t("store.bad_kind", kind=name, kinds=", ".join(KINDS)))
+    try:
+        module = import_module(found.module)
+    except ImportError as exc:
+        raise ConfigError(
+            i18n.t("store.unavailable", title=i18n.t(found.title), kind=name, exc=exc)
+        ) from None
+    store_cls = getattr(module, found.cls, None)
+    if store_cls is None:
+        raise ConfigError(i18n.t("store.not_ready", title=i18n.t(found.title), cls=found.cls))
+    store: Store = store_cls(campaign)
+    return store

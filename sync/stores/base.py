@@ -64,7 +64,12 @@ Progress = Callable[[str], None]
 
 
 class Store(ABC):
-    """Where a campaign's unit sheets and consolidated output live."""
+    """Where a campaign's unit sheets and consolidated output live.
+
+    What only some stores can do (uploads, change signals, spreadsheet ids, xlsx export,
+    locking forms) are the protocols of `sync.stores.capabilities`, asked for with
+    `capability(store, …)`.
+    """
 
     kind: str = "abstract"
 
@@ -108,10 +113,3 @@ class Store(ABC):
     ) -> None:
         """Simulate a unit typing rows below the header (demo and tests)."""
         raise NotImplementedError(f"{self.kind} store cannot type rows for a unit")
-
-    def recorded_spreadsheets(self) -> dict[str, str]:
-        """unit id → spreadsheet id recorded at provisioning (stores that record them)."""
-        return {}
-
-    def lock(self, unit: Unit, form_id: str) -> None:  # noqa: B027 - optional capability
-        """Protect the form's data range after the deadline (stores that can)."""

@@ -21,8 +21,11 @@ from ... import i18n
 from ...campaign.model import GoogleBackend
 from ...errors import PermissionDenied, SheetNotFound, StoreError
 from ..base import ProvisionReport, Store, UnitSheets
+from ..capabilities import Change
 from ..grid import find_tab, locate_header
+from ..local.writer import write_consolidated
 from . import consolidated as consolidation
+from . import watch
 from .api import Api, spreadsheet_id, url_of
 from .feedback_requests import feedback_requests
 from .provision import DEFAULT_ROWS, plan_unit
@@ -38,8 +41,11 @@ from .sheetdata import (
     parse_tabs,
     serial,
 )
+from .watch import Channels
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from ...campaign import Campaign, Unit
     from ...consolidate import Consolidated
     from ...feedback import UnitFeedback
@@ -102,6 +108,35 @@ class GoogleStore(Store):
         """Ids from `.thidua/google.json` as on disk now (provisioning may run elsewhere)."""
         fresh = Registry(self.registry.path)
         return {u.id: sid for u in self.campaign.units if (sid := fresh.unit_id(u.id))}
+
+    # -- capabilities (sync.stores.capabilities) -----------------------------------------
+    def spreadsheet_ids(self) -> dict[str, str]:
+        """unit id → spreadsheet id: adopted (`units[].spreadsheet`) first, else recorded."""
+        recorded = self.recorded_spreadsheets()
+        out = {}
+        for unit in self.campaign.units:
+            ref = (
+                (spreadsheet_id(unit.spreadsheet) or unit.spreadsheet) if unit.spreadsheet else None
+            )
+            if ref or unit.id in recorded:
+                out[unit.id] = ref or recorded[unit.id]
+        return out
+
+    def change_channels(self, engine: Engine) -> Channels:
+        return Channels(self, engine)
+
+    def changes_since(self, since: str) -> tuple[list[Change], str]:
+        return watch.poll_changes(self, since)
+
+    def poll_since(self, default: float) -> str:
+        return watch.poll_since(self, default)
+
+    def save_poll_since(self, since: str) -> None:
+        watch.save_poll_since(self, since)
+
+    def export_xlsx(self, consolidated: Consolidated, target: Path) -> None:
+        """The consolidated tables as one workbook, written here (no API call)."""
+        write_consolidated(target, self.campaign, consolidated)
 
     def location(self, unit: Unit) -> str:
         sid = self.spreadsheet_id(unit)

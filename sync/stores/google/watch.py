@@ -25,7 +25,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from sqlalchemy import Engine, delete, insert, select
 from ... import i18n
 from ...audit.models import Channel
 from ...errors import ConfigError, SheetNotFound, StoreError
+from ..capabilities import Change, WatchReport
 from .api import SPREADSHEET_MIME
 
 if TYPE_CHECKING:
@@ -47,16 +48,6 @@ DEFAULT_TTL = 24 * 3600.0
 """Channel lifetime asked of Drive (Drive caps file channels at one day)."""
 DEFAULT_MARGIN = 3600.0
 """`renew` replaces channels that expire within this many seconds."""
-
-
-@dataclass
-class WatchReport:
-    """What one start/renew/stop did (unit ids)."""
-
-    created: list[str] = field(default_factory=list)
-    stopped: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -228,15 +219,6 @@ class Channels:
 def rfc3339(t: float) -> str:
     """Drive's time format, millisecond precision, UTC."""
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-@dataclass(frozen=True)
-class Change:
-    """A unit spreadsheet modified since the last poll."""
-
-    unit: str
-    spreadsheet: str
-    modified: str
 
 
 def poll_query(store: GoogleStore, since: str) -> str:

@@ -41,6 +41,14 @@ class LocalStore(Store):
         super().__init__(campaign)
         self.folder = Path(folder) if folder is not None else campaign.local_path
 
+    def workbook_path(self, unit: Unit) -> Path:
+        """The unit's workbook file (units upload a filled copy on the upload page)."""
+        return self.path(unit)
+
+    def export_xlsx(self, consolidated: Consolidated, target: Path) -> None:
+        """The consolidated tables as one workbook at `target` (the download, `--out`)."""
+        writer.write_consolidated(target, self.campaign, consolidated)
+
     def path(self, unit: Unit) -> Path:
         return self.folder / f"{unit.id}.xlsx"
 
