@@ -107,10 +107,11 @@ def sample_value(form: Form, key: str, unit_name: str, rng: random.Random) -> An
         lo = int(col.min) if isinstance(col.min, (int, float)) else 1960
         hi = int(col.max) if isinstance(col.max, (int, float)) else 2000
         return rng.randint(max(lo, 1965), max(min(hi, 2000), max(lo, 1965)))
-    if col.type in ("integer", "number"):
+    if col.type in ("integer", "number", "percent"):
         lo = int(col.min) if isinstance(col.min, (int, float)) else 1
         hi = int(col.max) if isinstance(col.max, (int, float)) else 50
-        return rng.randint(lo, max(lo, min(hi, lo + 60)))
+        number = rng.randint(lo, max(lo, min(hi, lo + 60)))
+        return f"{number}%" if col.type == "percent" else number
     if col.type == "bool":
         return rng.choice(["x", "", "x", ""])
     if col.type == "date":

@@ -17,10 +17,22 @@ class ConfigIssue:
     path: str
     message: str
     line: int | None = None
+    subject: str | None = None
+    """Who the path is about, e.g. "đơn vị TP-LAICHAU" for a path under units[0]."""
+
+    @property
+    def where(self) -> str:
+        """The path as people read it: 'đơn vị TP-LAICHAU (units[0]) — staff'."""
+        if not self.subject:
+            return self.path
+        end = self.path.find("]") + 1
+        head, tail = self.path[:end], self.path[end:].lstrip(".")
+        return f"{self.subject} ({head})" + (f" — {tail}" if tail else "")
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        parts = [p for p in (where, self.where) if p]
+        return ": ".join([*parts, self.message])
 
 
 class ConfigError(ThiduaError):

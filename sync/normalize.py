@@ -38,11 +38,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from . import i18n
 
 # ---------------------------------------------------------------------------- status codes
 OK = 0
@@ -182,9 +184,18 @@ def normalize_text(value: Any) -> str:
     return clean_str(str(value))
 
 
+TEXT_TYPES = ("text", "choice", "email", "phone")
+"""Column types whose values are compared as text (by `match_key`)."""
+
+
 def match_key(text: str) -> str:
     """Key for name matching: clean text, case-folded (diacritics kept)."""
     return text.casefold()
+
+
+def match_keys(texts: Sequence[str] | np.ndarray) -> list[str]:
+    """`match_key` over many strings."""
+    return map_joined(texts, match_key)
 
 
 _STRIP_MARKS: dict[int, int | None] = {
@@ -289,6 +300,25 @@ def parse_number(value: Any) -> float:
     return float(text)
 
 
+_PERCENT_SIGN_RE = re.compile(r"^(.*?)\s*%$")
+
+
+def parse_percent(value: Any) -> float:
+    """A percentage in points: "100%", "100 %", "98,5" → 100.0, 100.0, 98.5.
+
+    A number without a % sign from 0 to 1 is a fraction — an Excel percent cell holds 1.0
+    for 100 %, and "0,5" means 50 % —; above 1 it is already in points.
+    """
+    if isinstance(value, str):
+        text = clean_str(value)
+        signed = _PERCENT_SIGN_RE.fullmatch(text)
+        if signed:
+            return parse_number(signed.group(1))
+        value = text
+    number = parse_number(value)
+    return round(number * 100, 9) if abs(number) <= 1 else number
+
+
 def serial_to_date(serial: float) -> date:
     """A spreadsheet date serial (Excel/Sheets epoch 1899-12-30) → date."""
     if not (1 <= serial <= _MAX_SERIAL):
@@ -303,6 +333,50 @@ def date_to_serial(day: date) -> int:
 _DMY_RE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _YMD_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _SERIAL_RE = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+_WHEN_DMY_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_WHEN_ISO_RE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def parse_when(text: str) -> date | datetime:
+    """A date or date-time as organisers write it: ISO (2025-04-20, 2025-04-20T17:00[+07:00])
+    or dd/mm/yyyy [HH:MM]. Raises ValueError with a Vietnamese reason (30/02/2025 does not
+    exist, 25:00 is not a time…)."""
+    raw = text.strip()
+    m = _WHEN_DMY_RE.fullmatch(raw)
+    offset = None
+    if m:
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        m = _WHEN_ISO_RE.fullmatch(raw)
+        if m is None:
+            raise ValueError(i18n.t("date.not_a_date", text=text))
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        offset = m.group(7)
+    try:
+        day_value = date(year, month, day)
+    except ValueError:
+        raise ValueError(
+            i18n.t("date.no_such_day", day=f"{day:02d}", month=f"{month:02d}", year=year)
+        ) from None
+    if m.group(4) is None:
+        if offset:
+            raise ValueError(i18n.t("date.timezone_needs_time", text=text))
+        return day_value
+    hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(i18n.t("date.bad_time", hour=f"{hour:02d}", minute=f"{minute:02d}"))
+    moment = datetime.combine(day_value, time(hour, minute, second))
+    if offset:
+        iso = moment.isoformat() + ("+00:00" if offset == "Z" else offset)
+        moment = datetime.fromisoformat(
+            iso if ":" in offset or offset == "Z" else iso[:-2] + ":" + iso[-2:]
+        )
+    return moment
 
 
 def parse_date(value: Any) -> date:
@@ -403,12 +477,12 @@ class ChoiceMatcher:
 
     def __init__(self, choices: Iterable[str]) -> None:
         self.choices = tuple(choices)
-        self._index = {clean_str(c).casefold(): c for c in self.choices}
+        self._index = {match_key(clean_str(c)): c for c in self.choices}
 
     def __call__(self, value: Any) -> str:
         text = normalize_text(value)
         try:
-            return self._index[text.casefold()]
+            return self._index[match_key(text)]
         except KeyError:
             raise Invalid(value) from None
 
@@ -533,7 +607,7 @@ class NormalizedColumn:
                 dtype=np.int64,
             )
             return pd.arrays.IntegerArray(ints[self.codes], mask)
-        if self.type == "number":
+        if self.type in ("number", "percent"):
             floats = np.array(
                 [
                     v if s == OK else np.nan
@@ -556,9 +630,9 @@ class NormalizedColumn:
 
     def match_values(self) -> np.ndarray:
         """Per-unique matching key: case-folded text for text-like columns, typed value else."""
-        if self.type in ("text", "choice", "email", "phone"):
+        if self.type in TEXT_TYPES:
             keys = np.empty(len(self.unique_text), dtype=object)
-            keys[:] = map_joined(self.unique_text, str.casefold)
+            keys[:] = match_keys(self.unique_text)
             keys[self.unique_status != OK] = None
             return keys
         return np.array(
@@ -578,6 +652,7 @@ def parser_for(col_type: str, choices: Sequence[str] | None = None) -> Any:
         "text": normalize_text,
         "integer": parse_int,
         "number": parse_number,
+        "percent": parse_percent,
         "year": parse_year,
         "date": parse_date,
         "bool": parse_bool,
@@ -590,7 +665,7 @@ def _in_range(value: Any, low: Any, high: Any, col_type: str) -> bool:
     if col_type == "date":
         low = low if isinstance(low, date) else None
         high = high if isinstance(high, date) else None
-    elif col_type in ("integer", "number", "year"):
+    elif col_type in ("integer", "number", "percent", "year"):
         low = low if isinstance(low, (int, float)) else None
         high = high if isinstance(high, (int, float)) else None
     else:

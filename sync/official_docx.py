@@ -83,6 +83,17 @@ def _no_borders(table: Any) -> None:
     table._tbl.tblPr.append(borders)
 
 
+def _narrow_cell_margins(table: Any, twips: int = 70) -> None:
+    """About 1.2 mm left and right inside cells (Word's default is 1.9 mm)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    table._tbl.tblPr.append(margins)
+
+
 def _repeat_header(row: Any) -> None:
     tr_pr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:tblHeader")
@@ -164,6 +175,7 @@ def build_docx(doc: OfficialList) -> Any:
     table = d.add_table(rows=1, cols=len(widths))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _narrow_cell_margins(table)
     header = table.rows[0]
     _repeat_header(header)
     for cell, text in zip(header.cells, ["STT", *[c.header for c in doc.columns]], strict=True):
@@ -193,13 +205,14 @@ def build_docx(doc: OfficialList) -> Any:
     count = f"Tổng số: {doc.row_count} dòng của {len(doc.groups)} đơn vị."
     if doc.error_rows:
         count += " Dòng đánh dấu (!) còn lỗi, cần đơn vị sửa."
-    _para(
-        d, count, size=12, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT
-    ).paragraph_format.space_before = Pt(4)
+    total = _para(d, count, size=12, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    total.paragraph_format.space_before = Pt(4)
+    total.paragraph_format.keep_with_next = True
 
     signers = doc.signers or []
     sign = d.add_table(rows=1, cols=max(2, len(signers)))
     _no_borders(sign)
+    _cant_split(sign.rows[0])  # a signature block never splits over two pages
     cells = sign.rows[0].cells
     blocks: list[tuple[str | None, str, str | None]] = (
         [(s.title, s.role, s.name) for s in signers] if signers else [("TM. BAN TỔ CHỨC", "", None)]

@@ -92,7 +92,7 @@ def test_delegate_list_in_word(sample: Path, tmp_path: Path) -> None:
     assert campaign.form("dai_bieu").print_sort == (("ho_ten", "given_name"),)
     out = tmp_path / "dai_bieu.docx"
     output = export(sample, out, "--form", "dai_bieu")
-    assert "75 dòng của 7 đơn vị" in output
+    assert "74 dòng của 7 đơn vị" in output  # quotas of the sample: docs/campaign-file.md §3
     doc = Document(str(out))
     section = doc.sections[0]
     assert section.page_width > section.page_height  # A4 landscape
@@ -113,7 +113,7 @@ def test_delegate_list_in_word(sample: Path, tmp_path: Path) -> None:
     table = doc.tables[1]
     assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")  # header repeated on every page
     numbered = [r for r in table.rows[1:] if r.cells[0].text.split(" ")[0].isdigit()]
-    assert len(numbered) == 75
+    assert len(numbered) == 74
     groups = [r.cells[0].text for r in table.rows[1:] if not r.cells[0].text[:1].isdigit()]
     assert len(groups) == 7 and groups[0].startswith("LĐLĐ huyện Phong Thổ")
     # inside a unit, names in Vietnamese order of the given name
@@ -130,7 +130,7 @@ def test_delegate_list_in_word(sample: Path, tmp_path: Path) -> None:
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) is not installed: page count not measured")
     pages = pdf_pages(out, tmp_path)
-    print(f"dai_bieu.docx: 75 rows on {pages} A4 landscape pages")
+    print(f"dai_bieu.docx: 74 rows on {pages} A4 landscape pages")
     assert 1 < pages <= 6
 
 

@@ -95,8 +95,13 @@ def test_parts_sum_exactly_and_respect_minimum(
     parts = allocate(w, total, minimum)
     assert sum(parts.values()) == total
     assert all(p >= minimum for p in parts.values())
-    # Hamilton's method: each part is within one seat of its exact proportional share
-    rest = total - minimum * len(w)
+    # Hamilton's method on the whole total: a unit never holds a seat or more above its
+    # exact share unless the minimum raised it; when the minimum does not bind, every unit
+    # is within one seat of its exact share
+    plain = allocate(w, total)
+    binds = any(p < minimum for p in plain.values())
     for u, p in parts.items():
-        exact = rest * w[u] / sum(weights)
-        assert exact - 1 < p - minimum < exact + 1
+        exact = total * w[u] / sum(weights)
+        assert p < exact + 1 or p == minimum
+        if not binds:
+            assert exact - 1 < p and p == plain[u]

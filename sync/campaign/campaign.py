@@ -117,6 +117,7 @@ class Unit:
     staff: int | None = None
     quotas: dict[str, int | PolicyRef] = field(default_factory=dict)
     spreadsheet: str | None = None
+    level: str | None = None
 
     @classmethod
     def from_spec(cls, spec: UnitSpec) -> Unit:
@@ -128,6 +129,7 @@ class Unit:
             staff=spec.staff,
             quotas=dict(spec.quotas),
             spreadsheet=spec.spreadsheet,
+            level=spec.level,
         )
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections import Counter
+from collections.abc import Collection
 from datetime import date, datetime, time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from string import Formatter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
 from .. import i18n
 from ..errors import ConfigError, ConfigIssue
+from ..normalize import ChoiceMatcher, Invalid, loose_key, parser_for
 from .campaign import Campaign, Column, Form, Unit
 from .model import CampaignSpec, ColumnSpec, FormSpec, PolicyRef, TemplateSpec
-from .rulespec import RuleSpec
+from .rulespec import RuleSpecBase, Scalar, condition_tests
 from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
 
 
@@ -92,22 +98,153 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
                         i18n.t("config.no_such_choice_list", name=col.choices, known=known),
                     )
                 )
-    issues += _check_rules(spec.rules, set(keys), doc, ("rules",))
+    placed: list[tuple[PathKey, RuleSpecBase]] = [
+        (("rules", j), r) for j, r in enumerate(with_ids(spec.rules))
+    ]
+    issues += _check_rules(placed, spec.columns, doc)
+    issues += _duplicates(placed, doc)
     return issues
 
 
 def _check_rules(
-    rules: list[RuleSpec], keys: set[str], doc: YamlDoc, prefix: PathKey
+    rules: list[tuple[PathKey, RuleSpecBase]], columns: list[ColumnSpec], doc: YamlDoc
 ) -> list[ConfigIssue]:
+    """Columns each rule reads exist; condition values can match a cell of their column."""
     issues = []
-    for i, rule in enumerate(rules):
-        for col in sorted(rule.reads() - keys):
+    by_key = {c.key: c for c in columns}
+    for path, rule in rules:
+        for col in sorted(rule.reads() - set(by_key)):
             issues.append(
-                doc.issue(
-                    (*prefix, i), i18n.t("config.rule_unknown_column", kind=rule.kind, column=col)
-                )
+                doc.issue(path, i18n.t("config.rule_unknown_column", kind=rule.kind, column=col))
             )
+        if rule.message:
+            problem = _placeholder_problem(rule)
+            if problem:
+                issues.append(doc.issue((*path, "message"), problem))
+        for inner, message in rule.column_problems(by_key):
+            issues.append(doc.issue((*path, *inner), message))
+        for name, condition in rule.conditions().items():
+            for test in condition_tests(condition):
+                column = by_key.get(test.column)
+                if column is None:
+                    continue
+                for value in test.values:
+                    problem = _value_problem(column, value)
+                    if problem:
+                        issues.append(doc.issue((*path, name, *test.path), problem))
     return issues
+
+
+def with_ids(rules: list[RuleSpecBase]) -> list[RuleSpecBase]:
+    """Template rules with an id each: their own, else the kind (`kind_2`… when repeated)."""
+    repeated = Counter(r.kind for r in rules if r.id is None)
+    seen: Counter[str] = Counter()
+    out = []
+    for rule in rules:
+        if rule.id is None:
+            seen[rule.kind] += 1
+            rid = rule.kind if repeated[rule.kind] == 1 else f"{rule.kind}_{seen[rule.kind]}"
+            rule = rule.model_copy(update={"id": rid})
+        out.append(rule)
+    return out
+
+
+def _duplicates(rules: list[tuple[PathKey, RuleSpecBase]], doc: YamlDoc) -> list[ConfigIssue]:
+    """Rules with the same id, or the same effect (each would report the same finding twice)."""
+    issues = []
+    for n, (path, rule) in enumerate(rules):
+        for other_path, other in rules[:n]:
+            if other_path == path:
+                continue  # both from the template: reported when the template was read
+            if rule.id is not None and rule.id == other.id:
+                issues.append(
+                    doc.issue((*path, "id"), i18n.t("config.duplicate_rule_id", rule=rule.id))
+                )
+            elif rule.kind == other.kind and rule.effect() == other.effect():
+                name = f"'{other.id}'" if other.id else i18n.t("config.rule_above", kind=other.kind)
+                fix = i18n.t("config.override_hint", rule=other.id) if other.id else ""
+                issues.append(
+                    doc.issue(
+                        path,
+                        i18n.t("config.duplicate_rule", name=name, kind=rule.kind, fix=fix),
+                    )
+                )
+    return issues
+
+
+def _placeholder_problem(rule: RuleSpecBase) -> str | None:
+    """Unknown `{name}`s or broken braces in a rule's custom message."""
+    allowed = ", ".join(f"{{{p}}}" for p in sorted(rule.placeholders)) or i18n.t("config.none")
+    try:
+        names = [field for _text, field, _spec, _conv in Formatter().parse(rule.message or "")]
+    except ValueError:
+        return i18n.t("config.message_braces", allowed=allowed)
+    unknown = sorted({n for n in names if n is not None and n not in rule.placeholders})
+    if not unknown:
+        return None
+    shown = ", ".join(f"{{{n}}}" for n in unknown)
+    return i18n.t(
+        "config.message_placeholder_unknown", shown=shown, kind=rule.kind, allowed=allowed
+    )
+
+
+_OPERATOR_RE = re.compile(r"^\s*(!=|<>|<=|>=|==|=|<|>|!|≠|≤|≥)")
+
+
+def _choices_of(col: ColumnSpec) -> tuple[str, ...] | None:
+    if isinstance(col.choices, str):
+        try:
+            return choice_list(col.choices)
+        except KeyError:
+            return None
+    return tuple(col.choices) if col.choices else None
+
+
+def _shown_choices(choices: tuple[str, ...], limit: int = 12) -> str:
+    if len(choices) <= limit:
+        return ", ".join(choices)
+    return ", ".join(choices[:limit]) + i18n.t("config.more_choices", count=len(choices))
+
+
+def _value_problem(col: ColumnSpec, value: Scalar) -> str | None:
+    """Why a condition value can never match a cell of the column (None: it can)."""
+    choices = _choices_of(col)
+    if isinstance(value, str) and _OPERATOR_RE.match(value):
+        bare = _OPERATOR_RE.sub("", value).strip()
+        hint = i18n.t("config.condition_not_hint", bare=bare) if bare else ""
+        allowed = i18n.t("config.column_values", values=_shown_choices(choices)) if choices else ""
+        return i18n.t(
+            "config.condition_looks_like_comparison", value=value, hint=hint, allowed=allowed
+        )
+    if col.type == "choice" and choices is not None:
+        try:
+            ChoiceMatcher(choices)(value)
+        except Invalid:
+            loose = {loose_key(c): c for c in choices}
+            near = difflib.get_close_matches(loose_key(str(value)), list(loose), n=1, cutoff=0.7)
+            maybe = i18n.t("config.did_you_mean", loose=loose[near[0]]) if near else ""
+            return i18n.t(
+                "config.condition_not_a_choice",
+                value=value,
+                column=col.key,
+                header=col.header,
+                maybe=maybe,
+                choices=_shown_choices(choices),
+            )
+        return None
+    if col.type in ("text", "email", "phone"):
+        return None
+    try:
+        parser_for(col.type)(value)
+    except Invalid:
+        return i18n.t(
+            "config.condition_bad_type",
+            value=value,
+            type=col.type,
+            column=col.key,
+            header=col.header,
+        )
+    return None
 
 
 def _as_local(value: date | datetime | None, tz: ZoneInfo, end_of_day: bool) -> datetime | None:
@@ -143,8 +280,12 @@ def _resolve_column(spec: ColumnSpec) -> Column:
     )
 
 
-def load_campaign(path: str | Path) -> Campaign:
-    """Load, validate and cross-check a campaign file. Raises ConfigError listing every issue."""
+def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> Campaign:
+    """Load, validate and cross-check a campaign file. Raises ConfigError listing every issue.
+
+    `pending_quotas`: forms whose quotas are being allocated (`thidua allocate`), so a quota
+    rule without any quota yet is not an error for them.
+    """
     file = Path(path)
     if file.is_dir():
         file = file / "campaign.yaml"
@@ -173,7 +314,7 @@ def load_campaign(path: str | Path) -> Campaign:
             issues.append(
                 doc.issue(("forms", i, "id"), i18n.t("config.duplicate_form_id", form=fspec.id))
             )
-        form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues)
+        form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues, pending_quotas)
         if form is not None:
             forms.append(form)
 
@@ -205,6 +346,7 @@ def _resolve_form(
     tz: ZoneInfo,
     spec: CampaignSpec,
     issues: list[ConfigIssue],
+    pending_quotas: Collection[str] = (),
 ) -> Form | None:
     try:
         template, _tdoc = load_template(fspec.template, base_dir)
@@ -220,8 +362,7 @@ def _resolve_form(
     except ConfigError as exc:
         issues.extend(exc.issues)
         return None
-    keys = {c.key for c in template.columns}
-    issues += _check_rules(fspec.rules, keys, doc, ("forms", i, "rules"))
+    rules = _form_rules(template, fspec, i, doc, issues)
     opens = _as_local(fspec.opens, tz, end_of_day=False)
     due = _as_local(fspec.due, tz, end_of_day=True)
     assert due is not None
@@ -240,8 +381,9 @@ def _resolve_form(
         issues.append(
             _unknown_policy(doc, ("forms", i, "quota", "policy"), fspec.quota.policy, spec)
         )
-    uses_quota = any(getattr(r, "quota", False) for r in (*template.rules, *fspec.rules))
-    if uses_quota and fspec.quota is None and not any(fspec.id in u.quotas for u in spec.units):
+    uses_quota = any(getattr(r, "quota", False) for r in rules)
+    has_quota = fspec.quota is not None or any(fspec.id in u.quotas for u in spec.units)
+    if uses_quota and not has_quota and fspec.id not in pending_quotas:
         issues.append(
             doc.issue(
                 ("forms", i, "rules"),
@@ -259,7 +401,7 @@ def _resolve_form(
         tab=fspec.tab or template.tab,
         header_row=template.header_row,
         columns=columns,
-        rules=(*template.rules, *fspec.rules),
+        rules=tuple(rules),
         due=due,
         opens=opens,
         grace=fspec.grace,
@@ -274,6 +416,60 @@ def _resolve_form(
             for item in template.print_sort
         ),
     )
+
+
+def _form_rules(
+    template: TemplateSpec, fspec: FormSpec, i: int, doc: YamlDoc, issues: list[ConfigIssue]
+) -> list[RuleSpecBase]:
+    """The template's rules minus `disable`, with overrides applied, plus the form's own."""
+    rules = with_ids(template.rules)
+    index = {r.id: n for n, r in enumerate(rules)}
+    known = ", ".join(str(r.id) for r in rules) or i18n.t("config.template_has_no_rules")
+    where = i18n.t("config.template_named", template=template.id, known=known)
+    disabled: set[str] = set()
+    for j, rid in enumerate(fspec.disable):
+        if rid not in index:
+            issues.append(
+                doc.issue(
+                    ("forms", i, "disable", j), i18n.t("config.no_such_rule", rule=rid, where=where)
+                )
+            )
+        disabled.add(rid)
+    placed: list[tuple[PathKey, RuleSpecBase]] = [(("forms", i, "template"), r) for r in rules]
+    changed: list[tuple[PathKey, RuleSpecBase]] = []
+    for j, entry in enumerate(fspec.rules):
+        path: PathKey = ("forms", i, "rules", j)
+        if isinstance(entry, RuleSpecBase):
+            placed.append((path, entry))
+            changed.append((path, entry))
+            continue
+        n = index.get(entry.id)
+        if n is None:
+            issues.append(
+                doc.issue(
+                    (*path, "id"),
+                    i18n.t("config.no_such_rule_to_change", rule=entry.id, where=where),
+                )
+            )
+            continue
+        if entry.id in disabled:
+            issues.append(
+                doc.issue((*path, "id"), i18n.t("config.rule_disabled_and_changed", rule=entry.id))
+            )
+        current = rules[n]
+        data = {**current.model_dump(exclude_unset=True), "id": entry.id, **entry.changes}
+        try:
+            updated = type(current).model_validate(data)
+        except ValidationError as exc:
+            issues.extend(validation_issues(doc, exc, path))
+            continue
+        rules[n] = updated
+        placed[n] = (path, updated)
+        changed.append((path, updated))
+    active = [(p, r) for p, r in placed if r.id not in disabled]
+    issues.extend(_check_rules(changed, template.columns, doc))
+    issues.extend(_duplicates(active, doc))
+    return [r for _p, r in active]
 
 
 def _unknown_policy(doc: YamlDoc, path: PathKey, name: str, spec: CampaignSpec) -> ConfigIssue:

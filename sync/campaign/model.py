@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import i18n
-from .rulespec import RuleSpec
+from ..normalize import parse_when
+from .rulespec import RuleEntry, RuleSpec
 
 ColumnType = Literal[
-    "text", "integer", "number", "year", "date", "bool", "choice", "email", "phone"
+    "text", "integer", "number", "percent", "year", "date", "bool", "choice", "email", "phone"
 ]
 KEY_RE = r"^[a-z][a-z0-9_]*$"
 UNIT_ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -41,6 +42,14 @@ class ColumnSpec(_Model):
     """Shown in the printed / Word official list."""
     print_width: float | None = Field(default=None, gt=0, le=120)
     """Relative width in the printed list (characters, like `width`; scaled to the page)."""
+
+    @field_validator("min", "max", mode="before")
+    @classmethod
+    def _date_bound(cls, value: object) -> object:
+        if isinstance(value, str) and any(sep in value for sep in "-/"):
+            when = parse_when(value)
+            return when.date() if isinstance(when, datetime) else when
+        return value
 
     @field_validator("pattern")
     @classmethod
@@ -142,10 +151,14 @@ class PolicyRef(_Model):
     policy: str
 
 
+LEVEL_RE = r"^[a-z][a-z0-9_]*$"
+
+
 class UnitSpec(_Model):
     id: str = Field(pattern=UNIT_ID_RE, max_length=40)
     name: str = Field(min_length=1)
     parent: str | None = None
+    level: str | None = Field(default=None, pattern=LEVEL_RE, max_length=40)
     editors: list[str] = Field(default_factory=list)
     staff: int | None = Field(default=None, ge=0)
     quotas: dict[str, Annotated[int, Field(ge=0)] | PolicyRef] = Field(default_factory=dict)
@@ -171,7 +184,14 @@ class FormSpec(_Model):
     lock: bool = False
     submission: Literal["explicit", "implicit"] = "explicit"
     quota: Annotated[int, Field(ge=0)] | PolicyRef | None = None
-    rules: list[RuleSpec] = Field(default_factory=list)
+    disable: list[str] = Field(default_factory=list)
+    """Ids of template rules this form does not check."""
+    rules: list[RuleEntry] = Field(default_factory=list)
+
+    @field_validator("opens", "due", mode="before")
+    @classmethod
+    def _when(cls, value: object) -> object:
+        return parse_when(value) if isinstance(value, str) else value
 
     @field_validator("grace", mode="before")
     @classmethod

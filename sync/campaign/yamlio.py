@@ -9,6 +9,7 @@ from typing import Any, cast
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import i18n
@@ -62,6 +63,16 @@ def _plain(node: Any, path: PathKey, lines: dict[PathKey, int]) -> Any:
     return node
 
 
+_SUBJECTS = {"units": "đơn vị", "forms": "biểu mẫu"}
+
+
+class _Constructor(RoundTripConstructor):
+    """Dates stay text: the models parse them (dd/mm/yyyy too, and say which day is wrong)."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+
+
 class YamlDoc:
     """A YAML file as plain data plus the line of every key and item."""
 
@@ -80,8 +91,23 @@ class YamlDoc:
 
     def issue(self, path: PathKey, message: str) -> ConfigIssue:
         return ConfigIssue(
-            file=str(self.file), path=format_path(path), message=message, line=self.line(path)
+            file=str(self.file),
+            path=format_path(path),
+            message=message,
+            line=self.line(path),
+            subject=self.subject(path),
         )
+
+    def subject(self, path: PathKey) -> str | None:
+        """ "đơn vị TP-LAICHAU" / "biểu mẫu dai_bieu" for paths under units[i] / forms[i]."""
+        if len(path) < 2 or path[0] not in _SUBJECTS or not isinstance(path[1], int):
+            return None
+        items = self.data.get(str(path[0])) if isinstance(self.data, Mapping) else None
+        if not isinstance(items, list) or path[1] >= len(items):
+            return None
+        item = items[path[1]]
+        ident = item.get("id") if isinstance(item, Mapping) else None
+        return f"{_SUBJECTS[str(path[0])]} {ident}" if isinstance(ident, (str, int)) else None
 
 
 def read_yaml(file: Path, what: str | None = None) -> YamlDoc:
@@ -121,18 +147,30 @@ def read_yaml(file: Path, what: str | None = None) -> YamlDoc:
             ]
         ) from None
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     try:
         node = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         mark_line = mark.line + 1 if mark is not None else None
-        problem = (exc.problem or exc.context or i18n.t("config.yaml_invalid")).strip()
+        problem = (exc.problem or exc.context or "").strip()
         raise ConfigError(
-            [ConfigIssue(str(file), "", i18n.t("config.yaml_error", problem=problem), mark_line)]
+            [
+                ConfigIssue(
+                    str(file),
+                    "",
+                    i18n.t("config.yaml_error", problem=yaml_problem(problem)),
+                    mark_line,
+                )
+            ]
         ) from None
     except YAMLError as exc:
         raise ConfigError(
-            [ConfigIssue(str(file), "", i18n.t("config.yaml_error", problem=exc))]
+            [
+                ConfigIssue(
+                    str(file), "", i18n.t("config.yaml_error", problem=yaml_problem(str(exc)))
+                )
+            ]
         ) from None
     lines: dict[PathKey, int] = {}
     data = _plain(node, (), lines)
@@ -141,6 +179,35 @@ def read_yaml(file: Path, what: str | None = None) -> YamlDoc:
             [ConfigIssue(str(file), "", i18n.t("config.not_a_mapping", what=what), 1)]
         )
     return YamlDoc(file, data, lines)
+
+
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "config.yaml.colon"),
+    ("character '\\t'", "config.yaml.tab"),
+    ("expected <block end>", "config.yaml.indent"),
+    ("expected ',' or ']'", "config.yaml.list"),
+    ("expected ',' or '}'", "config.yaml.mapping"),
+    ("end of stream", "config.yaml.unclosed"),
+    ("duplicate key", "config.yaml.duplicate_key"),
+    ("undefined alias", "config.yaml.alias"),
+    ("unknown escape character", "config.yaml.escape"),
+    ("could not find expected ':'", "config.yaml.missing_colon"),
+    ("did not find expected key", "config.yaml.misplaced"),
+    ("did not find expected '-'", "config.yaml.list_item"),
+)
+"""YAML parser problem (a phrase of its English message) → message id in the catalogue."""
+
+
+def yaml_problem(problem: str) -> str:
+    """A YAML parser problem in Vietnamese (unknown ones keep the parser's words)."""
+    for needle, key in _YAML_PROBLEMS:
+        if needle in problem:
+            return i18n.t(key)
+    return (
+        i18n.t("config.yaml_invalid_detail", problem=problem)
+        if problem
+        else i18n.t("config.yaml_invalid")
+    )
 
 
 _PYDANTIC_MESSAGES = {
@@ -170,7 +237,10 @@ _PYDANTIC_MESSAGES = {
 
 def _pydantic_message(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
+    ctx = {
+        k: int(v) if isinstance(v, float) and v.is_integer() else v
+        for k, v in (err.get("ctx") or {}).items()
+    }
     if kind == "greater_than_equal":
         return i18n.t(
             "config.pydantic.greater_than_equal", limit=ctx.get("ge"), value=f"{err.get('input')!r}"

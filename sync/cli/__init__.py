@@ -17,8 +17,34 @@ from ..errors import ConfigError, ThiduaError
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+def hoist_global_options(args: list[str]) -> list[str]:
+    """`thidua validate c.yaml --now X` → `thidua --now X validate c.yaml`: `--now` is
+    accepted after the subcommand too (it applies to every command)."""
+    out: list[str] = []
+    hoisted: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            out += args[i:]
+            break
+        if arg == "--now" and i + 1 < len(args):
+            hoisted += args[i : i + 2]
+            i += 2
+            continue
+        if arg.startswith("--now="):
+            hoisted.append(arg)
+        else:
+            out.append(arg)
+        i += 1
+    return hoisted + out
+
+
 class ThiduaGroup(click.Group):
     """Turns project errors into a message and exit 2, never a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -10,7 +10,7 @@ import click
 from .. import clock, i18n
 from ..campaign import builtin_dir, builtin_names, load_campaign
 from ..errors import AllocationError, ConfigError, ThiduaError
-from ..quotas import allocate
+from ..quotas import allocate, allocation_units, exact_shares
 from . import cli
 from .output import echo_ok, table
 
@@ -111,36 +111,65 @@ def _duration(value: object) -> str:
 @click.option("--form", "form_id", required=True, help="Mã biểu mẫu nhận chỉ tiêu.")
 @click.option("--total", required=True, type=click.IntRange(min=0), help="Tổng số cần phân bổ.")
 @click.option("--by", type=click.Choice(["staff"]), default="staff", show_default=True)
-@click.option("--min", "minimum", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--min",
+    "minimum",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Mức sàn: đơn vị được chia ít hơn thì được nâng lên, lấy từ đơn vị dư nhiều nhất.",
+)
+@click.option("--max", "maximum", type=click.IntRange(min=0), help="Mỗi đơn vị nhận tối đa.")
+@click.option("--units", "unit_ids", metavar="MÃ,MÃ…", help="Chỉ chia cho các đơn vị này.")
+@click.option("--level", help="Chỉ chia cho các đơn vị ở cấp này (units[].level).")
 @click.option("--write", is_flag=True, help="Ghi kết quả vào tệp đợt (giữ nguyên chú thích).")
 def allocate_cmd(
-    campaign: Path, form_id: str, total: int, by: str, minimum: int, write: bool
+    campaign: Path,
+    form_id: str,
+    total: int,
+    by: str,
+    minimum: int,
+    maximum: int | None,
+    unit_ids: str | None,
+    level: str | None,
+    write: bool,
 ) -> None:
     """Chia một tổng số cho các đơn vị theo tỷ lệ số cán bộ (phương pháp dư lớn nhất).
 
-    Mỗi đơn vị nhận ít nhất --min; phần còn lại chia theo tỷ lệ; số dư chia cho phần lẻ
-    lớn nhất, bằng nhau thì ưu tiên đơn vị đông hơn, rồi đơn vị đứng trước trong tệp.
+    Mỗi đơn vị nhận phần của mình theo tỷ lệ trên toàn bộ tổng số (phần nguyên, số dư cho
+    phần lẻ lớn nhất; bằng nhau thì đơn vị đông hơn, rồi đơn vị đứng trước trong tệp).
+    Đơn vị vượt --max bị giảm xuống, phần dư chia lại cho các đơn vị khác; đơn vị dưới
+    --min được nâng lên, lấy từ đơn vị đang nhận nhiều hơn tỷ lệ đúng nhất. Chạy được cả khi
+    chưa có chỉ tiêu nào trong tệp đợt.
     """
-    c = load_campaign(campaign)
+    c = load_campaign(campaign, pending_quotas=[form_id])
     try:
         c.form(form_id)
     except KeyError:
         raise ThiduaError(
             i18n.t("cli.no_such_form", form=form_id, forms=", ".join(f.id for f in c.forms))
         ) from None
-    missing = [u.id for u in c.units if u.staff is None]
+    ids = [i.strip() for i in unit_ids.split(",") if i.strip()] if unit_ids else None
+    units = allocation_units(c, form_id, ids, level)
+    missing = [u.id for u in units if u.staff is None]
     if missing:
         raise AllocationError(i18n.t("cli.units_without_staff", units=", ".join(missing)))
-    weights = {u.id: float(u.staff or 0) for u in c.units}
-    parts = allocate(weights, total, minimum, order=[u.id for u in c.units])
-    rows = [[u.id, u.name, u.staff, parts[u.id]] for u in c.units]
-    rows.append(["", i18n.t("cli.total"), sum(u.staff or 0 for u in c.units), sum(parts.values())])
+    weights = {u.id: float(u.staff or 0) for u in units}
+    parts = allocate(weights, total, minimum, order=[u.id for u in units], maximum=maximum)
+    exact = exact_shares(weights, total)
+    rows: list[list[object]] = [
+        [u.id, u.name, u.staff, f"{exact[u.id]:.2f}".replace(".", ","), parts[u.id]] for u in units
+    ]
+    rows.append(
+        ["", i18n.t("cli.total"), sum(u.staff or 0 for u in units), str(total), sum(parts.values())]
+    )
     click.echo(
         table(
             [
                 i18n.t("cli.col.id"),
                 i18n.t("cli.col.unit"),
                 i18n.t("cli.col.staff"),
+                i18n.t("cli.col.exact_share"),
                 i18n.t("cli.col.quota"),
             ],
             rows,

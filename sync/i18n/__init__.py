@@ -94,11 +94,12 @@ def template(key: str, lang: str | None = None) -> str:
 
 def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     """Message `key` in `lang` (default: the current language) with `{name}` placeholders
-    filled from `params`; placeholders without a value stay as written."""
+    filled from `params`; placeholders without a value stay as written, `{{ }}` are braces."""
     text = template(key, lang)
-    if not params:
+    try:
+        return text.format_map(Keep(params))
+    except (ValueError, IndexError, AttributeError):  # a malformed entry never raises
         return text
-    return text.format_map(Keep(params))
 
 
 def has(key: str, lang: str = DEFAULT) -> bool:

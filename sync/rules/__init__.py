@@ -8,6 +8,8 @@ with them known. A new rule kind is one more module listed here (docs/rule-kinds
 from __future__ import annotations
 
 from . import (  # noqa: F401  (built-in rule kinds register themselves)
+    compare,
+    covers,
     max_ratio,
     max_rows,
     max_sum,

@@ -14,8 +14,18 @@ from pydantic import Field, model_validator
 from .. import i18n
 from ..campaign.campaign import Campaign, Form, Unit
 from ..campaign.policies import resolve_quota
-from ..campaign.rulespec import RuleSpecBase
-from ..normalize import EMPTY, OK, Invalid, NormalizedColumn, normalize_text, parser_for
+from ..campaign.rulespec import RuleSpecBase, Test, condition_tests, is_group
+from ..normalize import (
+    EMPTY,
+    OK,
+    TEXT_TYPES,
+    Invalid,
+    NormalizedColumn,
+    match_key,
+    match_keys,
+    normalize_text,
+    parser_for,
+)
 from . import messages as M
 
 FindingParts = list[pd.DataFrame]
@@ -94,43 +104,85 @@ class FormContext:
 
     # ------------------------------------------------------------------ conditions
     def condition_mask(self, condition: Mapping[str, Any]) -> np.ndarray:
-        """Rows where every `where` column equals the value (or one of the listed values)."""
+        """Rows where the condition holds (docs/campaign-file.md, «Điều kiện»)."""
         mask = np.ones(self.size, dtype=bool)
         for key, wanted in condition.items():
-            col = self.columns.get(key)
-            if col is None:
-                return np.zeros(self.size, dtype=bool)
-            options = wanted if isinstance(wanted, list) else [wanted]
-            targets = {_condition_value(col, v) for v in options}
-            targets.discard(None)
-            hits = np.array(
-                [
-                    (s == OK or (s == EMPTY and col.type == "bool"))
-                    and _comparable(col, v, t) in targets
-                    for v, t, s in zip(
-                        col.unique_values, col.unique_text, col.unique_status, strict=True
-                    )
-                ],
-                dtype=bool,
-            )
-            mask &= hits[col.codes]
+            if is_group(key, wanted):
+                parts = [self.condition_mask(sub) for sub in wanted]
+                if key == "all":
+                    mask &= np.logical_and.reduce(parts) if parts else True
+                else:
+                    mask &= np.logical_or.reduce(parts) if parts else False
+            else:
+                mask &= self._test_mask(condition_tests({key: wanted})[0])
         return mask
 
+    def _test_mask(self, test: Test) -> np.ndarray:
+        col = self.columns.get(test.column)
+        if col is None:
+            return np.zeros(self.size, dtype=bool)
+        status = col.unique_status
+        if test.op == "empty":
+            empty = status == EMPTY
+            hits = empty if test.empty else ~empty
+        else:
+            targets = set(comparable_values(col, test.values))
+            targets.discard(None)
+            present = (status == OK) | ((status == EMPTY) & (col.type == "bool"))
+            keys = comparable_values(col)
+            found = np.fromiter((k in targets for k in keys), dtype=bool, count=len(keys))
+            hits = present & (found if test.op == "in" else ~found)
+        return hits[col.codes]
+
     def describe(self, condition: Mapping[str, Any]) -> str:
-        """«Giới tính» = Nữ và «Dân tộc» = Kinh."""
+        """«Giới tính» = Nữ và «Dân tộc» khác Kinh."""
         parts = []
         for key, wanted in condition.items():
-            options = wanted if isinstance(wanted, list) else [wanted]
-            shown = M.text(self.lang, "or").join(M.fmt_value(v) for v in options)
-            parts.append(f"«{self.header(key)}» = {shown}")
+            if is_group(key, wanted):
+                joiner = M.text(self.lang, "condition_join" if key == "all" else "or")
+                inner = joiner.join(self.describe(sub) for sub in wanted)
+                parts.append(inner if len(wanted) < 2 else f"({inner})")
+                continue
+            test = condition_tests({key: wanted})[0]
+            header = self.header(test.column)
+            if test.op == "empty":
+                parts.append(
+                    M.text(
+                        self.lang,
+                        "condition.empty" if test.empty else "condition.filled",
+                        header=header,
+                    )
+                )
+                continue
+            shown = M.text(self.lang, "or").join(M.fmt_value(v) for v in test.values)
+            if test.op == "in":
+                parts.append(f"«{header}» = {shown}")
+            else:
+                parts.append(M.text(self.lang, "condition.not", header=header, values=shown))
         return M.text(self.lang, "condition_join").join(parts)
 
     def values_label(self, condition: Mapping[str, Any]) -> str:
         """The values of a condition, for labels: {gioi_tinh: Nữ} → "Nữ"."""
         parts = []
-        for wanted in condition.values():
-            options = wanted if isinstance(wanted, list) else [wanted]
-            parts.append("/".join(M.fmt_value(v) for v in options))
+        for key, wanted in condition.items():
+            if is_group(key, wanted):
+                joiner = "/" if key == "any" else ", "
+                parts.append(joiner.join(self.values_label(sub) for sub in wanted))
+                continue
+            test = condition_tests({key: wanted})[0]
+            header = self.header(test.column)
+            if self.lang == "vi":  # inside a label: "Tỷ lệ dân tộc khác Kinh"
+                header = header[:1].lower() + header[1:]
+            if test.op == "empty":
+                key_text = "condition.label_empty" if test.empty else "condition.label_filled"
+                parts.append(M.text(self.lang, key_text, header=header))
+                continue
+            shown = "/".join(M.fmt_value(v) for v in test.values)
+            parts.append(
+                shown
+                if test.op == "in"
+                else M.text(self.lang, "condition.label_not", header=header, values=shown)
+            )
         return ", ".join(parts)
 
     # ------------------------------------------------------------------ findings
@@ -184,16 +236,21 @@ class FormContext:
         return frame.astype({c: object for c in _COLUMNS if c != "_pos"})
 
 
-def _comparable(col: NormalizedColumn, value: Any, text: str) -> Any:
-    if col.type in ("text", "choice", "email", "phone"):
-        return text.casefold()
-    return value
+def comparable_values(col: NormalizedColumn, raw: Sequence[Any] | None = None) -> list[Any]:
+    """Keys to compare values of a column by: per unique value, or for `raw` values as
+    written in a rule (text by match key, other types parsed like a cell; None if unparsable).
+    """
+    if raw is None:
+        if col.type in TEXT_TYPES:
+            return match_keys(col.unique_text)
+        return list(col.unique_values)
+    return [_condition_value(col, v) for v in raw]
 
 
 def _condition_value(col: NormalizedColumn, raw: Any) -> Any:
     """A `where:` value parsed like a cell of the column (for comparison)."""
-    if col.type in ("text", "choice", "email", "phone"):
-        return normalize_text(raw).casefold()
+    if col.type in TEXT_TYPES:
+        return match_key(normalize_text(raw))
     try:
         return parser_for(col.type, None)(raw)
     except (Invalid, KeyError):

@@ -6,11 +6,12 @@ Example: Chiến sĩ thi đua cơ sở ≤ 15 % of Lao động tiên tiến. Uni
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from ..campaign.rulespec import Condition, RuleSpecBase
+from ..campaign.rulespec import Condition, RuleSpecBase, condition_columns
 from . import messages as M
 from .base import FindingParts, FormContext
 from .registry import RuleKind, register
@@ -28,7 +29,10 @@ class MaxRatioRule(RuleSpecBase):
     )
 
     def reads(self) -> set[str]:
-        return {*self.where, *self.of}
+        return condition_columns(self.where) | condition_columns(self.of)
+
+    def conditions(self) -> dict[str, Mapping[str, Any]]:
+        return {"where": self.where, "of": self.of}
 
 
 _EPS = 1e-9

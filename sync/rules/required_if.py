@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
-from ..campaign.rulespec import Condition, RuleSpecBase
+from ..campaign.rulespec import Condition, RuleSpecBase, condition_columns
 from . import messages as M
 from .base import FindingParts, FormContext
 from .registry import RuleKind, register
@@ -21,7 +22,10 @@ class RequiredIfRule(RuleSpecBase):
     placeholders: ClassVar[frozenset[str]] = frozenset({"header", "condition"})
 
     def reads(self) -> set[str]:
-        return {self.column, *self.where}
+        return {self.column, *condition_columns(self.where)}
+
+    def conditions(self) -> dict[str, Mapping[str, Any]]:
+        return {"where": self.where}
 
 
 def check(ctx: FormContext, rule: RequiredIfRule) -> FindingParts:

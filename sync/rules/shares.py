@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import math
-from typing import ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from ..campaign.rulespec import Condition, RuleSpecBase
+from ..campaign.rulespec import Condition, RuleSpecBase, condition_columns
 from . import messages as M
 from .base import FindingParts, FormContext
 from .registry import RuleKind, register
@@ -25,7 +26,10 @@ class _ShareRule(RuleSpecBase):
     )
 
     def reads(self) -> set[str]:
-        return set(self.where)
+        return condition_columns(self.where)
+
+    def conditions(self) -> dict[str, Mapping[str, Any]]:
+        return {"where": self.where}
 
 
 class MinShareRule(_ShareRule):

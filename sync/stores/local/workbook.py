@@ -27,6 +27,7 @@ HEADER_FILL = PatternFill("solid", fgColor="FFD9E1F2")
 STATUS_FILL = PatternFill("solid", fgColor="FFEDEDED")
 BOLD = Font(bold=True)
 UNLOCKED = Protection(locked=False)
+GUIDE_TEXT_WIDTH = 90
 
 
 def worksheet_rows(ws: Worksheet, max_rows: int | None = None) -> list[list[Any]]:
@@ -65,6 +66,18 @@ def fit_header_height(ws: Worksheet, header_row: int) -> None:
                     line += (1 if line else 0) + len(word)
             lines = max(lines, count)
     ws.row_dimensions[header_row].height = 15 * lines + 6
+
+
+def print_fit_width(ws: Worksheet, landscape: bool = True, title_rows: str | None = None) -> None:
+    """A4, fit to the page width, page numbers: the tab prints readably as it is."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "Trang &P/&N"
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 def protect(ws: Worksheet) -> None:
@@ -173,6 +186,7 @@ def new_form_tab(wb: Workbook, form: Form) -> Worksheet:
     style_status(ws, form, header_row, len(form.columns))
     fit_header_height(ws, header_row)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    print_fit_width(ws, landscape=True, title_rows=f"{header_row}:{header_row}")
     protect(ws)
     return ws
 
@@ -235,10 +249,16 @@ def write_guide(wb: Workbook, campaign: Campaign, unit: Unit) -> bool:
             if c == 1:
                 cell.font = BOLD
             else:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["B"].width = GUIDE_TEXT_WIDTH
+    for r, row in enumerate(rows, start=1):
+        text = row[1] if len(row) > 1 else None
+        if isinstance(text, str) and len(text) > GUIDE_TEXT_WIDTH:
+            # LibreOffice and Excel do not grow a row for wrapped text written by a program
+            ws.row_dimensions[r].height = 15 * -(-len(text) // int(GUIDE_TEXT_WIDTH * 1.05)) + 2
+    print_fit_width(ws, landscape=False)
     wb.active = 0
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet.title == GUIDE_TAB

@@ -25,7 +25,7 @@ from ..layout import (
 from .consolidated import read_consolidated, write_consolidated
 from .files import atomic_save, owner_file, workbook_lock
 from .reader import open_workbook
-from .workbook import BOLD, style_status, unlock_data_cells, worksheet_rows
+from .workbook import BOLD, print_fit_width, style_status, unlock_data_cells, worksheet_rows
 
 if TYPE_CHECKING:
     from ...campaign import Campaign, Form
@@ -37,6 +37,8 @@ FILLS = {"error": ERROR_RGB, "warning": WARNING_RGB}
 SERVICE_RGBS = frozenset(FILLS.values())
 NO_FILL = PatternFill(fill_type=None)
 STATUS_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+SUMMARY_LIMITS = {"A": 60, "E": 60}
+"""Widest columns of the `Kiểm tra` tab (form titles; finding messages)."""
 
 
 def _fill_of(cell: Any) -> str | None:
@@ -155,13 +157,27 @@ def _apply_summary(wb: Workbook, summary: list[list[Any]]) -> bool:
                 cell.data_type = "s"
     for cell in ws[1]:
         cell.font = BOLD
-    for letter, limit in (("A", 40), ("B", 90), ("C", 40), ("D", 60)):
-        cells = ws[letter]
-        longest = max((len(str(c.value)) for c in cells if c.value is not None), default=0)
-        ws.column_dimensions[letter].width = max(12, min(limit, longest + 2))
+    lines: dict[int, int] = {}
+    for column in ws.iter_cols(min_row=1, max_row=ws.max_row):
+        letter = column[0].column_letter
+        limit = SUMMARY_LIMITS.get(letter, 30)
+        # a line alone in column A (a title) may run over the empty cells to its right
+        cells = [
+            c
+            for c in column
+            if c.value is not None
+            and (letter != "A" or ws.cell(row=c.row, column=2).value is not None)
+        ]
+        longest = max((len(str(c.value)) for c in cells), default=0)
+        width = max(12, min(limit, longest + 2))
+        ws.column_dimensions[letter].width = width
         for c in cells:
-            if isinstance(c.value, str) and len(c.value) > limit:
+            if isinstance(c.value, str) and len(c.value) > width - 2:
                 c.alignment = STATUS_ALIGNMENT
+                lines[c.row] = max(lines.get(c.row, 1), -(-len(c.value) // int(width - 2)))
+    for number, count in lines.items():
+        ws.row_dimensions[number].height = 15 * count + 2
+    print_fit_width(ws, landscape=True)
     ws.sheet_view.tabSelected = False
     return True
 
