@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+RUN_STAMP := $(VENV)/.installed-run
 DEMO   := var/demo
 
 .PHONY: run test lint typecheck pytest nodetest browser translations demo clean help
@@ -19,10 +20,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# `make run` needs the runtime dependencies only; the dev toolchain stays with `make test`.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then :; else \
+	  $(BIN)/python -m pip install --quiet -e .; fi
+	touch $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/python -m sync.cli run-sample $(DEMO)
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/thidua demo $(DEMO)
 
 lint: $(STAMP)

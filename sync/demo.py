@@ -193,7 +193,6 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     run = check_units(ws, now=on_time, run_id="demo-1")
     say(
         f"Kiểm tra lúc {on_time.astimezone(campaign.tz):%d/%m/%Y %H:%M}: "
-        f"{run.result.report.errors} lỗi, {run.result.report.warnings} cảnh báo; "
         f"ghi phản hồi vào {len(run.written)} sổ"
     )
     result = DemoResult(directory, campaign, campaign.local_path, "")

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from . import i18n
+from .vietnamese import detect_many, tone_key
 
 # ---------------------------------------------------------------------------- status codes
 OK = 0
@@ -189,8 +190,9 @@ TEXT_TYPES = ("text", "choice", "email", "phone")
 
 
 def match_key(text: str) -> str:
-    """Key for name matching: clean text, case-folded (diacritics kept)."""
-    return text.casefold()
+    """Key for name matching: clean text, case-folded, diacritics kept, old and new tone
+    placement alike (Hoà = Hòa, Thuý = Thúy)."""
+    return tone_key(text.casefold())
 
 
 def match_keys(texts: Sequence[str] | np.ndarray) -> list[str]:
@@ -585,6 +587,9 @@ class NormalizedColumn:
     unique_values: np.ndarray  # typed value per unique (object), None when empty/invalid
     unique_status: np.ndarray  # int8 status per unique
     unique_text: np.ndarray  # clean text per unique (object)
+    unique_legacy: np.ndarray | None = None
+    """Per unique: the legacy encoding (tcvn3, vni) it was typed in, else None; its
+    `unique_text` is then the Unicode conversion."""
 
     @property
     def status(self) -> np.ndarray:
@@ -710,6 +715,14 @@ def normalize_column(
         texts[:-1] = clean_many(uniques)
     else:
         texts[:-1] = [clean_str(v) if type(v) is str else normalize_text(v) for v in uniques]
+    legacy: np.ndarray | None = None
+    if col_type in ("text", "choice") and len(uniques):
+        found = detect_many(texts[:-1].tolist(), choices if col_type == "choice" else None)
+        if found:
+            legacy = np.full(size, None, dtype=object)
+            for i, (encoding, converted) in found.items():
+                legacy[i] = encoding
+                texts[i] = converted
     todo = uniques
     if col_type == "text":
         # plain text: every non-empty value is valid; only the pattern is left to check
@@ -730,7 +743,7 @@ def normalize_column(
             value: Any = text
         else:
             try:
-                value = parse(raw_value)
+                value = parse(raw_value if legacy is None or legacy[i] is None else text)
             except Invalid:
                 status[i] = BAD_CHOICE if col_type == "choice" else BAD_TYPE
                 continue
@@ -748,5 +761,5 @@ def normalize_column(
     uniques_all[:-1] = uniques
     uniques_all[-1] = None
     return NormalizedColumn(
-        key, col_type, np.asarray(codes, dtype=np.intp), uniques_all, values, status, texts
+        key, col_type, np.asarray(codes, dtype=np.intp), uniques_all, values, status, texts, legacy
     )

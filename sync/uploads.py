@@ -103,8 +103,25 @@ def too_large(size: int | None, limits: Limits) -> UploadRefused:
     return UploadRefused("too_large", got=got, limit=size_text(limits.max_bytes))
 
 
-def _not_a_workbook(head: bytes) -> UploadRefused:
-    """Name what the bytes are when they are not a ZIP at all."""
+FETCH_WORKBOOK = (
+    "tải sổ Excel (.xlsx) của đơn vị (nút «Tải sổ của đơn vị»), điền hoặc dán dữ liệu "
+    "vào đúng tab của sổ đó, lưu lại rồi gửi lên."
+)
+
+
+def _not_a_workbook(head: bytes, filename: str = "") -> UploadRefused:
+    """Name what the bytes are when they are not a ZIP at all (and what the file claims to
+    be: a .csv or .xls is named as such, not as a renamed file)."""
+    suffix = Path(filename).suffix.lower()
+    if head.startswith(OLE2_MAGIC) and suffix == ".xls":
+        return UploadRefused(
+            "xls",
+            "Tệp Excel cũ (.xls) — hệ thống chỉ đọc sổ .xlsx: mở tệp bằng Excel, chọn Lưu "
+            "thành › 'Sổ làm việc Excel (.xlsx)' rồi gửi lại; hoặc " + FETCH_WORKBOOK,
+        )
+    if suffix in (".csv", ".txt", ".tsv") and not head.startswith(OLE2_MAGIC):
+        kind = "CSV" if suffix != ".txt" else "văn bản"
+        return UploadRefused("csv", f"Tệp {kind} ({suffix}) — hãy " + FETCH_WORKBOOK)
     if head.startswith(OLE2_MAGIC):
         return UploadRefused("ole2")
     if head.startswith(b"%PDF"):
@@ -181,15 +198,16 @@ def _scan_entry(
     return seen, found
 
 
-def check_package(data: bytes, limits: Limits | None = None) -> None:
-    """Raise UploadRefused unless `data` is a safe .xlsx package (see the module doc)."""
+def check_package(data: bytes, limits: Limits | None = None, filename: str = "") -> None:
+    """Raise UploadRefused unless `data` is a safe .xlsx package (see the module doc);
+    `filename` (as uploaded) only words the refusal of a .csv or .xls."""
     limits = limits or Limits()
     if not data:
         raise UploadRefused("empty")
     if len(data) > limits.max_bytes:
         raise too_large(len(data), limits)
     if not data.startswith(ZIP_MAGIC):
-        raise _not_a_workbook(data[:2048])
+        raise _not_a_workbook(data[:2048], filename)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError):

@@ -45,7 +45,7 @@ def test_contract_commands_exist() -> None:
 def test_every_command_has_help(runner: CliRunner, name: str) -> None:
     result = runner.invoke(cli, [name, "--help"])
     assert result.exit_code == 0
-    assert "Usage:" in result.output and len(result.output.splitlines()) > 3
+    assert "Cách dùng:" in result.output and len(result.output.splitlines()) > 3
 
 
 def test_group_help_documents_exit_codes(runner: CliRunner) -> None:

@@ -118,14 +118,14 @@ def login(client: Any) -> None:
 
 def cells(html: str, unit: str) -> list[str]:
     """The visible texts of the table row `data-unit=unit` (first match)."""
-    row = re.search(rf'<tr class="[a-z]+" data-unit="{unit}">(.*?)</tr>', html, re.S)
+    row = re.search(rf'<tr class="[a-z]+" data-unit="{unit}"[^>]*>(.*?)</tr>', html, re.S)
     assert row is not None, unit
     found = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row.group(1), re.S)
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in found]
 
 
 def group_row(html: str, kind: str) -> list[str]:
-    row = re.search(rf'<tr class="{kind}" data-unit="[^"]*">(.*?)</tr>', html, re.S)
+    row = re.search(rf'<tr class="{kind}" data-unit="[^"]*"[^>]*>(.*?)</tr>', html, re.S)
     assert row is not None, kind
     found = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row.group(1), re.S)
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in found]
@@ -156,39 +156,35 @@ def test_home_redirects_to_dashboard(client: Any) -> None:
 def test_units_table_rolled_up_by_parent(checked: Any, client: Any) -> None:
     login(client)
     html = client.get("/dashboard").get_data(as_text=True)
-    # Mã, Đơn vị, Chỉ tiêu, Số dòng, Hợp lệ, Lỗi, Cảnh báo, Tỷ lệ nữ, Trạng thái,
-    # Cập nhật lúc, Nộp lúc, Đúng hạn/Trễ hạn
+    # Mã, Đơn vị, Dòng / chỉ tiêu, Lỗi, Tỷ lệ nữ (≥ 50 %), Trạng thái, Thay đổi lúc: what
+    # fits 1366 px; shares below target and rows over quota are marked (not by colour only)
     assert cells(html, "TINH") == [
-        "TINH", "Công đoàn tỉnh", "2", "0", "0", "0", "0", "",
-        "Chưa nhập", "", "", "Quá hạn, chưa nộp",
+        "TINH", "Công đoàn tỉnh", "0 / 2", "0", "", "Chưa nhập Quá hạn, chưa nộp", "",
     ]  # fmt: skip
     assert cells(html, "H1") == [
-        "H1", "Huyện Một", "3", "2", "2", "0", "0", "50,0 %",
-        "Đã nộp đúng hạn", "12/04/2025 09:00", "12/04/2025 09:00", "Đúng hạn",
+        "H1", "Huyện Một", "2 / 3", "0", "50,0 %", "Đã nộp đúng hạn", "12/04/2025 09:00",
     ]  # fmt: skip
     assert cells(html, "H2") == [
-        "H2", "Huyện Hai", "2", "3", "2", "2", "1", "0,0 %",
-        "Đang nhập, còn lỗi", "12/04/2025 09:00", "", "Quá hạn, chưa nộp",
+        "H2", "Huyện Hai", "3 / 2 — vượt chỉ tiêu", "2", "0,0 % — chưa đạt chỉ tiêu",
+        "Đang nhập, còn lỗi Quá hạn, chưa nộp", "12/04/2025 09:00",
     ]  # fmt: skip
     assert cells(html, "DV3") == [
-        "DV3", "Đơn vị Ba", "4", "1", "1", "0", "1", "100,0 %",
-        "Đã nộp trễ hạn", "12/04/2025 09:00", "21/04/2025 10:00", "Trễ hạn",
+        "DV3", "Đơn vị Ba", "1 / 4", "0", "100,0 %", "Đã nộp trễ hạn", "12/04/2025 09:00",
     ]  # fmt: skip
+    # totals per parent and for the campaign, with shares pooled over their rows
     assert group_row(html, "group") == [
-        "", "Cộng: Công đoàn tỉnh", "7", "5", "4", "2", "1", "",
-        "1/3 đã nộp", "", "", "1 đúng hạn · 0 trễ",
+        "", "Cộng: Công đoàn tỉnh", "5 / 7", "2", "20,0 % — chưa đạt chỉ tiêu", "1/3 đã nộp", "",
     ]  # fmt: skip
     assert group_row(html, "total") == [
-        "", "Tổng cộng", "11", "6", "5", "2", "2", "",
-        "2/4 đã nộp", "", "", "1 đúng hạn · 1 trễ",
+        "", "Tổng cộng", "6 / 11", "2", "33,3 % — chưa đạt chỉ tiêu", "2/4 đã nộp", "",
     ]  # fmt: skip
     # tree order: the parent, its children, its subtotal, then the unit without a parent
-    order = re.findall(r'<tr class="([a-z]+)" data-unit="([^"]*)">', html)
+    order = re.findall(r'<tr class="([a-z]+)" data-unit="([^"]*)"', html)
     assert order == [
         ("unit", "TINH"), ("unit", "H1"), ("unit", "H2"), ("group", "TINH"),
         ("unit", "DV3"), ("total", ""),
     ]  # fmt: skip
-    assert 'class="indent-1"' in html  # children indented under their parent
+    assert 'sticky-2 indent-1"' in html  # children indented under their parent
     assert 'href="/dashboard/units/H2#form-ds"' in html
 
 
@@ -197,15 +193,18 @@ def test_deadline_progress_and_chart(checked: Any, client: Any) -> None:
     html = client.get("/dashboard").get_data(as_text=True)
     assert '<time class="countdown" datetime="2025-04-20T17:00:00+07:00">' in html
     assert "đã quá hạn 0 ngày 17 giờ" in html  # now 21/04 10:00, due 20/04 17:00
-    assert "<strong>Gia hạn đến:</strong> 22/04/2025 17:00" in html
-    stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", html))
-    assert stats == {
-        "Đơn vị phải nộp": "4",
-        "Đã bắt đầu nhập": "3",
-        "Hợp lệ (không lỗi)": "2",
-        "Đã nộp đúng hạn": "1",
-        "Đã nộp trễ hạn": "1",
+    assert "gia hạn đến 22/04/2025 17:00 (vẫn nhận, ghi là trễ hạn)" in html
+    answers = {k: v.strip() for k, v in re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]+)", html)}
+    assert answers == {
+        "Đã nộp / phải nộp": "2/4",
+        "Đúng hạn": "1",
+        "Trễ hạn": "1",
+        "Quá hạn, chưa nộp": "2",
+        "Chỉ tiêu đã dùng": "6/11",
+        "Tỷ lệ nữ": "33,3 %",  # campaign-wide, against its 50 % target
     }
+    alerts = re.findall(r'<div class="answer answer--alert">\s*<dt>([^<]+)</dt>', html)
+    assert alerts == ["Trễ hạn", "Quá hạn, chưa nộp", "Tỷ lệ nữ"]
     svg = re.search(r'<svg class="chart" id="chart-ds".*?</svg>', html, re.S)
     assert svg is not None
     chart = svg.group(0)
@@ -229,7 +228,8 @@ def test_unit_never_checked_is_not_an_error(app: Any, client: Any) -> None:
     resp = client.get("/dashboard")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert cells(html, "H1")[3:8] == ["–", "–", "–", "–", "Chưa kiểm tra"]  # no share yet
+    # no share column yet (no check reported one)
+    assert cells(html, "H1")[2:5] == ["– / 3", "–", "Chưa kiểm tra Quá hạn, chưa nộp"]
     assert "4 đơn vị chưa được kiểm tra lần nào" in html
     unit = client.get("/dashboard/units/H1").get_data(as_text=True)
     assert "Chưa kiểm tra: số liệu sẽ có sau lần kiểm tra đầu tiên." in unit

@@ -61,3 +61,39 @@ def test_run_sample_respects_a_pinned_clock(tmp_path: Path, unpinned: Any) -> No
     )
     assert result.exit_code == 0, result.output
     assert "Đồng hồ của dịch vụ mẫu" not in result.output
+
+
+DEV_ONLY = ["pytest", "mypy", "ruff", "playwright", "pandera", "hypothesis", "googleapiclient"]
+BLOCKER = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ImportError("dev-only package imported: " + name)
+sys.meta_path.insert(0, Block())
+import sync.demo, sync.cli.demo_cmds, sync.cli.service_cmds
+from sync.cli import cli
+cli(["init", sys.argv[1]], standalone_mode=False)
+from webhooks import create_app
+app = create_app({{"CAMPAIGN": sys.argv[1] + "/campaign.yaml", "WORKER": "none"}})
+print(app.test_client().get("/healthz").status_code)
+app.extensions["thidua"].close()
+"""
+
+
+@pytest.mark.slow
+def test_make_run_needs_no_dev_dependency(tmp_path: Path, unpinned: Any) -> None:
+    """`make run` installs the runtime dependencies only: the CLI, the demo and the service
+    must not import any package of the dev toolchain."""
+    import subprocess
+    import sys
+
+    code = BLOCKER.format(blocked=set(DEV_ONLY))
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "200"

@@ -76,7 +76,9 @@ def test_upload_findings_download_reupload_submit(app, client, campaign_file) ->
     assert first.status_code == 200
     page = first.get_data(as_text=True)
     assert "Đơn vị Một" in page and 'type="file"' in page and 'accept=".xlsx' in page
-    assert '<label class="form__label" for="workbook">' in page
+    # a Vietnamese file chooser (a label styled as a button), not the browser's English one
+    assert '<label class="button file-picker__button" for="workbook">Chọn tệp…</label>' in page
+    assert "Chưa chọn tệp nào" in page
     assert re.search(r'<time class="countdown[^"]*" datetime="2099-04-20T17:00:00\+07:00">', page)
 
     resp = post_file(
@@ -98,7 +100,16 @@ def test_upload_findings_download_reupload_submit(app, client, campaign_file) ->
     assert ws["C1"].value == "Kết quả kiểm tra"
     assert "1955" in str(ws["C2"].value) and "Họ và tên" in str(ws["C3"].value)
 
-    refused = submit(client, token)
+    # Nộp is disabled while errors remain, with the reason beside it
+    button = re.search(
+        r'class="submit-form">.*?<button type="submit" class="button button--primary"([^>]*)>',
+        page,
+        re.S,
+    )
+    assert button is not None and "disabled" in button.group(1) and "data-confirm" not in page
+    assert "Chưa nộp được: còn 2 lỗi. Sửa hết lỗi trong sổ (xem bảng trên) rồi gửi lên lại." in text
+    assert "Đã nhập" in text and "2 dòng / chỉ tiêu 3" in text  # progress names what it counts
+    refused = submit(client, token)  # the server refuses too (a stale page, no script)
     assert refused.status_code == 302
     assert "Chưa nộp được" in text_of(client.get(f"/u/{token}").get_data(as_text=True))
 
@@ -107,6 +118,7 @@ def test_upload_findings_download_reupload_submit(app, client, campaign_file) ->
     )
     page = client.get(f"/u/{token}").get_data(as_text=True)
     assert findings_rows(page) == [] and "Không có lỗi" in text_of(page)
+    assert "data-confirm=" in page and "Chưa nộp được" not in text_of(page)
     on_disk = openpyxl.load_workbook(campaign_file.parent / "workbooks" / "DV1.xlsx")["Danh sách"]
     assert on_disk["A3"].value == "Vàng A Sử"  # the re-upload replaced the workbook
     assert text_of(page).count("Được nhận") == 2
@@ -125,12 +137,20 @@ def test_wrong_files_are_refused_with_their_message(app, client, campaign_file) 
     post_file(client, token, "Họ và tên,Năm sinh\nA,1980\n".encode(), "danh-sach.xlsx")
     text = text_of(client.get(f"/u/{token}").get_data(as_text=True))
     assert "tệp văn bản/CSV" in text and "Bị từ chối" in text
+    # a file that says what it is gets named for it, not "renamed"
+    post_file(client, token, "Họ và tên,Năm sinh\nA,1980\n".encode(), "danh-sach.csv")
+    text = text_of(client.get(f"/u/{token}").get_data(as_text=True))
+    assert "Tệp CSV (.csv) — hãy tải sổ Excel (.xlsx) của đơn vị (nút «Tải sổ của đơn vị»)" in text
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000)
+    post_file(client, token, ole2, "so-cu.xls")
+    text = text_of(client.get(f"/u/{token}").get_data(as_text=True))
+    assert "Tệp Excel cũ (.xls) — hệ thống chỉ đọc sổ .xlsx" in text
     post_file(client, token, workbook_with(campaign_file, [["B", 1980]], unit="DV2"))
     text = text_of(client.get(f"/u/{token}").get_data(as_text=True))
     assert "sổ của đơn vị khác: «Đơn vị Hai» (DV2)" in text
     assert (campaign_file.parent / "workbooks" / "DV1.xlsx").read_bytes() == before
-    kept = list((campaign_file.parent / ".thidua" / "uploads" / "DV1").glob("*.xlsx"))
-    assert len(kept) == 2  # refused uploads are kept too
+    kept = list((campaign_file.parent / ".thidua" / "uploads" / "DV1").glob("*"))
+    assert len(kept) == 4  # refused uploads are kept too
 
 
 def test_no_file_chosen(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -263,3 +283,75 @@ def test_uploads_are_rate_limited_per_link(app, client) -> None:  # type: ignore
     assert client.get(f"/u/{other}").status_code == 200
     csrf2 = csrf_of(client.get(f"/u/{other}").get_data(as_text=True))
     assert client.post(f"/u/{other}/upload", data={"csrf_token": csrf2}).status_code == 302
+
+
+MEETING = """\
+id: hn
+title: Hội nghị điển hình
+tab: Hội nghị
+columns:
+  - {key: ten, header: Tên hội nghị, type: text, required: true}
+  - {key: so_dai_bieu, header: Số đại biểu, type: integer, min: 1, required: true}
+"""
+GRACE = """\
+forms:
+  - id: hn
+    template: ./hn.yaml
+    due: 2025-04-20T17:00
+    grace: 2d
+    quota: 300
+    rules: [{kind: max_sum, column: so_dai_bieu, quota: true}]
+"""
+
+
+@pytest.fixture
+def grace_app(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
+    """A form whose quota counts delegates (max_sum), seen inside its grace period."""
+    from sync.campaign import load_campaign
+    from sync.stores import open_store
+    from webhooks import create_app
+
+    campaign_file = make_campaign(tmp_path / "grace")
+    (campaign_file.parent / "hn.yaml").write_text(MEETING, encoding="utf-8")
+    text = campaign_file.read_text(encoding="utf-8").replace("quotas: {ds: 3}", "quotas: {}")
+    campaign_file.write_text(text.split("forms:")[0] + GRACE, encoding="utf-8")
+    campaign = load_campaign(campaign_file)
+    for unit in campaign.units:
+        (campaign.local_path / f"{unit.id}.xlsx").unlink()
+        open_store(campaign).provision(unit)
+    clock.pin("2025-04-21T10:00:00+07:00")
+    application = create_app(
+        {
+            "TESTING": True,
+            "CAMPAIGN": str(campaign_file),
+            "SECRET": SECRET,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'grace.sqlite3'}",
+            "WORKER": "none",
+            "REDIS_URL": None,
+        }
+    )
+    yield application, campaign_file
+    application.extensions["thidua"].close()
+    clock.pin(None)
+
+
+def test_grace_period_and_delegate_progress_are_said_plainly(grace_app) -> None:  # type: ignore[no-untyped-def]
+    app, campaign_file = grace_app
+    client = app.test_client()
+    token = token_for(app)
+    text = text_of(client.get(f"/u/{token}").get_data(as_text=True))
+    assert (
+        "Hạn nộp 17:00 20/04/2025 — đã quá hạn, vẫn nhận đến 17:00 22/04/2025 (tính là trễ hạn)"
+        in text
+    )
+    assert "Số đại biểu: 0 / chỉ tiêu 300" in text  # delegates, not rows
+    wb = openpyxl.load_workbook(campaign_file.parent / "workbooks" / "DV1.xlsx")
+    ws = wb["Hội nghị"]
+    for r, row in enumerate([["Hội nghị xã A", 120], ["Hội nghị xã B", 80]], start=2):
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=r, column=c).value = value
+    out = io.BytesIO()
+    wb.save(out)
+    post_file(client, token, out.getvalue())
+    text = text_of(client.get(f"/u/{token}").get_data(as_text=True))
+    assert "Số đại biểu: 200 / chỉ tiêu 300" in text

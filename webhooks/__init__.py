@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     for name in ("hooks", "api", "health"):  # signed or read-only JSON: no CSRF token
         csrf.exempt(app.blueprints[name])
     service.start()
-    scheduler = Scheduler(service)  # deadline locks, Drive channel renewal
+    scheduler = Scheduler(service)  # deadline locks, Drive channels, reminders
     app.extensions["thidua_scheduler"] = scheduler
     if service.config.get("WORKER", "thread") == "thread":
         scheduler.start()
@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The service app. Settings: THIDUA_* environment, overridden by `config`."""
-    from . import api, auth, dashboard, errors, health, hooks, logs, official, unit_page
+    from . import api, auth, dashboard, errors, health, hooks, logs, official, reminders, unit_page
     from .service import settings_from_env
 
     app = Flask(__name__)
@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY"])
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    logs.configure()
+    logs.configure(kind=str(app.config.get("LOG_FORMAT", "json")))
     errors.register(app)
     app.register_blueprint(hooks.bp)
     app.register_blueprint(api.bp)
@@ -49,5 +49,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(official.bp)
     app.register_blueprint(unit_page.bp)
+    app.register_blueprint(reminders.bp)
     init_app(app)
     return app

@@ -13,37 +13,47 @@ import math
 import re
 import tempfile
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sync import clock
 from sync.audit import campaign_statuses, unit_statuses
 from sync.audit.jobs import CONSOLIDATE
-from sync.consolidate import Consolidated
+from sync.audit.records import latest_rows
+from sync.campaign import Campaign, Form, Unit
+from sync.consolidate import Consolidated, tree_order
 from sync.errors import ThiduaError
 from sync.operations import consolidate
-from sync.stores.capabilities import ExportsXlsx
+from sync.stores.capabilities import AcceptsUploads, ExportsXlsx
 
 from .auth import login_required
 from .charts import progress_chart
 from .dashboard_data import (
     BADGES,
+    SORTS,
+    Selection,
+    answers,
+    arrange,
     finding_lines,
     fmt_pct,
     form_view,
+    pick_form,
+    state_filters,
     state_text,
+    target_text,
 )
 from .errors import page_error
 from .formats import countdown_text, fmt_time
 from .guard import service
 from .logs import log_event
 from .queue.worker import worker_id
+from .reminders import panel as reminder_panel
 
 bp = Blueprint("dashboard", __name__)
 LOCK_WAIT = 30.0  # seconds a download waits for a running consolidation
@@ -59,32 +69,79 @@ def home() -> ResponseReturnValue:
     return redirect(url_for("dashboard.index"))
 
 
+def _selection(c: Campaign) -> Selection:
+    args = request.args
+    parents = {u.id for u in c.units if c.children(u.id)}
+    sort = args.get("sap_xep", "")
+    return Selection(
+        state=args.get("trang_thai", "") if args.get("trang_thai") in state_filters() else "",
+        parent=args.get("cap_tren", "") if args.get("cap_tren") in parents else "",
+        query=args.get("tim", "").strip()[:80],
+        sort=sort if sort in SORTS else "",
+        descending=args.get("chieu") == "giam",
+    )
+
+
+def _sort_links(form_id: str, sel: Selection) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it (the other way when already sorted)
+    and its aria-sort state."""
+    base = {
+        k: v
+        for k, v in {
+            "form": form_id,
+            "trang_thai": sel.state,
+            "cap_tren": sel.parent,
+            "tim": sel.query,
+        }.items()
+        if v
+    }
+    links = {}
+    for key in SORTS:
+        current = sel.sort == key
+        # numbers and times are most useful largest first
+        first_desc = key in ("dong", "loi", "cap_nhat")
+        desc = (not sel.descending) if current else first_desc
+        args: dict[str, Any] = {**base, "sap_xep": key, "chieu": "giam" if desc else "tang"}
+        links[key] = {
+            "url": url_for("dashboard.index", **args) + "#bang",
+            "aria": ("descending" if sel.descending else "ascending") if current else "none",
+        }
+    return links
+
+
 @bp.get("/dashboard")
 @login_required
 def index() -> ResponseReturnValue:
-    """Per form: deadline, progress chart, the units table rolled up by parent."""
+    """One form at a time: the campaign-wide answers, the chart, the units table (sortable,
+    filtered by state, parent unit or a search), reminders."""
     svc = service()
     c = svc.campaign
     now = clock.now(c.tz)
     checks = campaign_statuses(svc.engine, c)
-    views = [form_view(c, form, checks, now) for form in c.forms]
-    charts = {
-        v.form.id: progress_chart(
-            f"chart-{v.form.id}",
-            _("Tiến độ nộp: %(form)s", form=v.form.title),
-            v.progress,
-        )
-        for v in views
-    }
-    countdowns = {v.form.id: countdown_text(v.form.due, now) for v in views}
+    form = pick_form(c, request.args.get("form"), now, checks)
+    view = form_view(c, form, checks, now)
+    sel = _selection(c)
+    chart = progress_chart(
+        f"chart-{form.id}", _("Tiến độ nộp: %(form)s", form=form.title), view.progress
+    )
     checked = [t.checked_at for t in checks.values() if t.checked_at]
     return render_template(
         "dashboard/index.html",
-        views=views,
-        charts=charts,
-        countdowns=countdowns,
+        v=view,
+        forms=c.forms,
+        answers=answers(view, view.items),
+        target_texts=[target_text(t) for t in view.targets],
+        rows=arrange(c, view, sel),
+        sel=sel,
+        filters=state_filters(),
+        parents=[u for u, _d in tree_order(c) if c.children(u.id)],
+        sorts=_sort_links(form.id, sel),
+        chart=chart,
+        countdown=countdown_text(form.due, now),
         last_check=fmt_time(max(checked), c) if checked else "",
         now_text=now.strftime("%d/%m/%Y %H:%M"),
+        reminders=reminder_panel(svc),
+        form_id=form.id,
     )
 
 
@@ -118,10 +175,116 @@ def unit(unit_id: str) -> ResponseReturnValue:
                 "last_change": fmt_time(st.last_change_at, c),
                 "submitted_at": fmt_time(st.submitted_at, c),
                 "findings": finding_lines(form, st.findings),
+                **_unit_rows(form, found.id),
             }
         )
     parent = c.unit(found.parent) if found.parent else None
-    return render_template("dashboard/unit.html", unit=found, parent=parent, forms=forms)
+    return render_template(
+        "dashboard/unit.html",
+        unit=found,
+        parent=parent,
+        forms=forms,
+        history=_unit_history(found),
+        link=_unit_link(found),
+    )
+
+
+def _unit_rows(form: Form, unit_id: str) -> dict[str, Any]:
+    """The unit's current list of a form, and its official (submitted) list when different."""
+    svc = service()
+    c = svc.campaign
+    current = latest_rows(svc.engine, c.id, form.id, official=False, unit=unit_id).get(unit_id)
+    official = latest_rows(svc.engine, c.id, form.id, official=True, unit=unit_id).get(unit_id)
+
+    def cells(rows: list[list[Any]] | None) -> list[list[Any]]:
+        return [["" if v is None else v for v in r][: len(form.keys)] for r in rows or []]
+
+    return {
+        "current_rows": cells(current),
+        "official_rows": cells(official) if official is not None and official != current else [],
+        "official_same": official is not None and official == current,
+    }
+
+
+def _unit_history(unit: Unit) -> list[dict[str, Any]]:
+    """Uploads, submissions and reminders of a unit, newest first."""
+    from sync import uploads as up
+    from sync.reminders import REASONS, history
+
+    svc = service()
+    c = svc.campaign
+    titles = {f.id: f.title for f in c.forms}
+    events: list[dict[str, Any]] = []
+    for u in up.history(svc.engine, c.id, unit.id):
+        events.append(
+            {
+                "at": u.uploaded_at,
+                "kind": _("Tải lên"),
+                "form": "",
+                "text": (
+                    _(
+                        "%(file)s — được nhận: %(e)d lỗi, %(w)d cảnh báo",
+                        file=u.filename,
+                        e=u.errors,
+                        w=u.warnings,
+                    )
+                    if u.accepted
+                    else _("%(file)s — bị từ chối: %(why)s", file=u.filename, why=u.message)
+                ),
+                "bad": not u.accepted,
+            }
+        )
+    for s in up.submissions(svc.engine, c, unit.id):
+        events.append(
+            {
+                "at": s.submitted_at.timestamp(),
+                "kind": _("Nộp"),
+                "form": titles.get(s.form, s.form),
+                "text": (
+                    _("%(n)d dòng, đúng hạn", n=s.rows)
+                    if s.on_time
+                    else _("%(n)d dòng, trễ hạn", n=s.rows)
+                ),
+                "bad": False,
+            }
+        )
+    for r in history(svc.engine, c.id, unit=unit.id, limit=50):
+        to = ", ".join(r["recipients"])
+        events.append(
+            {
+                "at": r["sent_at"],
+                "kind": _("Nhắc nhở"),
+                "form": titles.get(r["form"], r["form"]),
+                "text": (
+                    _("gửi tới %(to)s (%(why)s)", to=to, why=REASONS.get(r["reason"], r["reason"]))
+                    if r["status"] == "sent"
+                    else _("không gửi được tới %(to)s: %(error)s", to=to, error=r["error"])
+                ),
+                "bad": r["status"] != "sent",
+            }
+        )
+    events.sort(key=lambda e: e["at"], reverse=True)
+    for e in events:
+        e["when"] = fmt_time(e["at"], c)
+    return events
+
+
+def _unit_link(unit: Unit) -> dict[str, str]:
+    """Where the unit enters its lists: its signed upload page, or its spreadsheet."""
+    from sync.links import default_expiry, make_link
+
+    svc = service()
+    c = svc.campaign
+    if not isinstance(svc.store, AcceptsUploads):
+        return {"kind": "sheet", "url": svc.store.location(unit)}
+    now = clock.now(c.tz)
+    until = max(default_expiry(c), now + timedelta(days=7))
+    made = make_link(c, svc.secret, unit, until)
+    return {
+        "kind": "upload",
+        "url": made.url(request.host_url.rstrip("/")),
+        "until": fmt_time(until, c),
+    }
 
 
 # --- downloads ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ completeness / timeliness roll-up (`sync.progress.progress`) and the deadline.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -66,6 +66,10 @@ class Row:
     submitted_at: str = ""
     timeliness: str = ""  # Đúng hạn | Trễ hạn | Quá hạn, chưa nộp | "" (units); counts (totals)
     timeliness_class: str = ""
+    share_alerts: list[str] = field(default_factory=list)  # "below" a minimum, "above" a max, ""
+    over_quota: bool = False
+    parent: str | None = None
+    last_change_sort: str = ""  # ISO time, for sorting
 
     @property
     def checked(self) -> bool:
@@ -88,6 +92,8 @@ class FormView:
     progress: list[Progress]
     unchecked: int = 0
     totals: dict[str, int] = field(default_factory=dict)
+    targets: list[tuple[str, float] | None] = field(default_factory=list)
+    items: list[UnitSummary] = field(default_factory=list)
 
 
 def summaries(campaign: Campaign, checks: Checks) -> list[UnitSummary]:
@@ -119,6 +125,7 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
             if label not in labels:
                 labels.append(label)
     past_due = now > form.due
+    targets = share_targets(form, labels)
     rows: list[Row] = []
     unchecked = 0
 
@@ -147,29 +154,16 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
             submitted_at=fmt_time(check.submitted_at, campaign),
             timeliness=when,
             timeliness_class=cls,
+            share_alerts=[
+                alert_of(s.shares.get(label), t) for label, t in zip(labels, targets, strict=True)
+            ],
+            over_quota=s.quota is not None and s.rows > s.quota,
+            parent=campaign.unit(unit_id).parent,
+            last_change_sort=str(check.last_change_at or ""),
         )
 
     def total_row(kind: str, unit_id: str, name: str, depth: int, ids: list[str]) -> Row:
-        group = [items[u] for u in ids if u in items]
-        quotas = [s.quota for s in group if s.quota is not None]
-        on_time = sum(1 for s in group if s.state == "submitted_on_time")
-        late = sum(1 for s in group if s.state == "submitted_late")
-        return Row(
-            kind=kind,
-            unit_id=unit_id,
-            name=name,
-            depth=depth,
-            quota=sum(quotas) if quotas else None,
-            rows=sum(s.rows for s in group),
-            valid_rows=sum(s.valid_rows for s in group),
-            errors=sum(s.errors for s in group),
-            warnings=sum(s.warnings for s in group),
-            shares=[""] * len(labels),
-            state="",
-            state_label=_("%(n)d/%(total)d đã nộp", n=on_time + late, total=len(group)),
-            badge="",
-            timeliness=_("%(on)d đúng hạn · %(late)d trễ", on=on_time, late=late),
-        )
+        return sum_row(items, labels, targets, kind, unit_id, name, depth, ids)
 
     order = tree_order(campaign)
     closing: list[tuple[int, str, str]] = []  # (depth, unit id, name) of open parents
@@ -202,6 +196,46 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
         rows=rows,
         progress=overall,
         unchecked=unchecked,
+        targets=targets,
+        items=list(items.values()),
+    )
+
+
+def sum_row(
+    items: dict[str, UnitSummary],
+    labels: list[str],
+    targets: list[tuple[str, float] | None],
+    kind: str,
+    unit_id: str,
+    name: str,
+    depth: int,
+    ids: list[str],
+) -> Row:
+    """A subtotal (a parent's subtree, the units shown) or the campaign's total, with its
+    pooled shares."""
+    group = [items[u] for u in ids if u in items]
+    quotas = [s.quota for s in group if s.quota is not None]
+    on_time = sum(1 for s in group if s.state == "submitted_on_time")
+    late = sum(1 for s in group if s.state == "submitted_late")
+    done = sum(1 for s in group if s.state in SUBMITTED)
+    pooled = [pooled_share(group, label) for label in labels]
+    return Row(
+        kind=kind,
+        unit_id=unit_id,
+        name=name,
+        depth=depth,
+        quota=sum(quotas) if quotas else None,
+        rows=sum(s.rows for s in group),
+        valid_rows=sum(s.valid_rows for s in group),
+        errors=sum(s.errors for s in group),
+        warnings=sum(s.warnings for s in group),
+        shares=[fmt_pct(v) for v in pooled],
+        state="",
+        state_label=_("%(n)d/%(total)d đã nộp", n=done, total=len(group)),
+        badge="",
+        timeliness=_("%(on)d đúng hạn · %(late)d trễ", on=on_time, late=late),
+        share_alerts=[alert_of(v, t) for v, t in zip(pooled, targets, strict=True)],
+        over_quota=bool(quotas) and sum(s.rows for s in group) > sum(quotas),
     )
 
 
@@ -246,3 +280,212 @@ def finding_lines(form: Form, findings: Sequence[RecordedFinding]) -> list[Findi
     order = {"error": 0, "warning": 1}
     out.sort(key=lambda x: (x.row is not None, x.row or 0, order.get(x.severity, 2)))
     return out
+
+
+# --- the dashboard around questions: targets, answers, filters, sorting -----------------------
+
+SUBMITTED = {"submitted_on_time", "submitted_late", "approved"}
+DONE = SUBMITTED | {"not_applicable"}
+
+
+def share_targets(form: Form, labels: list[str]) -> list[tuple[str, float] | None]:
+    """Per share column: ("min"|"max", target) from the form's share rules, in rule order
+    (the order the engine reports shares in); None when no rule gives one."""
+    from sync.rules.registry import KINDS
+
+    rules = [r for r in form.rules if KINDS[r.kind].share is not None]
+    targets: list[tuple[str, float] | None] = []
+    for i, label in enumerate(labels):
+        rule = next((r for r in rules if getattr(r, "label", None) == label), None)
+        if rule is None and len(rules) == len(labels):
+            rule = rules[i]
+        if rule is None:
+            targets.append(None)
+        elif rule.kind == "min_share":
+            targets.append(("min", float(getattr(rule, "share", 0.0))))
+        elif rule.kind == "max_share":
+            targets.append(("max", float(getattr(rule, "share", 0.0))))
+        elif rule.kind == "max_ratio":
+            targets.append(("max", float(getattr(rule, "ratio", 0.0))))
+        else:
+            targets.append(None)
+    return targets
+
+
+def off_target(value: float | None, target: tuple[str, float] | None) -> bool:
+    """A share on the wrong side of its target (below a minimum, above a maximum)."""
+    if value is None or target is None:
+        return False
+    kind, limit = target
+    return value < limit - 1e-9 if kind == "min" else value > limit + 1e-9
+
+
+def alert_of(value: float | None, target: tuple[str, float] | None) -> str:
+    """ "below" (under a minimum), "above" (over a maximum) or "" for a share."""
+    if not off_target(value, target):
+        return ""
+    return "below" if target is not None and target[0] == "min" else "above"
+
+
+def pooled_share(items: list[UnitSummary], label: str) -> float | None:
+    """A group's share: the units' shares weighted by their rows (a share counts rows)."""
+    rows = sum(s.rows for s in items if s.shares.get(label) is not None)
+    if not rows:
+        return None
+    return sum((s.shares.get(label) or 0.0) * s.rows for s in items) / rows
+
+
+def target_text(target: tuple[str, float] | None) -> str:
+    if target is None:
+        return ""
+    kind, limit = target
+    return (_("tối thiểu %(p)s") if kind == "min" else _("tối đa %(p)s")) % {"p": fmt_pct(limit)}
+
+
+@dataclass
+class Answer:
+    """One figure above the table: what a leader asks first."""
+
+    label: str
+    value: str
+    note: str = ""
+    alert: bool = False
+
+
+def answers(view: FormView, items: list[UnitSummary]) -> list[Answer]:
+    """Campaign-wide: submitted / expected, on time, late, returned, approved, quota used,
+    each share against its target."""
+    states = [s.state for s in items]
+    expected = len(items)
+    submitted = sum(1 for s in states if s in SUBMITTED)
+    quotas = [s.quota for s in items if s.quota is not None]
+    used = sum(s.rows for s in items if s.quota is not None)
+    found = [
+        Answer(_("Đã nộp / phải nộp"), f"{submitted}/{expected}"),
+        Answer(_("Đúng hạn"), str(sum(1 for s in states if s == "submitted_on_time"))),
+        Answer(
+            _("Trễ hạn"),
+            str(sum(1 for s in states if s == "submitted_late")),
+            alert=any(s == "submitted_late" for s in states),
+        ),
+    ]
+    if view.past_due:
+        overdue = sum(1 for s in states if s not in DONE)
+        found.append(Answer(_("Quá hạn, chưa nộp"), str(overdue), alert=overdue > 0))
+    if "returned" in states or "approved" in states:
+        found.append(Answer(_("Bị trả lại"), str(states.count("returned"))))
+        found.append(Answer(_("Đã duyệt"), str(states.count("approved"))))
+    if quotas:
+        total = sum(quotas)
+        share = fmt_pct(used / total) if total else ""
+        found.append(Answer(_("Chỉ tiêu đã dùng"), f"{used}/{total}", share, alert=used > total))
+    for label, target in zip(view.share_labels, view.targets, strict=False):
+        value = pooled_share(items, label)
+        found.append(
+            Answer(
+                label,
+                fmt_pct(value) if value is not None else "–",
+                target_text(target),
+                alert=off_target(value, target),
+            )
+        )
+    return found
+
+
+def state_filters() -> dict[str, tuple[str, Callable[[Row], bool]]]:
+    """key → (label, predicate over a unit Row)."""
+    return {
+        "chua_nop": (_("Chưa nộp"), lambda r: r.state not in DONE),
+        "con_loi": (_("Còn lỗi"), lambda r: r.errors > 0),
+        "da_nop": (_("Đã nộp"), lambda r: r.state in SUBMITTED),
+        "tre_han": (
+            _("Trễ hạn hoặc quá hạn"),
+            lambda r: r.state == "submitted_late" or r.timeliness_class == "late",
+        ),
+        "tra_lai": (_("Bị trả lại"), lambda r: r.state == "returned"),
+        "chua_kiem_tra": (_("Chưa kiểm tra"), lambda r: r.state == "unchecked"),
+    }
+
+
+SORTS = {
+    "ma": lambda r: r.unit_id,
+    "ten": lambda r: r.name,
+    "dong": lambda r: r.rows,
+    "loi": lambda r: r.errors,
+    "trang_thai": lambda r: r.state_label,
+    "cap_nhat": lambda r: r.last_change_sort,
+}
+
+
+def pick_form(
+    campaign: Campaign, wanted: str | None, now: datetime, checks: Checks | None = None
+) -> Form:
+    """The form asked for, else the one with the nearest deadline still open (of two with
+    the same deadline, the one with more rows entered), else the last one."""
+    for form in campaign.forms:
+        if form.id == wanted:
+            return form
+
+    def entered(form: Form) -> int:
+        return sum(st.rows for (_u, f), st in (checks or {}).items() if f == form.id)
+
+    still_open = [f for f in campaign.forms if now < f.closes]
+    if still_open:
+        return min(still_open, key=lambda f: (f.due, -entered(f)))
+    return max(campaign.forms, key=lambda f: f.due)
+
+
+def folded(text: str) -> str:
+    """Lower case without Vietnamese marks ("Tam Đường" → "tam duong"), for searching."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+
+
+@dataclass
+class Selection:
+    """What the organiser asked the table for (all from the query string)."""
+
+    state: str = ""
+    parent: str = ""
+    query: str = ""
+    sort: str = ""
+    descending: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.state or self.parent or self.query or self.sort)
+
+
+def arrange(campaign: Campaign, view: FormView, sel: Selection) -> list[Row]:
+    """The table's rows: the tree with subtotals, or (filtered / sorted) the matching units
+    followed by their total and the campaign's total."""
+    if not sel.active:
+        return view.rows
+    units = [r for r in view.rows if r.kind == "unit"]
+    check = state_filters().get(sel.state)
+    if check is not None:
+        units = [r for r in units if check[1](r)]
+    if sel.parent:
+        inside = set(subtree(campaign, sel.parent))
+        units = [r for r in units if r.unit_id in inside]
+    if sel.query:
+        needle = folded(sel.query)
+        units = [r for r in units if needle in folded(f"{r.unit_id} {r.name}")]
+    key = SORTS.get(sel.sort)
+    if key is not None:
+        units = sorted(units, key=key, reverse=sel.descending)
+    flat = [Row(**{**r.__dict__, "depth": 0}) for r in units]  # no indentation outside the tree
+    items = {s.unit: s for s in view.items}
+    shown = sum_row(
+        items,
+        view.share_labels,
+        view.targets,
+        "group",
+        "",
+        _("Cộng các đơn vị đang hiện (%(n)d)", n=len(flat)),
+        0,
+        [r.unit_id for r in flat],
+    )
+    return [*flat, shown, view.rows[-1]]

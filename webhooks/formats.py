@@ -35,3 +35,13 @@ def countdown_text(due: datetime, now: datetime) -> str:
     if left >= 0:
         return _("còn %(d)d ngày %(h)d giờ %(m)d phút", d=d, h=h, m=m)
     return _("đã quá hạn %(d)d ngày %(h)d giờ", d=d, h=h)
+
+
+def fmt_deadline(value: datetime, campaign: Campaign) -> str:
+    """A deadline as people say it: '17:00 20/04/2025'."""
+    return value.astimezone(campaign.tz).strftime("%H:%M %d/%m/%Y")
+
+
+def in_grace(due: datetime, closes: datetime, now: datetime) -> bool:
+    """Past the deadline but still accepted (counted as late)."""
+    return due <= now < closes

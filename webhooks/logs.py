@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from datetime import datetime
 from typing import Any
 
 EVENT_LOGGER = "thidua.events"
@@ -30,6 +31,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """For a person at a terminal: `2025-04-21 10:32:05 INFO message key=value …` (local time)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created).astimezone()
+        parts = [f"{when:%Y-%m-%d %H:%M:%S}", f"{record.levelname:<7}", record.getMessage()]
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            for key, value in fields.items():
+                if key.lower() in _FORBIDDEN or key == "at":
+                    continue
+                text = str(value)
+                parts.append(f"{key}={text!r}" if " " in text else f"{key}={text}")
+        if record.exc_info and record.exc_info[0] is not None:
+            parts.append(f"exc_type={record.exc_info[0].__name__}")
+        return " ".join(parts)
+
+
+LOG_FORMATS = ("auto", "text", "json")
+
+
+def formatter_for(kind: str) -> logging.Formatter:
+    """`text` or `json`; `auto` is text when stderr is a terminal, JSON otherwise."""
+    if kind == "auto":
+        kind = "text" if sys.stderr.isatty() else "json"
+    return TextFormatter() if kind == "text" else JsonFormatter()
+
+
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever `sys.stderr` is now (test capture, redirected service output)."""
 
@@ -44,16 +73,20 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def configure(level: int = logging.INFO) -> None:
-    """Attach the JSON formatter to the service's loggers (once)."""
+def configure(level: int = logging.INFO, kind: str = "json") -> None:
+    """Attach a formatter (LOG_FORMATS) to the service's loggers (once; later calls switch it)."""
+    formatter = formatter_for(kind)
     for name in (EVENT_LOGGER, "webhooks"):
         logger = logging.getLogger(name)
         logger.setLevel(level)
-        if not any(getattr(h, "_thidua", False) for h in logger.handlers):
-            handler = _StderrHandler()
-            handler.setFormatter(JsonFormatter())
-            logger.addHandler(handler)
+        ours: list[logging.Handler] = [h for h in logger.handlers if getattr(h, "_thidua", False)]
+        if not ours:
+            fresh = _StderrHandler()
+            logger.addHandler(fresh)
             logger.propagate = False
+            ours = [fresh]
+        for handler in ours:
+            handler.setFormatter(formatter)
 
 
 def log_event(msg: str, level: int = logging.INFO, **fields: Any) -> None:

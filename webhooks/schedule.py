@@ -2,7 +2,9 @@
 
 - lock `lock: true` forms after `due + grace` (every `LOCK_CHECK_SECONDS`, default 60);
 - on the Google backend, renew Drive push channels that expire within an hour (every
-  `CHANNEL_RENEW_SECONDS`, default 600).
+  `CHANNEL_RENEW_SECONDS`, default 600);
+- e-mail reminders at the points of the campaign's `reminders:` schedule (every
+  `REMIND_CHECK_SECONDS`, default 300; a unit is reminded of a form at most once a day).
 
 Off unless the embedded worker thread runs (`WORKER = "thread"`, so never in the tests
 that drive the worker themselves); a setting of 0 turns one chore off.
@@ -27,7 +29,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"LOCK_CHECK_SECONDS": 60.0, "CHANNEL_RENEW_SECONDS": 600.0}
+DEFAULTS = {
+    "LOCK_CHECK_SECONDS": 60.0,
+    "CHANNEL_RENEW_SECONDS": 600.0,
+    "REMIND_CHECK_SECONDS": 300.0,
+}
 
 
 def _setting(config: dict[str, Any], key: str) -> float:
@@ -46,8 +52,9 @@ class Scheduler:
         self.service = service
         self.lock_every = _setting(service.config, "LOCK_CHECK_SECONDS")
         self.renew_every = _setting(service.config, "CHANNEL_RENEW_SECONDS")
+        self.remind_every = _setting(service.config, "REMIND_CHECK_SECONDS")
         self.locked: set[tuple[str, str]] = set()
-        self._next = {"lock": 0.0, "renew": 0.0}
+        self._next = {"lock": 0.0, "renew": 0.0, "remind": 0.0}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -69,11 +76,18 @@ class Scheduler:
             log_event("channels renewed", created=len(report.created), failed=len(report.failed))
         return report.created
 
+    def remind(self) -> int:
+        from .reminders import scheduled
+
+        outcome = scheduled(self.service)
+        return 0 if outcome is None else outcome.count("sent")
+
     def tick(self, now: float | None = None) -> None:
         t = time.monotonic() if now is None else now
         for name, every, chore in (
             ("lock", self.lock_every, self.lock),
             ("renew", self.renew_every, self.renew),
+            ("remind", self.remind_every, self.remind),
         ):
             if every <= 0 or t < self._next[name]:
                 continue
@@ -84,7 +98,10 @@ class Scheduler:
                 log.error("%s chore failed: %s", name, type(exc).__name__, exc_info=exc)
 
     def start(self) -> None:
-        if self._thread is not None or (self.lock_every <= 0 and self.renew_every <= 0):
+        if (
+            self._thread is not None
+            or max(self.lock_every, self.renew_every, self.remind_every) <= 0
+        ):
             return
         self._thread = threading.Thread(target=self._loop, name="thidua-schedule", daemon=True)
         self._thread.start()

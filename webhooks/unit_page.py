@@ -38,7 +38,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from sync import clock
 from sync import uploads as up
 from sync.audit import FormStatus, unit_statuses
-from sync.campaign import Unit
+from sync.audit.records import latest_rows
+from sync.campaign import Form, Unit
 from sync.errors import StoreError
 from sync.feedback import state_label
 from sync.links import LinkError, read_link
@@ -46,7 +47,7 @@ from sync.operations import check_units, jobs
 from sync.stores.capabilities import AcceptsUploads
 
 from .errors import page_error
-from .formats import countdown_text, fmt_time
+from .formats import countdown_text, fmt_deadline, fmt_time, in_grace
 from .guard import service
 from .logs import log_event
 from .queue.worker import worker_id
@@ -152,7 +153,11 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[d
                 "state_label": state_label(st.state, page_language()),
                 "due_iso": form.due.astimezone(c.tz).isoformat(),
                 "due": _fmt(form.due),
+                "due_words": fmt_deadline(form.due, c),
+                "closes_words": fmt_deadline(form.closes, c),
+                "in_grace": in_grace(form.due, form.closes, now),
                 "left": countdown_text(form.due, now),
+                "measure": measure(form, unit, st.rows),
                 "closes": _fmt(form.closes) if form.grace else "",
                 "opens": _fmt(form.opens) if form.opens else "",
                 "not_open": form.opens is not None and now < form.opens,
@@ -164,6 +169,25 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[d
             }
         )
     return out
+
+
+def measure(form: Form, unit: Unit, rows: int) -> dict[str, Any]:
+    """What the unit's quota counts: rows, or the total of a column (`max_sum` with
+    `quota: true`, e.g. delegates) — with the count so far."""
+    rule = next((r for r in form.rules if r.kind == "max_sum" and getattr(r, "quota", False)), None)
+    if rule is None:
+        return {"kind": "rows", "count": rows}
+    column = str(getattr(rule, "column", ""))
+    total = 0.0
+    if rows and column in form.keys:
+        svc = service()
+        at = form.keys.index(column)
+        current = latest_rows(svc.engine, svc.campaign.id, form.id, official=False, unit=unit.id)
+        for row in current.get(unit.id, []):
+            value = row[at] if at < len(row) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                total += float(value)
+    return {"kind": "sum", "count": f"{total:g}", "header": form.header_of(column)}
 
 
 def _checked(unit: Unit) -> dict[str, FormStatus]:
@@ -277,7 +301,7 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     if up.all_locked(c, now):
         return _refuse(unit, token, up.all_locked_message(c), **record)
     try:
-        up.check_package(data, limits)
+        up.check_package(data, limits, sent.filename)
     except up.UploadRefused as refused:
         if refused.code == "too_large":
             record["data"] = None

@@ -192,3 +192,24 @@ class Upload(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # counts per form
 
     __table_args__ = (Index("ix_uploads_unit", "campaign", "unit", "id"),)
+
+
+class Reminder(Base):
+    """An e-mail reminder to a unit's editors (`thidua remind`, the dashboard, the schedule):
+    sent or failed, never lost."""
+
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(String(20))  # not_submitted | errors | returned
+    state: Mapped[str] = mapped_column(String(30))
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    trigger: Mapped[str] = mapped_column(String(12))  # cli | dashboard | schedule
+    sent_at: Mapped[float] = mapped_column(Float)  # the campaign clock (pinned under --now)
+    status: Mapped[str] = mapped_column(String(10))  # sent | failed
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_reminders_unit", "campaign", "unit", "form", "sent_at"),)

@@ -223,9 +223,10 @@ def campaign_statuses(engine: Engine, campaign: Campaign) -> dict[tuple[str, str
 
 
 def latest_rows(
-    engine: Engine, campaign_id: str, form: str, official: bool
+    engine: Engine, campaign_id: str, form: str, official: bool, unit: str | None = None
 ) -> dict[str, list[list[Any]]]:
-    """Per unit, the rows of a form as last read (`official`: as submitted) from snapshots."""
+    """Per unit (or for one `unit`), the rows of a form as last read (`official`: as
+    submitted) from snapshots."""
     out: dict[str, list[list[Any]]] = {}
     where: Any
     try:
@@ -238,6 +239,7 @@ def latest_rows(
                         .where((Submission.campaign == campaign_id) & (Submission.form == form))
                         .order_by(Submission.id)
                     ).all()
+                    if unit is None or r.unit == unit
                 }
                 where = Snapshot.id.in_(list(wanted.values()))
             else:
@@ -248,7 +250,7 @@ def latest_rows(
                             (FormStateRow.campaign == campaign_id) & (FormStateRow.form == form)
                         )
                     ).all()
-                    if r.content_hash
+                    if r.content_hash and (unit is None or r.unit == unit)
                 }
                 where = (
                     (Snapshot.campaign == campaign_id)

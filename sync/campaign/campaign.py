@@ -16,6 +16,7 @@ from .model import (
     LocalBackend,
     PolicyRef,
     QuotaPolicy,
+    RemindersSpec,
     UnitSpec,
 )
 from .policies import resolve_quota
@@ -41,6 +42,21 @@ class Column:
     width: int | None = None
     print: bool = True
     print_width: float | None = None
+    formula: str | None = None
+    """error / warning / allow for formula-looking text; None: by column (see `formula_severity`)."""
+
+    @property
+    def is_name(self) -> bool:
+        """A column holding a person's or a body's name (Họ và tên, Tên…)."""
+        header = self.header.casefold()
+        return self.key in ("ho_ten", "ten") or header.startswith(("họ và tên", "họ tên", "tên"))
+
+    @property
+    def formula_severity(self) -> str | None:
+        """Severity of `formula_text` in this column (None: allowed)."""
+        if self.formula == "allow" or self.type != "text":
+            return None
+        return self.formula or ("error" if self.is_name else "warning")
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,7 @@ class Campaign:
     forms: tuple[Form, ...]
     source: Path
     extra: dict[str, Any] = field(default_factory=dict)
+    reminders: RemindersSpec | None = None  # the service's e-mail schedule (sync.reminders)
 
     @property
     def id(self) -> str:

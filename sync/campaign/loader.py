@@ -277,6 +277,7 @@ def _resolve_column(spec: ColumnSpec) -> Column:
         width=spec.width,
         print=spec.print,
         print_width=spec.print_width,
+        formula=spec.formula,
     )
 
 
@@ -335,6 +336,7 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
         units=tuple(Unit.from_spec(u) for u in spec.units),
         forms=tuple(forms),
         source=file.resolve(),
+        reminders=spec.reminders,
     )
 
 

@@ -42,6 +42,9 @@ class ColumnSpec(_Model):
     """Shown in the printed / Word official list."""
     print_width: float | None = Field(default=None, gt=0, le=120)
     """Relative width in the printed list (characters, like `width`; scaled to the page)."""
+    formula: Literal["error", "warning", "allow"] | None = None
+    """Text that looks like a spreadsheet formula (=HYPERLINK(…)): error in name columns,
+    warning elsewhere, unless set here."""
 
     @field_validator("min", "max", mode="before")
     @classmethod
@@ -240,10 +243,25 @@ class GoogleBackend(_Model):
 Backend = Annotated[LocalBackend | GoogleBackend, Field(discriminator="kind")]
 
 
+class RemindersSpec(_Model):
+    """When the service e-mails late units: durations before and after each form's due."""
+
+    before: list[timedelta] = Field(default_factory=list)
+    after: list[timedelta] = Field(default_factory=list)
+
+    @field_validator("before", "after", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [parse_duration(v) if isinstance(v, (str, int)) else v for v in value]
+        return value
+
+
 class CampaignSpec(_Model):
     campaign: CampaignInfo
     backend: Backend = LocalBackend(kind="local")
     quota_policies: dict[str, QuotaPolicy] = Field(default_factory=dict)
+    reminders: RemindersSpec | None = None
     units: list[UnitSpec] = Field(min_length=1)
     forms: list[FormSpec] = Field(min_length=1)
 

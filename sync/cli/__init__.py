@@ -13,6 +13,7 @@ import click
 
 from .. import i18n
 from ..errors import ConfigError, ThiduaError
+from . import language
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -62,14 +63,27 @@ class ThiduaGroup(click.Group):
             ctx.exit(130)
 
 
-@click.group(cls=ThiduaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _choose_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    language.choose(value, ctx.find_root().command)
+
+
+@click.group("thidua", cls=ThiduaGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--now",
     envvar="THIDUA_NOW",
-    metavar="ISO-DATETIME",
-    help="Ghim thời điểm 'bây giờ' cho mọi lệnh (kiểm thử, giả định). Biến môi trường THIDUA_NOW.",
+    metavar="THỜI_ĐIỂM",
+    help="Ghim thời điểm 'bây giờ' cho mọi lệnh (kiểm thử, giả định), ví dụ 2025-04-21T10:00. Biến môi trường THIDUA_NOW.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="In nhật ký chi tiết (tiếng Anh) ra stderr.")
+@click.option(
+    "--lang",
+    type=click.Choice(language.LANGUAGES),
+    envvar="THIDUA_LANG",
+    is_eager=True,
+    expose_value=False,
+    callback=_choose_language,
+    help="Ngôn ngữ của dòng lệnh: vi (mặc định) hoặc en. Biến môi trường THIDUA_LANG.",
+)
 @click.version_option(package_name="thidua-sync", prog_name="thidua")
 def cli(now: str | None, verbose: bool) -> None:
     """thidua — thu thập, kiểm tra và tổng hợp danh sách thi đua, khen thưởng.
@@ -91,15 +105,20 @@ from . import (  # noqa: E402,F401  (register commands)
     demo_cmds,
     export_cmds,
     links_cmds,
+    remind_cmds,
     service_cmds,
     sheet_cmds,
     user_cmds,
     watch_cmds,
 )
 
+language.choose(None, cli)
+
 
 def main() -> None:
     """Console-script entry point."""
+    # the language must be known before click prints anything (e.g. `--help --lang en`)
+    language.choose(language.language_in(sys.argv[1:]), cli)
     cli(prog_name="thidua")
 
 

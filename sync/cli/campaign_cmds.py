@@ -14,7 +14,7 @@ from ..quotas import allocate, allocation_units, exact_shares
 from . import cli
 from .output import echo_ok, table
 
-CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path), metavar="CAMPAIGN")
+CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path))
 
 
 @cli.command()
@@ -110,7 +110,13 @@ def _duration(value: object) -> str:
 @CAMPAIGN_ARG
 @click.option("--form", "form_id", required=True, help="Mã biểu mẫu nhận chỉ tiêu.")
 @click.option("--total", required=True, type=click.IntRange(min=0), help="Tổng số cần phân bổ.")
-@click.option("--by", type=click.Choice(["staff"]), default="staff", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["staff"]),
+    default="staff",
+    show_default=True,
+    help="Chia theo: staff = số cán bộ, người lao động của đơn vị (khoá 'staff').",
+)
 @click.option(
     "--min",
     "minimum",

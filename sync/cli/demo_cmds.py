@@ -26,11 +26,11 @@ def demo(directory: Path) -> None:
 
 @cli.command("run-sample", hidden=True)
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="Cổng lắng nghe.")
 @click.option("--no-serve", is_flag=True, help="Chỉ chuẩn bị đợt mẫu, không chạy dịch vụ.")
 @click.pass_context
 def run_sample(ctx: click.Context, directory: Path, port: int, no_serve: bool) -> None:
-    """`make run`: prepare the sample campaign in DIRECTORY if absent, then serve it."""
+    """Dùng cho `make run`: chuẩn bị đợt mẫu trong THƯ_MỤC (nếu chưa có) rồi chạy dịch vụ."""
     if not (directory / "campaign.yaml").exists() or not (directory / "workbooks").exists():
         result = run_demo(directory, say=click.echo)
         print_summary(result, say=click.echo)

@@ -37,6 +37,7 @@ from .output import table
     type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
+    help="Dạng in: table = bảng để đọc, csv hoặc json để gửi thư hàng loạt.",
 )
 def links(campaign: Path, base_url: str, days: int | None, unit_id: str | None, fmt: str) -> None:
     """In đường dẫn nộp bài có chữ ký của từng đơn vị (chế độ không dùng Google)."""

@@ -27,19 +27,29 @@ CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path, exists=Tru
     envvar="THIDUA_BEHIND_PROXY",
     help="Tin các tiêu đề X-Forwarded-* của một reverse proxy (HTTPS) đứng trước dịch vụ.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "text", "json"]),
+    default="auto",
+    show_default=True,
+    envvar="THIDUA_LOG_FORMAT",
+    help="Nhật ký: text = dòng dễ đọc, giờ địa phương; json = mỗi sự kiện một dòng JSON; "
+    "auto = text khi chạy trong cửa sổ dòng lệnh, json khi ghi ra tệp hoặc ống dẫn.",
+)
 def serve(
     campaign: Path,
     host: str,
     port: int,
     threads: int,
     behind_proxy: bool,
+    log_format: str = "auto",
 ) -> None:
     """Chạy dịch vụ: nhận sự kiện, kiểm tra, tổng hợp, trang tổng hợp và trang nộp bài."""
     from waitress import serve as waitress_serve
 
     from webhooks import create_app
 
-    config: dict[str, Any] = {"CAMPAIGN": str(campaign.resolve())}
+    config: dict[str, Any] = {"CAMPAIGN": str(campaign.resolve()), "LOG_FORMAT": log_format}
     loopback = host in LOOPBACK
     if "THIDUA_COOKIE_SECURE" not in os.environ:
         # plain HTTP on this machine only (make run); anywhere else cookies need HTTPS

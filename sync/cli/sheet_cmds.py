@@ -92,7 +92,14 @@ def provision(campaign: Path) -> None:
 @click.option("--unit", "unit_id", help="Chỉ kiểm tra một đơn vị.")
 @click.option("--form", "form_id", help="Chỉ báo cáo một biểu mẫu.")
 @click.option("--no-feedback", is_flag=True, help="Không ghi kết quả vào bảng tính của đơn vị.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Dạng in: table = bảng để đọc, json = một đối tượng JSON, csv = danh sách lỗi.",
+)
 def validate(
     campaign: Path, unit_id: str | None, form_id: str | None, no_feedback: bool, fmt: str
 ) -> None:
@@ -172,7 +179,8 @@ def _print_table(
             sev = (
                 i18n.t("severity.error") if f["severity"] == "error" else i18n.t("severity.warning")
             )
-            rows.append([f["unit"], f["form"], f["row"] or "", header, sev, f["message"]])
+            title = form.title if form is not None else f["form"]
+            rows.append([f["unit"], title, f["row"] or "", header, sev, f["message"]])
         click.echo(
             table(
                 [
@@ -192,7 +200,7 @@ def _print_table(
         [
             s.unit,
             names.get(s.unit, s.unit),
-            s.form,
+            forms[s.form].title if s.form in forms else s.form,
             "" if s.quota is None else s.quota,
             s.rows,
             s.valid_rows,
@@ -260,7 +268,14 @@ def consolidate(campaign: Path, out: Path | None) -> None:
 
 @cli.command()
 @CAMPAIGN
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Dạng in: table = bảng để đọc, json = một đối tượng JSON.",
+)
 def status(campaign: Path, fmt: str) -> None:
     """Tỷ lệ hoàn thành và đúng hạn theo biểu mẫu, cộng dồn theo đơn vị cấp trên."""
     c = load_campaign(campaign)

@@ -47,7 +47,7 @@ def user() -> None:
 @click.option("--name", default="", help="Họ tên hiển thị, ví dụ 'Nguyễn Văn A'.")
 @PASSWORD_STDIN
 def user_add(campaign: Path, username: str, name: str, password_stdin: bool) -> None:
-    """Tạo tài khoản USERNAME (mật khẩu ≥ 10 ký tự, lưu dạng băm argon2)."""
+    """Tạo tài khoản TÊN_ĐĂNG_NHẬP (mật khẩu ≥ 10 ký tự, lưu dạng băm argon2)."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:
@@ -94,7 +94,7 @@ def user_list(campaign: Path) -> None:
 @USERNAME
 @PASSWORD_STDIN
 def user_passwd(campaign: Path, username: str, password_stdin: bool) -> None:
-    """Đổi mật khẩu USERNAME; mọi phiên đăng nhập cũ của tài khoản kết thúc."""
+    """Đổi mật khẩu của TÊN_ĐĂNG_NHẬP; mọi phiên đăng nhập cũ của tài khoản kết thúc."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:
@@ -108,7 +108,7 @@ def user_passwd(campaign: Path, username: str, password_stdin: bool) -> None:
 @CAMPAIGN
 @USERNAME
 def user_remove(campaign: Path, username: str) -> None:
-    """Xoá tài khoản USERNAME."""
+    """Xoá tài khoản TÊN_ĐĂNG_NHẬP."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:

@@ -6,6 +6,8 @@ no per-row Python. A cell with invalid_type (or invalid_choice) gets no further 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ from ..normalize import (
     STATUS_CODES,
     NormalizedColumn,
 )
+from ..vietnamese import NAMES as LEGACY_NAMES
 from . import messages as M
 from .base import FindingParts, FormContext
 from .base import json_value as _json
@@ -69,7 +72,74 @@ def check(ctx: FormContext) -> FindingParts:
     for column in ctx.form.columns:
         norm = ctx.columns[column.key]
         parts.extend(_check_column(ctx, column, norm))
+        parts.extend(_legacy(ctx, column, norm))
+        parts.extend(_formulas(ctx, column, norm))
     return parts
+
+
+FORMULA_RE = re.compile(r"[=@]\s*[^\W\d_]|[+-][^\W\d_]")
+"""Text that a spreadsheet would run: =HYPERLINK(…), @SUM(…), +A1, -Nguyễn."""
+
+
+def _per_unique(
+    ctx: FormContext,
+    column: Column,
+    norm: NormalizedColumn,
+    hit: np.ndarray,
+    code: str,
+    severity: str,
+    message: Callable[[int], str],
+) -> FindingParts:
+    """Row findings for the unique values flagged in `hit` (messages built once per value)."""
+    if not hit.any():
+        return []
+    pos = np.flatnonzero(hit[norm.codes] & ctx.evaluated)
+    if not len(pos):
+        return []
+    codes = norm.codes[pos]
+    msg = np.empty(len(hit), dtype=object)
+    val = np.empty(len(hit), dtype=object)
+    for u in np.unique(codes):
+        msg[u] = message(int(u))
+        val[u] = _json(norm.uniques[u])
+    return [ctx.cell_findings(pos, column.key, code, severity, msg[codes], val[codes])]
+
+
+def _legacy(ctx: FormContext, column: Column, norm: NormalizedColumn) -> FindingParts:
+    """`legacy_encoding` (warning): the cell was typed in TCVN3 or VNI; checks used Unicode."""
+    if norm.unique_legacy is None:
+        return []
+    hit = np.array([e is not None for e in norm.unique_legacy], dtype=bool)
+
+    def message(u: int) -> str:
+        return M.text(
+            ctx.lang,
+            "legacy_encoding",
+            encoding=LEGACY_NAMES[str(norm.unique_legacy[u])],  # type: ignore[index]
+            value=M.fmt_value(norm.uniques[u]),
+            fixed=norm.unique_text[u],
+        )
+
+    return _per_unique(ctx, column, norm, hit, "legacy_encoding", "warning", message)
+
+
+def _formulas(ctx: FormContext, column: Column, norm: NormalizedColumn) -> FindingParts:
+    """`formula_text`: a text cell that looks like a formula (error in name columns)."""
+    severity = column.formula_severity
+    if severity is None or not len(norm.unique_text):
+        return []
+    match = FORMULA_RE.match
+    hit = np.fromiter(
+        (bool(t) and t[0] in "=+@-" and match(t) is not None for t in norm.unique_text),
+        dtype=bool,
+        count=len(norm.unique_text),
+    )
+
+    def message(u: int) -> str:
+        text = str(norm.unique_text[u])
+        return M.text(ctx.lang, "formula_text", value=text, header=column.header, sign=text[0])
+
+    return _per_unique(ctx, column, norm, hit, "formula_text", severity, message)
 
 
 def _check_column(ctx: FormContext, column: Column, norm: NormalizedColumn) -> FindingParts:

@@ -183,17 +183,17 @@ def _context(browser: Any, console: Console, **options: Any) -> Any:
 
 @pytest.fixture
 def page(browser: Any, console: Console) -> Iterator[Any]:
-    """A desktop-size page (1280×900)."""
-    ctx = _context(browser, console)
+    """A laptop-size page (1366×768, the organisers' usual screen)."""
+    ctx = _context(browser, console, viewport={"width": 1366, "height": 768})
     yield ctx.new_page()
     ctx.close()
 
 
 @pytest.fixture
 def phone(browser: Any, console: Console) -> Iterator[Any]:
-    """A phone-size page (360×740, touch)."""
+    """A phone-size page (390×844, touch)."""
     ctx = _context(
-        browser, console, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+        browser, console, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
     yield ctx.new_page()
     ctx.close()

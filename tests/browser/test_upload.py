@@ -27,6 +27,11 @@ from tests.browser.conftest import (
 UNIT = "H-TAMDUONG"
 FILE_LABEL = "Chọn tệp Excel (.xlsx) đã điền"
 SEND = "Gửi lên và kiểm tra"
+STATES_VISIBLE = """() => [...document.querySelectorAll(
+        "table.forms-overview td[data-label='Tình trạng']")].every(td => {
+    const r = td.getBoundingClientRect();
+    return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth + 1;
+})"""
 
 
 def unit_url(live: LiveServer, unit: str = UNIT) -> str:
@@ -66,7 +71,9 @@ def test_unit_uploads_fixes_and_submits(
 
     page.goto(unit_url(live_server))
     assert page.get_by_role("heading", level=1).inner_text() == c.unit(UNIT).name
+    assert page.evaluate(STATES_VISIBLE)
     page.get_by_label(FILE_LABEL).set_input_files(str(book))
+    assert page.locator("#workbook-name").inner_text() == book.name  # the chooser names it
     page.get_by_role("button", name=SEND).click()
     page.wait_for_load_state()
     assert "Đã nhận tệp" in page.get_by_role("status").first.inner_text()
@@ -79,6 +86,10 @@ def test_unit_uploads_fixes_and_submits(
     }
     assert (str(first_row + 1), "Năm sinh") in seen
     assert (str(first_row + 2), "Giới tính") in seen
+    card = page.locator(f"#bieu-mau-{form.id}")
+    nop = card.get_by_role("button", name=f"«{form.title}»")
+    assert nop.is_disabled()  # no confirmation dialog for a submission the server refuses
+    assert "Chưa nộp được: còn" in card.locator(".submit-reason").inner_text()
     screenshot(page, "upload-errors")
     assert axe_violations(page) == []
 
@@ -132,8 +143,10 @@ def test_unit_uploads_fixes_and_submits(
 
 def test_upload_page_on_a_phone(phone: Any, live_server: LiveServer, console: Console) -> None:
     phone.goto(unit_url(live_server, "H-PHONGTHO"))
-    assert phone.get_by_label(FILE_LABEL).is_visible()
+    assert phone.get_by_text("Chọn tệp…").is_visible()  # the Vietnamese chooser
+    assert phone.get_by_text("Chưa chọn tệp nào").is_visible()
     assert no_sideways_scroll(phone)
+    assert phone.evaluate(STATES_VISIBLE), "a form's state is cut off at 390 px"
     screenshot(phone, "upload-phone")
     assert axe_violations(phone) == []
     assert console.errors == []

@@ -42,6 +42,14 @@
         if (!window.confirm(el.getAttribute("data-confirm"))) ev.preventDefault();
       });
     });
+    // File choosers: <input type="file" data-name-target="ID"> shows the chosen file's name in #ID
+    document.querySelectorAll("input[type=file][data-name-target]").forEach(function (input) {
+      var out = document.getElementById(input.getAttribute("data-name-target"));
+      if (!out) return;
+      input.addEventListener("change", function () {
+        out.textContent = input.files && input.files.length ? input.files[0].name : out.getAttribute("data-empty");
+      });
+    });
     // Print buttons: <button data-print>
     document.querySelectorAll("[data-print]").forEach(function (el) {
       el.addEventListener("click", function () { window.print(); });
