@@ -276,6 +276,10 @@ def all_locked_message(campaign: Campaign) -> str:
     return i18n.t("upload.all_locked", forms="; ".join(parts))
 
 
+UNIT_LABELS = frozenset(i18n.t("guide.unit", lang) for lang in i18n.LANGUAGES)
+"""The guide tab's "Đơn vị" label in every language (the tab follows the campaign's)."""
+
+
 def _guide_unit(path: Path) -> str | None:
     """The unit id provisioning wrote in the `Hướng dẫn` tab ('Đơn vị' | 'Name (ID)')."""
     from .stores.local.reader import open_workbook
@@ -285,7 +289,7 @@ def _guide_unit(path: Path) -> str | None:
     if GUIDE_TAB not in wb.sheetnames:
         return None
     for row in worksheet_rows(wb[GUIDE_TAB], 12):
-        if len(row) > 1 and str(row[0] or "").strip() == "Đơn vị" and row[1]:
+        if len(row) > 1 and str(row[0] or "").strip() in UNIT_LABELS and row[1]:
             match = _UNIT_IN_GUIDE.search(str(row[1]))
             return match.group(1).strip() if match else None
     return None

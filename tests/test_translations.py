@@ -222,3 +222,18 @@ def test_no_error_text_is_written_outside_the_catalogue() -> None:
     put it in sync/i18n (docs/messages.md) and raise `i18n.t("id", …)`."""
     root = Path(__file__).resolve().parents[1]
     assert _vietnamese_in_raises(root / "sync") == []
+
+
+def test_the_guide_tab_follows_the_campaign_language() -> None:
+    from sync import uploads as up
+    from sync.stores.layout import guide_rows
+    from tests.rules_helpers import make_campaign
+
+    english = make_campaign(language="en")
+    rows = guide_rows(english, english.units[0])
+    assert rows[0] == ["HOW TO FILL IN THIS WORKBOOK"]
+    assert rows[1] == ["Unit", "LĐLĐ huyện Tam Đường (TAMDUONG)"]
+    assert ["Quota", 3] in rows and ["Lock", "no lock"] in rows
+    vietnamese = make_campaign()
+    assert guide_rows(vietnamese, vietnamese.units[0])[1][0] == "Đơn vị"
+    assert {"Đơn vị", "Unit"} == up.UNIT_LABELS  # an upload names its unit in either language
