@@ -130,7 +130,7 @@ def _text(value: Any) -> str:
 
 
 NUMERIC = {"integer", "number", "year"}
-STT_WIDTH = 6.0
+STT_WIDTH = 5.5
 
 
 def build_official_list(

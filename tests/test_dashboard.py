@@ -390,6 +390,23 @@ def test_print_list_has_the_title_block(checked: Any, client: Any) -> None:
     assert "dash-test-ds.docx" in word.headers["Content-Disposition"]
 
 
+def test_print_list_is_never_half_built(app: Any, client: Any) -> None:
+    """The first request after a start, before any check was recorded, lists every unit's
+    valid rows (a full check runs first), not the few units checked so far."""
+    from sync.users import add_user
+
+    svc = app.extensions["thidua"]
+    add_user(svc.engine, svc.campaign.id, *USER)
+    login(client)
+    clock.pin(ON_TIME)
+    try:
+        html = client.get("/dashboard/print/ds?pham_vi=hop_le").get_data(as_text=True)
+    finally:
+        clock.pin(None)
+    # H1 2 rows, H2 2 valid rows of 3, DV3 1 row: all of them on the first view
+    assert "Tổng số: 5 dòng của 3 đơn vị." in html
+
+
 def test_print_css_is_a4_landscape() -> None:
     css = (Path(__file__).parents[1] / "webhooks" / "static" / "print.css").read_text("utf-8")
     assert re.search(r"@page \{\s*size: A4 landscape;", css)

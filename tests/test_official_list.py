@@ -141,3 +141,32 @@ def test_export_refuses_an_unknown_form(sample: Path, tmp_path: Path) -> None:
         cli, ["export", str(sample), "--form", "khong_co", "--out", str(tmp_path / "x.docx")]
     )
     assert result.exit_code == 2 and "Không có biểu mẫu 'khong_co'" in result.output
+
+
+def test_official_rows_with_errors_are_marked(sample: Path, tmp_path: Path) -> None:
+    """A submitted row that still carries an error is listed with (!), in print and Word."""
+    from datetime import datetime
+
+    from sync.official import build_official_list
+    from sync.official_docx import write_docx
+
+    campaign = load_campaign(sample)
+    form = campaign.form("dai_bieu")
+    unit = campaign.units[1]
+    person = {"ho_ten": "Lò Văn Bình", "gioi_tinh": "Nam", "nam_sinh": 1980, "dang_vien": "x"}
+    other = {"ho_ten": "Tao Thị An", "gioi_tinh": "Nữ", "nam_sinh": None}
+    rows = [[row.get(k) for k in form.keys] for row in (person, other)]
+    when = datetime.fromisoformat("2025-02-05T10:00:00+07:00")
+    doc = build_official_list(campaign, form, {unit.id: rows}, {unit.id}, {unit.id: {1}}, when)
+    assert doc.date_line == "Lai Châu, ngày 05 tháng 02 năm 2025"
+    assert [(r.number, r.values[0], r.errors) for r in doc.groups[0].rows] == [
+        (1, "Tao Thị An", True),  # An before Bình: sorted by the given name
+        (2, "Lò Văn Bình", False),
+    ]
+    assert doc.error_rows == 1
+    out = tmp_path / "marked.docx"
+    write_docx(doc, out)
+    table = Document(str(out)).tables[1]
+    assert [c.text for c in table.rows[2].cells][:2] == ["1 (!)", "Tao Thị An"]
+    assert table.rows[3].cells[4].text == ""  # the tick column: "x" only when ticked
+    assert "Dòng đánh dấu (!) còn lỗi" in " ".join(p.text for p in Document(str(out)).paragraphs)

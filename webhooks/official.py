@@ -38,7 +38,7 @@ def official_list(form_id: str, all_valid: bool) -> OfficialList:
     c = svc.campaign
     form = c.form(form_id)
     checks = campaign_statuses(svc.engine, c)
-    if any((u.id, form.id) not in checks for u in c.units):
+    if any(not (st := checks.get((u.id, form.id))) or not st.checked for u in c.units):
         fresh_consolidation()
     rows, submitted, errors = official_rows_of(svc.engine, c.id, form.id, include_live=all_valid)
     return build_official_list(

@@ -136,7 +136,14 @@ def test_print_list(page: Any, live_server: LiveServer, console: Console) -> Non
     page.get_by_label("Danh sách gồm").select_option("hop_le")
     page.get_by_role("button", name="Xem").click()
     page.wait_for_url("**pham_vi=hop_le")
-    assert page.locator(".print-table tbody tr:not(.group)").count() > rows
+    valid = page.locator(".print-table tbody tr:not(.group)").count()
+    assert valid > rows
+    page.emulate_media(media="print")
+    pdf = page.pdf(prefer_css_page_size=True)
+    more = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    print(f"print page, every valid row: {valid} rows on {more} pages")
+    assert more <= -(-valid * 6 // 86)  # at least the density of 86 rows in 6 pages
+    page.emulate_media(media="screen")
     assert axe_violations(page) == []
     assert console.errors == []
 
