@@ -1,4 +1,7 @@
-"""Consolidated output (DESIGN §8): tables built here, written by a store."""
+"""Consolidated output: tables built here, written by a store.
+
+See docs/design.md, Consolidated output.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .feedback import state_label
+from . import clock
+from .feedback import STATES, build_row_statuses, state_label
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Column, Form, Unit
@@ -83,8 +87,6 @@ TONE_RGB = {
 
 def state_tone(label: str) -> str | None:
     """The tone of a state shown by its label (any language), None when unknown."""
-    from .feedback import STATES
-
     for state in STATES:
         if label in (state_label(state, "vi"), state_label(state, "en")):
             return STATE_TONES.get(state)
@@ -191,9 +193,10 @@ def build_consolidated(
     states: States | None = None,
     now: datetime | None = None,
 ) -> Consolidated:
-    """The three kinds of tabs of DESIGN §8 from a validation result and submission states."""
-    from . import clock
+    """The three kinds of tabs from a validation result and submission states.
 
+    See docs/design.md, Consolidated output.
+    """
     moment = (now or clock.now(campaign.tz)).astimezone(campaign.tz).replace(tzinfo=None)
     out = Consolidated(
         heading=campaign.info.organizer.upper(),
@@ -285,8 +288,6 @@ def _summary_table(
 def _form_table(
     campaign: Campaign, form: Form, result: ValidationResult, states: States | None
 ) -> pd.DataFrame:
-    from .feedback import build_row_statuses
-
     columns = ["Mã đơn vị", "Đơn vị", *form.headers, form.status_header]
     fres = result.forms.get(form.id)
     statuses = build_row_statuses(campaign, form.id, result)

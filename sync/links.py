@@ -1,4 +1,4 @@
-"""Per-unit signed upload links (offline mode, DESIGN §7), signed with itsdangerous.
+"""Per-unit signed upload links (offline mode, docs/design.md: Web pages), signed with itsdangerous.
 
 A link carries the campaign, the unit and an expiry, signed with a key derived from the
 campaign secret; it cannot be altered to reach another unit. Rotating the secret

@@ -1,4 +1,7 @@
-"""Lock after the deadline (DESIGN §3.4): `lock: true` forms are closed at `due + grace`."""
+"""Lock after the deadline: `lock: true` forms are closed at `due + grace`.
+
+See docs/design.md, Deadlines and timeliness.
+"""
 
 from __future__ import annotations
 

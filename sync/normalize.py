@@ -1,4 +1,4 @@
-"""Input normalisation for spreadsheet cells (DESIGN §3.2 "Input normalisation").
+"""Input normalisation for spreadsheet cells (docs/design.md: Form templates, input normalisation).
 
 Scalar parsers (`normalize_text`, `parse_bool`, `parse_year`, `parse_date`, `parse_int`,
 `parse_number`, `parse_email`, `parse_phone`, `ChoiceMatcher`) and the vectorised

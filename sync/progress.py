@@ -1,4 +1,7 @@
-"""Completeness and timeliness per form, rolled up through `parent` (DESIGN §3.4)."""
+"""Completeness and timeliness per form, rolled up through `parent`.
+
+See docs/design.md, Deadlines and timeliness.
+"""
 
 from __future__ import annotations
 

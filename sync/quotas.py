@@ -1,4 +1,7 @@
-"""Quotas: explicit numbers, the `tiered` policy, and largest-remainder allocation."""
+"""Quotas: explicit numbers, the `tiered` policy, and largest-remainder allocation.
+
+See docs/design.md, Quotas.
+"""
 
 from __future__ import annotations
 

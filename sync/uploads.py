@@ -1,4 +1,4 @@
-"""Workbooks uploaded on a unit's upload page (offline mode, DESIGN §7).
+"""Workbooks uploaded on a unit's upload page (offline mode, docs/design.md: Web pages).
 
 Safety first: the bytes are checked before openpyxl ever sees them.
 
@@ -42,9 +42,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import i18n
 from .audit.db import AuditError
 from .audit.models import Submission, Upload
+from .clock import parse_instant
 from .errors import ThiduaError
 from .feedback import GUIDE_TAB
+from .form_state import content_hash
 from .stores.local.files import OLE2_MAGIC, ZIP_MAGIC, workbook_lock
+from .stores.local.reader import open_workbook, read_workbook
+from .stores.local.workbook import worksheet_rows
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Form, Unit
@@ -282,9 +286,6 @@ UNIT_LABELS = frozenset(i18n.t("guide.unit", lang) for lang in i18n.LANGUAGES)
 
 def _guide_unit(path: Path) -> str | None:
     """The unit id provisioning wrote in the `Hướng dẫn` tab ('Đơn vị' | 'Name (ID)')."""
-    from .stores.local.reader import open_workbook
-    from .stores.local.workbook import worksheet_rows
-
     wb = open_workbook(path)
     if GUIDE_TAB not in wb.sheetnames:
         return None
@@ -301,9 +302,6 @@ def check_workbook(
     """The uploaded workbook read like a unit's own; UploadRefused when it must not replace
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
     """
-    from .form_state import content_hash
-    from .stores.local.reader import read_workbook
-
     sheets = read_workbook(path, campaign, unit, None)
     if sheets.problem is not None:
         text = sheets.problem.message
@@ -503,8 +501,6 @@ def submissions(
     engine: Engine, campaign: Campaign, unit_id: str, limit: int = 50
 ) -> list[SubmissionRecord]:
     """A unit's submissions, newest first."""
-    from .clock import parse_instant
-
     with engine.connect() as conn:
         rows = conn.execute(
             select(Submission)

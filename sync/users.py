@@ -1,4 +1,4 @@
-"""Organiser accounts of the dashboard (DESIGN §7): stored in the audit database.
+"""Organiser accounts of the dashboard (docs/design.md: Web pages): stored in the audit database.
 
 Passwords are hashed with argon2id (argon2-cffi); a verification re-hashes when the
 parameters changed. `session_version` is bumped on a password change so that sessions

@@ -121,9 +121,9 @@ def test_a_cli_run_records_what_a_service_run_records(tmp_path: Path) -> None:
     assert by_cli == by_service
 
 
-def test_watch_poll_and_the_operations_do_not_import_the_web_package() -> None:
+def test_watch_poll_worker_and_the_operations_do_not_import_the_web_package() -> None:
     code = (
-        "import sys, sync.operations, sync.cli.watch_cmds, sync.audit.jobs; "
+        "import sys, sync.cli, sync.operations, sync.operations.rq, sync.audit.jobs; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'webhooks'))"
     )
     out = subprocess.run(

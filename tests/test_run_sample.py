@@ -71,7 +71,7 @@ class Block(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in {blocked!r}:
             raise ImportError("dev-only package imported: " + name)
 sys.meta_path.insert(0, Block())
-import sync.demo, sync.cli.demo_cmds, sync.cli.service_cmds
+import sync.demo, sync.cli.demo_cmds, sync.cli.serve_cmds
 from sync.cli import cli
 cli(["init", sys.argv[1]], standalone_mode=False)
 from webhooks import create_app

@@ -1,4 +1,7 @@
-"""The thidua-sync Flask service (DESIGN §6–§7): `create_app` is the app factory."""
+"""The thidua-sync Flask service: `create_app` is the app factory.
+
+See docs/design.md, Change events, Web pages.
+"""
 
 from __future__ import annotations
 

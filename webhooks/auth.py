@@ -1,5 +1,7 @@
-"""Organiser login (DESIGN §7): accounts from `thidua user add`, session cookie, CSRF,
+"""Organiser login: accounts from `thidua user add`, session cookie, CSRF,
 rate-limited attempts. `login_required` guards the dashboard.
+
+See docs/design.md, Web pages.
 """
 
 from __future__ import annotations
@@ -71,6 +73,12 @@ def current_user() -> Account | None:
             session.pop("user", None)
     g.user = user
     return user
+
+
+@bp.app_context_processor
+def _signed_in() -> dict[str, Any]:
+    """`user` for the templates: the organiser signed in (dashboard and login pages)."""
+    return {"user": current_user() if request.blueprint in ("dashboard", "auth") else None}
 
 
 def login_required(view: F) -> F:

@@ -1,8 +1,10 @@
-"""Organiser dashboard (DESIGN §7): progress per form, drill-down, downloads, print list.
+"""Organiser dashboard: progress per form, drill-down, downloads, print list.
 
 Pages read the audit database (the last recorded checks), never the sheets. Downloads of
 the consolidated workbook and CSV run a fresh consolidation (like the `consolidate` job),
 under the consolidation lock only while reading and validating.
+
+See docs/design.md, Web pages.
 """
 
 from __future__ import annotations

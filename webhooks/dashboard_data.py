@@ -1,4 +1,4 @@
-"""What the dashboard shows (DESIGN §7), assembled from the last recorded checks.
+"""What the dashboard shows (docs/design.md: Web pages), assembled from the last recorded checks.
 
 Pure functions over the campaign and `sync.audit.campaign_statuses` (no sheet reads):
 per form the units in tree order with a subtotal row per parent and an overall total, the

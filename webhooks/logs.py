@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from datetime import datetime
 from typing import Any
 
-EVENT_LOGGER = "thidua.events"
+from sync.logs import EVENT_LOGGER, log_event
+
+__all__ = ["EVENT_LOGGER", "JsonFormatter", "configure", "log_event"]
+
 _FORBIDDEN = {"secret", "signature", "token", "x-thidua-signature", "x-goog-channel-token"}
 
 
@@ -87,11 +89,3 @@ def configure(level: int = logging.INFO, kind: str = "json") -> None:
             ours = [fresh]
         for handler in ours:
             handler.setFormatter(formatter)
-
-
-def log_event(msg: str, level: int = logging.INFO, **fields: Any) -> None:
-    """One structured line on the events logger."""
-    logger = logging.getLogger(EVENT_LOGGER)
-    if logger.isEnabledFor(level):
-        fields.setdefault("at", round(time.time(), 3))
-        logger.log(level, msg, extra={"fields": fields})

@@ -13,18 +13,17 @@ from collections.abc import Callable
 from typing import Any
 
 from sync import i18n
-from sync.audit import campaign_url, open_engine
+from sync.audit import campaign_url, checked_forms, open_engine
 from sync.audit.jobs import JobStore
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
 from sync.links import campaign_secret
-from sync.operations import Workspace
+from sync.operations import SheetCache, Workspace, warm_cache
+from sync.operations.jobs import JobRunner
 from sync.operations.workspace import audit_states
-from sync.pipeline import SheetCache
 from sync.stores import Store, open_store
 from sync.stores.capabilities import KnowsSpreadsheetIds
 
-from .queue.handlers import JobHandler
 from .queue.worker import Worker
 from .ratelimit import TokenBucket
 from .units import SpreadsheetIndex
@@ -110,15 +109,20 @@ class Service:
             refresh=ids.spreadsheet_ids if ids is not None else None,
         )
         self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
-        self.handler = JobHandler(self)
         self.sheets = SheetCache()  # other units' last read sheets: one read per event
+        self.runner = JobRunner(self.workspace, self.jobs)
         self.warmed = threading.Event()
         self._all_checked = False
         executor = None
         if config.get("REDIS_URL"):
-            from .queue import rq
+            from sync.operations import rq
 
-            executor = rq.executor(self, rq.connect(config["REDIS_URL"]), config["REDIS_QUEUE"])
+            executor = rq.executor(
+                str(self.campaign.source),
+                self.jobs,
+                rq.connect(config["REDIS_URL"]),
+                config["REDIS_QUEUE"],
+            )
         self.worker = Worker(
             self,
             poll=float(config["POLL_SECONDS"]),
@@ -149,11 +153,8 @@ class Service:
 
     def warm(self) -> None:
         """Read every unit once into the sheet cache, so the first events read one unit."""
-        from sync.pipeline import read_units
-
         try:
-            units = list(self.campaign.units)
-            self.sheets.fill(units, lambda todo: read_units(self.store, todo))
+            warm_cache(self.workspace)
         except Exception as exc:  # the first events will read what is missing
             log.warning("cache warm-up failed: %s", type(exc).__name__)
         finally:
@@ -164,20 +165,8 @@ class Service:
         dashboard shows the last recorded check). True when everything has been."""
         if self._all_checked:
             return True
-        from sqlalchemy import func, select
-
-        from sync.audit.models import FormStateRow
-
         expected = len(self.campaign.units) * len(self.campaign.forms)
-        with self.engine.connect() as conn:
-            checked = conn.execute(
-                select(func.count())
-                .select_from(FormStateRow)
-                .where(
-                    (FormStateRow.campaign == self.campaign.id)
-                    & (FormStateRow.summary.is_not(None))
-                )
-            ).scalar_one()
+        checked = checked_forms(self.engine, self.campaign.id)
         if checked >= expected:
             self._all_checked = True
             return True

@@ -1,4 +1,4 @@
-"""HMAC-SHA256 signatures of change events (DESIGN §6, a contract).
+"""HMAC-SHA256 signatures of change events (docs/design.md: the hook signature, a contract).
 
 Header `X-Thidua-Signature: t=<unix seconds>,v1=<lowercase hex>` where the MAC is
 HMAC-SHA256(secret, b"<t>." + raw body).

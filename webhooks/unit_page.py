@@ -1,4 +1,4 @@
-"""Unit upload page (offline mode, DESIGN §7), reached by a per-unit signed link.
+"""Unit upload page (offline mode, docs/design.md: Web pages), reached by a per-unit signed link.
 
 - GET  /u/<token>                the unit's page: forms, deadlines, last check, history
 - POST /u/<token>/upload         a filled workbook: checked (sync.uploads), kept, and when

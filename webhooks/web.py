@@ -1,4 +1,4 @@
-"""What the web pages share (DESIGN §7): sessions, CSRF, login rate limits, language,
+"""What the web pages share: sessions, CSRF, login rate limits, language,
 security headers.
 
 - The session cookie is signed with a key derived from the campaign secret; HttpOnly,
@@ -8,6 +8,8 @@ security headers.
 - Vietnamese by default, English by `?lang=en` (Flask-Babel over the one message catalogue,
   `sync/i18n`).
 - Content-Security-Policy without inline scripts or styles, frame and referrer policies.
+
+See docs/design.md, Web pages.
 """
 
 from __future__ import annotations
@@ -158,8 +160,6 @@ def init_web(app: Flask, service: Service) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        from .auth import current_user
-
         locale = page_language()
         other = "en" if locale != "en" else "vi"
         args = {k: v for k, v in request.args.items() if k != "lang"}
@@ -168,6 +168,5 @@ def init_web(app: Flask, service: Service) -> None:
             "lang": locale,
             "other_lang": other,
             "lang_url": request.path + "?" + urlencode({**args, "lang": other}),
-            "user": current_user() if request.blueprint in ("dashboard", "auth") else None,
             "now_iso": clock.now(service.campaign.tz).isoformat(),
         }

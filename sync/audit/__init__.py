@@ -1,7 +1,9 @@
-"""The audit database (DESIGN §6): events, jobs, snapshots, findings, submissions, channels.
+"""The audit database: events, jobs, snapshots, findings, submissions, channels.
 
 Used by the service (`webhooks`) and by the CLI (`thidua submit` records the official
 snapshot here). SQLite by default, PostgreSQL by URL; migrations run on open.
+
+See docs/design.md, Change events and the service.
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ import os
 from typing import TYPE_CHECKING
 
 from .db import AuditError, default_url, make_engine, migrate, open_engine, ping
-from .records import FormStatus, RecordedFinding, campaign_statuses, unit_statuses
+from .records import (
+    FormStatus,
+    RecordedFinding,
+    campaign_statuses,
+    checked_forms,
+    unit_statuses,
+)
 from .states import AuditStates
 
 if TYPE_CHECKING:
@@ -23,6 +31,7 @@ __all__ = [
     "RecordedFinding",
     "campaign_statuses",
     "campaign_url",
+    "checked_forms",
     "default_url",
     "make_engine",
     "migrate",

@@ -1,7 +1,9 @@
-"""The audit database: engine, migrations on open, SQLite tuning (DESIGN §6).
+"""The audit database: engine, migrations on open, SQLite tuning.
 
 SQLite file by default (`.thidua/audit.sqlite3` beside the campaign file), PostgreSQL by URL
 (`postgresql+psycopg://…`). Migrations (Alembic, inside this package) run on open.
+
+See docs/design.md, Change events and the service.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from .. import i18n
 from ..errors import StoreError
+from .models import FormStateRow
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -125,8 +128,6 @@ def upsert_form_state(
     """Insert or update one `form_states` row atomically (INSERT … ON CONFLICT DO UPDATE):
     validations of different units run in parallel and each may touch every unit's row."""
     from sqlalchemy import insert, update
-
-    from .models import FormStateRow
 
     dialect = conn.dialect.name
     if dialect in ("postgresql", "sqlite"):

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import i18n
@@ -164,6 +164,23 @@ def _status(
         content_hash=row.content_hash if row is not None else None,
         findings=findings,
     )
+
+
+def checked_forms(engine: Engine, campaign_id: str) -> int:
+    """How many (unit, form) of the campaign have a recorded check."""
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(FormStateRow)
+                    .where(
+                        (FormStateRow.campaign == campaign_id) & (FormStateRow.summary.is_not(None))
+                    )
+                ).scalar_one()
+            )
+    except SQLAlchemyError as exc:
+        raise AuditError(i18n.t("audit.read_failed", exc=exc)) from exc
 
 
 def unit_statuses(engine: Engine, campaign: Campaign, unit: str) -> dict[str, FormStatus]:
@@ -345,7 +362,6 @@ def official_rows_of(
     snapshot, REPEATABLE READ on PostgreSQL): per unit the submitted rows (and, with
     `include_live`, the rows last read of units that did not submit), the units that
     submitted, and per unit the indexes of rows whose last check found errors."""
-    from .models import Snapshot, Submission
 
     rows: dict[str, list[list[Any]]] = {}
     errors: dict[str, set[int]] = {}

@@ -1,4 +1,7 @@
-"""Load and cross-check a campaign file and its templates (DESIGN §3.1–§3.2)."""
+"""Load and cross-check a campaign file and its templates.
+
+See docs/design.md, Campaign file, Form templates.
+"""
 
 from __future__ import annotations
 

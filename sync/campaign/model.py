@@ -1,4 +1,4 @@
-"""Declarative shapes of the campaign file (DESIGN §3.1) and form templates (§3.2).
+"""Declarative shapes of the campaign file (docs/design.md: Campaign file, Form templates).
 
 These are validated with pydantic (unknown keys are errors); cross-references are checked
 by `sync.campaign.loader`, which also turns them into the resolved `Campaign`.

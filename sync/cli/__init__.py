@@ -1,118 +1,30 @@
-"""`thidua` — a thin click CLI over the library (DESIGN §9).
+"""`thidua` — a thin click CLI over the library (docs/design.md).
 
 Exit status: 0 fine, 1 validation errors found, 2 usage or configuration error.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
-from typing import Any
 
-import click
-
-from .. import i18n
-from ..errors import ConfigError, ThiduaError
-from . import language
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-def hoist_global_options(args: list[str]) -> list[str]:
-    """`thidua validate c.yaml --now X` → `thidua --now X validate c.yaml`: `--now` is
-    accepted after the subcommand too (it applies to every command)."""
-    out: list[str] = []
-    hoisted: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            out += args[i:]
-            break
-        if arg == "--now" and i + 1 < len(args):
-            hoisted += args[i : i + 2]
-            i += 2
-            continue
-        if arg.startswith("--now="):
-            hoisted.append(arg)
-        else:
-            out.append(arg)
-        i += 1
-    return hoisted + out
-
-
-class ThiduaGroup(click.Group):
-    """Turns project errors into a message and exit 2, never a traceback."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, hoist_global_options(args))
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ConfigError as exc:
-            click.secho(i18n.t("cli.config_error"), fg="red", err=True)
-            for issue in exc.issues:
-                click.echo(f"  {issue}", err=True)
-            ctx.exit(EXIT_USAGE)
-        except ThiduaError as exc:
-            click.secho(i18n.t("cli.error", exc=exc), fg="red", err=True)
-            ctx.exit(EXIT_USAGE)
-        except KeyboardInterrupt:
-            click.echo(i18n.t("cli.stopped"), err=True)
-            ctx.exit(130)
-
-
-def _choose_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    language.choose(value, ctx.find_root().command)
-
-
-@click.group("thidua", cls=ThiduaGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--now",
-    envvar="THIDUA_NOW",
-    metavar="THỜI_ĐIỂM",
-    help="Ghim thời điểm 'bây giờ' cho mọi lệnh (kiểm thử, giả định), ví dụ 2025-04-21T10:00. Biến môi trường THIDUA_NOW.",
-)
-@click.option("-v", "--verbose", is_flag=True, help="In nhật ký chi tiết (tiếng Anh) ra stderr.")
-@click.option(
-    "--lang",
-    type=click.Choice(language.LANGUAGES),
-    envvar="THIDUA_LANG",
-    is_eager=True,
-    expose_value=False,
-    callback=_choose_language,
-    help="Ngôn ngữ của dòng lệnh: vi (mặc định) hoặc en. Biến môi trường THIDUA_LANG.",
-)
-@click.version_option(package_name="thidua-sync", prog_name="thidua")
-def cli(now: str | None, verbose: bool) -> None:
-    """thidua — thu thập, kiểm tra và tổng hợp danh sách thi đua, khen thưởng.
-
-    Mã thoát: 0 = không có lỗi, 1 = dữ liệu còn lỗi, 2 = lỗi cách dùng hoặc cấu hình.
-    """
-    from .. import clock
-
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    clock.pin(now)
-
-
-from . import (  # noqa: E402,F401  (register commands)
+from . import (  # noqa: F401  (register commands)
     campaign_cmds,
     demo_cmds,
     export_cmds,
+    language,
     links_cmds,
     remind_cmds,
-    service_cmds,
+    serve_cmds,
     sheet_cmds,
     user_cmds,
     watch_cmds,
+    worker_cmds,
 )
+from .app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, cli
 
 language.choose(None, cli)
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "cli", "main"]
 
 
 def main() -> None:

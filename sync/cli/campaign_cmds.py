@@ -11,7 +11,7 @@ from .. import clock, i18n
 from ..campaign import builtin_dir, builtin_names, load_campaign
 from ..errors import AllocationError, ConfigError, ThiduaError
 from ..quotas import allocate, allocation_units, exact_shares
-from . import cli
+from .app import cli
 from .output import echo_ok, table
 
 CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path))

@@ -10,10 +10,13 @@ from pathlib import Path
 import click
 
 from .. import clock, i18n
+from ..audit import campaign_url, open_engine
 from ..campaign import Campaign, load_campaign
 from ..demo import print_summary, run_demo
 from ..links import campaign_secret, make_link
-from . import cli
+from ..users import add_user, get_user, set_password
+from .app import cli
+from .serve_cmds import serve
 
 
 @cli.command()
@@ -53,8 +56,6 @@ def run_sample(ctx: click.Context, directory: Path, port: int, no_serve: bool) -
         click.echo(i18n.t("cli.demo_clock", moment=f"{moment:%H:%M %d/%m/%Y}", year=f"{moment:%Y}"))
     if no_serve:
         return
-    from .service_cmds import serve
-
     click.echo(i18n.t("cli.stop_hint"))
     ctx.invoke(serve, campaign=directory / "campaign.yaml", port=port)
 
@@ -64,9 +65,6 @@ DEMO_USER = "bantochuc"
 
 def demo_organiser(campaign: Campaign) -> tuple[str, str]:
     """The sample's organiser account, created once; its password kept beside the audit DB."""
-    from ..audit import campaign_url, open_engine
-    from ..users import add_user, get_user, set_password
-
     path = campaign.base_dir / ".thidua" / "demo-login.txt"
     password = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
     if not password:

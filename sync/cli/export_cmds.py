@@ -10,7 +10,7 @@ from .. import clock, i18n, operations
 from ..campaign import load_campaign
 from ..errors import ThiduaError
 from ..operations import new_run_id, open_workspace
-from . import cli
+from .app import cli
 from .output import echo_ok
 from .sheet_cmds import CAMPAIGN, _units
 

@@ -11,7 +11,7 @@ import click
 from .. import clock, i18n
 from ..campaign import load_campaign
 from ..links import campaign_secret, default_expiry, unit_links
-from . import cli
+from .app import cli
 from .output import table
 
 

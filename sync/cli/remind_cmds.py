@@ -10,7 +10,7 @@ from .. import clock, i18n, operations
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
 from ..reminders import REASONS, SETUP_HINT, Status, link_maker, plan, send, smtp_settings
-from . import EXIT_USAGE, cli
+from .app import EXIT_USAGE, cli
 from .output import echo_ok, table
 
 RESULTS = {
@@ -73,7 +73,15 @@ def remind(
         return
     click.echo(
         table(
-            ["Mã", "Đơn vị", "Biểu mẫu", "Lý do", "Lỗi", "Gửi tới", "Kết quả"],
+            [
+                i18n.t("cli.col.id"),
+                i18n.t("cli.col.unit"),
+                i18n.t("cli.col.form"),
+                "Lý do",
+                i18n.t("severity.error"),
+                "Gửi tới",
+                "Kết quả",
+            ],
             [
                 [
                     r.unit.id,

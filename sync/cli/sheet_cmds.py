@@ -18,10 +18,10 @@ from ..feedback import state_label
 from ..operations import Workspace, new_run_id, open_workspace
 from ..pipeline import Run
 from ..progress import progress
-from ..rules.findings import FINDING_COLUMNS
+from ..rules.findings import FINDING_COLUMNS, _plain
 from ..stores import open_store
 from ..stores.capabilities import ExportsXlsx
-from . import EXIT_FINDINGS, cli
+from .app import EXIT_FINDINGS, cli
 from .output import echo_ok, table
 from .output import progress as bar
 
@@ -161,8 +161,6 @@ def validate(
 
 
 def _finding_dict(rec: dict[str, Any]) -> dict[str, Any]:
-    from ..rules.findings import _plain
-
     return {k: _plain(rec.get(k)) for k in FINDING_COLUMNS}
 
 

@@ -12,7 +12,7 @@ from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
 from ..users import add_user, list_users, remove_user, set_password
-from . import cli
+from .app import cli
 from .output import echo_ok, table
 
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))

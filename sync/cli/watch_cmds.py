@@ -17,7 +17,7 @@ from ..campaign.model import parse_duration
 from ..errors import ThiduaError
 from ..stores import open_store
 from ..stores.capabilities import WatchesChanges, WatchReport
-from . import EXIT_USAGE, cli
+from .app import EXIT_USAGE, cli
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

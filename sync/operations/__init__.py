@@ -10,13 +10,15 @@ protocol (`sync.form_state`), which the audit database implements. A new operati
 
 from __future__ import annotations
 
-from .checks import check_units
+from ..pipeline import SheetCache
+from .checks import check_units, warm_cache
 from .consolidation import Consolidation, consolidate
 from .submission import Submitted, submit
 from .workspace import Workspace, new_run_id, open_workspace
 
 __all__ = [
     "Consolidation",
+    "SheetCache",
     "Submitted",
     "Workspace",
     "check_units",
@@ -24,4 +26,5 @@ __all__ = [
     "new_run_id",
     "open_workspace",
     "submit",
+    "warm_cache",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from .. import pipeline
-from ..pipeline import Run, Tick
+from ..pipeline import Run, Tick, read_units
 from .workspace import Workspace, new_run_id
 
 
@@ -35,3 +35,10 @@ def check_units(
     )
     states.record(run.checks(), run_id or new_run_id("check"), now)
     return run
+
+
+def warm_cache(ws: Workspace) -> None:
+    """Read every unit once into the workspace's sheet cache (a long-running process), so
+    the first events read only their own unit."""
+    if ws.cache is not None:
+        ws.cache.fill(list(ws.campaign.units), lambda todo: read_units(ws.store, todo))

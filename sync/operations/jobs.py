@@ -1,12 +1,20 @@
 """Queue jobs as operations: what each job kind runs, and the JSON-friendly result kept
-with the job (`sync.audit.jobs`). Used by the service's worker threads and RQ workers."""
+with the job (`sync.audit.jobs`). `JobRunner` runs claimed jobs for the service's worker
+threads (`webhooks.queue.worker`) and for RQ workers (`sync.operations.rq`)."""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import time
+import uuid
 from typing import Any
 
 from .. import i18n
+from ..audit.jobs import ClaimedJob, JobStore
 from ..errors import SubmissionError
+from ..logs import log_event
 from .checks import check_units
 from .consolidation import consolidate
 from .submission import submit
@@ -56,3 +64,48 @@ def submit_job(ws: Workspace, unit: str, form: str | None, run_id: str) -> dict[
         "submitted_at": done.at.isoformat(),
         "written": done.run.written,
     }
+
+
+def worker_id() -> str:
+    """host:pid:random — unique per worker, stable for its lifetime."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner:
+    """Runs claimed jobs of one campaign: the operation, then done or failed (retried)."""
+
+    def __init__(self, ws: Workspace, jobs: JobStore) -> None:
+        self.ws = ws
+        self.jobs = jobs
+
+    def run(self, job: ClaimedJob) -> dict[str, Any]:
+        """Execute one job; returns the JSON-friendly result stored with the job."""
+        started = time.perf_counter()
+        result = run_job(self.ws, job.kind, job.unit, job.form, f"job-{job.id}")
+        result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        log_event("job", job=job.id, kind=job.kind, unit=job.unit, attempt=job.attempts, **result)
+        return result
+
+    def execute(self, job: ClaimedJob, worker: str) -> None:
+        """Run a claimed job; record it done, or failed with a retry later. A finished
+        validation or submission schedules a consolidation."""
+        try:
+            result = self.run(job)
+        except Exception as exc:
+            log.warning("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
+            log_event(
+                "job failed",
+                logging.WARNING,
+                job=job.id,
+                kind=job.kind,
+                unit=job.unit,
+                error=type(exc).__name__,
+            )
+            self.jobs.fail(job, worker, f"{type(exc).__name__}: {exc}")
+            return
+        self.jobs.finish(job, worker, result)
+        if job.kind in ("validate", "submit"):
+            self.jobs.schedule_consolidation()

@@ -1,10 +1,12 @@
-"""Deadlines (DESIGN §3.4): `late` (warning) and `after_lock` (error), unit-level, and states.
+"""Deadlines: `late` (warning) and `after_lock` (error), unit-level, and states.
 
 - A submission after `due`, or (not submitted) a change after `due` → `late`.
 - With `lock: true`, a change after `due + grace` → `after_lock` (the change is not part of
   the official submission); `late` is then not repeated for that change.
 - Without a known change time, `now` is the change time of a unit that has rows and has not
   submitted (conservative: what is in the sheet now is what would be counted).
+
+See docs/design.md, Deadlines and timeliness.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""The sheet-store interface (DESIGN §4): where unit sheets and the consolidated output live.
+"""The sheet-store interface: where unit sheets and the consolidated output live.
 
 Stores only move data: they read a unit's forms into DataFrames (raw cell values plus the
 sheet row numbers), write feedback prepared by `sync.feedback`, and write the consolidated
 tables prepared by `sync.consolidate`. They never validate.
+
+See docs/design.md, Stores.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from .. import i18n
 from ..errors import SheetNotFound
 from ..feedback import GUIDE_TAB, SUMMARY_TAB
+from ..rules.findings import Finding
 from .base import ProvisionReport, Store, UnitSheets
 from .grid import (
     find_tab,
@@ -169,8 +170,6 @@ class MemoryStore(Store):
 
     # -- reading ------------------------------------------------------------------------
     def read_unit(self, unit: Unit) -> UnitSheets:
-        from ..rules.findings import Finding
-
         book = self.books.get(unit.id)
         if book is None:
             problem = Finding(

@@ -1,4 +1,4 @@
-"""The embedded worker: one thread in the service process over the database queue.
+"""The embedded worker: threads in the service process over the database queue.
 
 Each tick: re-claim jobs of dead workers, turn quiet event bursts into jobs, then run due
 jobs (embedded) or hand them to RQ (scale-out: `executor`).
@@ -7,28 +7,23 @@ jobs (embedded) or hand them to RQ (scale-out: `executor`).
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from sync.audit.jobs import ClaimedJob
-
-from ..logs import log_event
-
-if TYPE_CHECKING:
-    from ..service import Service
+from sync.audit.jobs import ClaimedJob, JobStore
+from sync.operations.jobs import JobRunner, worker_id
 
 log = logging.getLogger(__name__)
 
 
-def worker_id() -> str:
-    """host:pid:random — unique per worker, stable for its lifetime."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+class Host(Protocol):
+    """What a worker works for (the service): the campaign's queue and its job runner."""
+
+    jobs: JobStore
+    runner: JobRunner
 
 
 class Worker:
@@ -36,7 +31,7 @@ class Worker:
 
     def __init__(
         self,
-        service: Service,
+        service: Host,
         poll: float = 0.2,
         executor: Callable[[int, str], None] | None = None,
         threads: int = 1,
@@ -85,24 +80,7 @@ class Worker:
 
     def execute(self, job: ClaimedJob) -> None:
         """Run a claimed job; record done, or failed with a retry later."""
-        jobs = self.service.jobs
-        try:
-            result = self.service.handler.run(job)
-        except Exception as exc:
-            log.warning("job %s failed: %s", job.id, type(exc).__name__, exc_info=exc)
-            log_event(
-                "job failed",
-                logging.WARNING,
-                job=job.id,
-                kind=job.kind,
-                unit=job.unit,
-                error=type(exc).__name__,
-            )
-            jobs.fail(job, self.id, f"{type(exc).__name__}: {exc}")
-            return
-        jobs.finish(job, self.id, result)
-        if job.kind in ("validate", "submit"):
-            jobs.schedule_consolidation()
+        self.service.runner.execute(job, self.id)
 
     def run_until_idle(self, timeout: float = 10.0, now: float | None = None) -> int:
         """Tick until nothing is left to do now (tests, `thidua` commands)."""

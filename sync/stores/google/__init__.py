@@ -1,4 +1,4 @@
-"""The Google Sheets store (DESIGN §5): the only place in the project that uses gspread.
+"""The Google Sheets store: the only place in the project that uses gspread.
 
 Calls per operation (counted on the fake server by tests/test_api_calls.py):
 - `read_unit`: 1 `spreadsheets.get` (fields mask with grid data of every tab);
@@ -6,6 +6,8 @@ Calls per operation (counted on the fake server by tests/test_api_calls.py):
 - `provision`: 1 read + at most 1 batchUpdate (+ Drive create and one share per new editor);
 - `write_consolidated`: 1 read + 2 writes (+ 1 Drive create the first time).
 See docs/google-mode.md for the choices.
+
+See docs/design.md, Google Sheets.
 """
 
 from __future__ import annotations

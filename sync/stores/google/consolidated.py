@@ -1,10 +1,12 @@
-"""The consolidated spreadsheet (DESIGN §8): one structure batchUpdate + one RAW values write.
+"""The consolidated spreadsheet: one structure batchUpdate + one RAW values write.
 
 1. `spreadsheets.batchUpdate`: add missing tabs, order them, size their grids, clear old
    values and formats, bold header and totals, date formats on date columns, freeze row 1,
    delete the tabs this store wrote before and no longer writes (other tabs are kept);
 2. `spreadsheets.values.batchUpdate` with `valueInputOption=RAW`: a unit's
    `=IMPORTXML(…)` arrives as text, never as a formula.
+
+See docs/design.md, Consolidated output.
 """
 
 from __future__ import annotations

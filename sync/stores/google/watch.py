@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, delete, insert, select
 
@@ -35,11 +35,24 @@ from ... import i18n
 from ...audit.models import Channel
 from ...errors import ConfigError, SheetNotFound, StoreError
 from ..capabilities import Change, WatchReport
-from .api import SPREADSHEET_MIME
+from .api import SPREADSHEET_MIME, Api
 
 if TYPE_CHECKING:
-    from ...campaign import Unit
-    from . import GoogleStore
+    from ...campaign import Campaign, Unit
+    from ...campaign.model import GoogleBackend
+    from .registry import Registry
+
+
+class DriveStore(Protocol):
+    """What the channels and the poll need of the Google store (`GoogleStore`)."""
+
+    campaign: Campaign
+    backend: GoogleBackend
+    api: Api
+    registry: Registry
+
+    def spreadsheet_id(self, unit: Unit) -> str | None: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +79,7 @@ class Channels:
     """Drive push channels of one campaign: Drive calls + rows in the audit database."""
 
     def __init__(
-        self, store: GoogleStore, engine: Engine, clock: Callable[[], float] = time.time
+        self, store: DriveStore, engine: Engine, clock: Callable[[], float] = time.time
     ) -> None:
         self.store = store
         self.engine = engine
@@ -221,7 +234,7 @@ def rfc3339(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def poll_query(store: GoogleStore, since: str) -> str:
+def poll_query(store: DriveStore, since: str) -> str:
     """The one files.list query (see the module docstring for the choice)."""
     folder = store.backend.folder_id
     adopted = any(u.spreadsheet for u in store.campaign.units)
@@ -231,7 +244,7 @@ def poll_query(store: GoogleStore, since: str) -> str:
     return f"{where} and modifiedTime > '{since}' and trashed = false"
 
 
-def poll_changes(store: GoogleStore, since: str) -> tuple[list[Change], str]:
+def poll_changes(store: DriveStore, since: str) -> tuple[list[Change], str]:
     """Unit spreadsheets modified after `since`; returns them and the next `since`."""
     ids: dict[str, str] = {}
     for unit in store.campaign.units:
@@ -257,12 +270,12 @@ def poll_changes(store: GoogleStore, since: str) -> tuple[list[Change], str]:
             return changes, newest
 
 
-def poll_since(store: GoogleStore, default: float) -> str:
+def poll_since(store: DriveStore, default: float) -> str:
     """The stored `poll.since`, else `default` (UNIX seconds)."""
     value = store.registry.data.get("poll", {}).get("since")
     return str(value) if value else rfc3339(default)
 
 
-def save_poll_since(store: GoogleStore, since: str) -> None:
+def save_poll_since(store: DriveStore, since: str) -> None:
     store.registry.data.setdefault("poll", {})["since"] = since
     store.registry.save()

@@ -1,4 +1,4 @@
-"""The local store (DESIGN §4): a folder of .xlsx workbooks via openpyxl.
+"""The local store (docs/design.md: Stores): a folder of .xlsx workbooks via openpyxl.
 
 `<unit id>.xlsx` per unit (one tab per form, header row at the form's `header_row`, the
 `Kết quả kiểm tra` status column right after the form's columns), `Tong-hop.xlsx` for the

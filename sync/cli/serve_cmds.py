@@ -1,4 +1,4 @@
-"""`thidua serve` and `thidua worker`: the only place `sync` imports `webhooks`."""
+"""`thidua serve`: the only place `sync` imports `webhooks` (the Flask service)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from .. import i18n
-from ..errors import ThiduaError
-from . import cli
+from .app import cli
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path, exists=True))
@@ -75,22 +74,3 @@ def serve(
         waitress_serve(app, host=host, port=port, threads=threads, ident="thidua")
     finally:
         svc.close()
-
-
-@cli.command()
-@CAMPAIGN
-@click.option("--burst", is_flag=True, help="Chạy hết việc đang chờ rồi thoát.")
-def worker(campaign: Path, burst: bool) -> None:
-    """Chạy tiến trình xử lý việc qua Redis/RQ (cần THIDUA_REDIS_URL và PostgreSQL)."""
-    url = os.environ.get("THIDUA_REDIS_URL")
-    if not url:
-        raise ThiduaError(i18n.t("cli.worker_needs_redis"))
-    from rq import Queue, Worker
-
-    from webhooks.queue import rq as rq_queue
-
-    os.environ["THIDUA_CAMPAIGN"] = str(campaign.resolve())
-    redis = rq_queue.connect(url)
-    name = os.environ.get("THIDUA_RQ_QUEUE", rq_queue.DEFAULT_QUEUE)
-    click.echo(i18n.t("cli.rq_worker", name=name, campaign=campaign))
-    Worker([Queue(name, connection=redis)], connection=redis).work(burst=burst)

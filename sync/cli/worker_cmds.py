@@ -1,0 +1,33 @@
+"""`thidua worker`: an RQ worker process running queued jobs (scale-out; no web part)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from .. import i18n
+from ..errors import ThiduaError
+from .app import cli
+
+CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path, exists=True))
+
+
+@cli.command()
+@CAMPAIGN
+@click.option("--burst", is_flag=True, help="Chạy hết việc đang chờ rồi thoát.")
+def worker(campaign: Path, burst: bool) -> None:
+    """Chạy tiến trình xử lý việc qua Redis/RQ (cần THIDUA_REDIS_URL và PostgreSQL)."""
+    url = os.environ.get("THIDUA_REDIS_URL")
+    if not url:
+        raise ThiduaError(i18n.t("cli.worker_needs_redis"))
+    from rq import Queue, Worker
+
+    from ..operations import rq as rq_queue
+
+    os.environ["THIDUA_CAMPAIGN"] = str(campaign.resolve())
+    redis = rq_queue.connect(url)
+    name = os.environ.get("THIDUA_RQ_QUEUE", rq_queue.DEFAULT_QUEUE)
+    click.echo(i18n.t("cli.rq_worker", name=name, campaign=campaign))
+    Worker([Queue(name, connection=redis)], connection=redis).work(burst=burst)
