@@ -1,4 +1,4 @@
-"""Benchmark: Google API calls per operation, counted on the fake server (DESIGN §10).
+"""Benchmark: Google API calls per operation, counted on the fake server (docs/design.md: Performance targets).
 
 An "event" = one unit edits one cell, then `check_units(ws, [unit])` with the service's
 cache of the other units' last read sheets (the audit database is a temporary SQLite file).

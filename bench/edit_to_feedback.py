@@ -1,4 +1,4 @@
-"""Benchmark: edit → feedback latency through the service (DESIGN §10: p95 ≤ 5 s).
+"""Benchmark: edit → feedback latency through the service (docs/design.md: Performance targets: p95 ≤ 5 s).
 
 N units edit concurrently on the fake Google server (in-process) with `--latency` seconds
 injected into every Google call. Each unit types a row, then posts the signed Apps Script

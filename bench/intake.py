@@ -1,4 +1,4 @@
-"""Event intake benchmark (DESIGN §10: ≥ 500 requests/s on 2 cores).
+"""Event intake benchmark (docs/design.md: Performance targets: ≥ 500 requests/s on 2 cores).
 
 Starts `thidua serve` (waitress) on a free loopback port in a subprocess with a temporary
 local campaign (100 units, so 30 events per spreadsheet stay within the per-spreadsheet

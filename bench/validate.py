@@ -1,4 +1,4 @@
-"""Benchmark: the rules engine vs pandera on the same DataFrame (DESIGN §10).
+"""Benchmark: the rules engine vs pandera on the same DataFrame (docs/design.md: Performance targets).
 
 500 units × 200 rows (~2 % planted errors) of a `dai_bieu`-like form. Prints
 `rows_per_second`, `pandera_rows_per_second` and `ratio_vs_pandera` (best of 3 each).

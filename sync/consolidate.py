@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import clock
-from .feedback import STATES, build_row_statuses, state_label
+from .feedback import STATES, build_row_statuses, state_label, summary_label
 
 if TYPE_CHECKING:
     from .campaign import Campaign, Column, Form, Unit
@@ -88,8 +88,9 @@ TONE_RGB = {
 def state_tone(label: str) -> str | None:
     """The tone of a state shown by its label (any language), None when unknown."""
     for state in STATES:
-        if label in (state_label(state, "vi"), state_label(state, "en")):
-            return STATE_TONES.get(state)
+        for known in (state_label(state, "vi"), state_label(state, "en")):
+            if label == known or label.startswith(known + " ("):  # "… (bổ sung)"
+                return STATE_TONES.get(state)
     return None
 
 
@@ -235,9 +236,13 @@ def _summary_table(
     order = tree_order(campaign)
 
     def total_row(name: str, form: Form, ids: list[str]) -> list[Any]:
-        items = [summaries[(u, form.id)] for u in ids if (u, form.id) in summaries]
+        items = [
+            summaries[(u, form.id)]
+            for u in ids
+            if (u, form.id) in summaries and summaries[(u, form.id)].applicable
+        ]
         quotas = [s.quota for s in items if s.quota is not None]
-        submitted = sum(1 for s in items if s.state.startswith("submitted"))
+        submitted = sum(1 for s in items if s.submitted)
         return [
             None,
             name,
@@ -257,7 +262,7 @@ def _summary_table(
         groups[len(rows)] = form.title
         for unit, _depth in order:
             s = summaries.get((unit.id, form.id))
-            if s is None:
+            if s is None or not s.applicable:
                 continue
             st = states.get(unit.id, form.id) if states is not None else None
             rows.append(
@@ -271,7 +276,7 @@ def _summary_table(
                     s.errors,
                     s.warnings,
                     *[s.shares.get(label) for label in labels],
-                    state_label(s.state, "vi"),
+                    summary_label(s, "vi"),
                     _local_time(st.last_change_at if st else None, campaign),
                     _local_time(st.submitted_at if st else None, campaign),
                 ]

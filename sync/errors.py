@@ -79,3 +79,7 @@ class SubmissionError(ThiduaError):
 
 class AllocationError(ThiduaError):
     """A total cannot be split over units as asked."""
+
+
+class ReviewError(ThiduaError):
+    """A review or an extension cannot be recorded (nothing submitted, bad date…)."""

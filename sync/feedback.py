@@ -7,6 +7,7 @@ language); stores decide *how* to write it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -64,7 +65,17 @@ FORM_HEAD = ("form", "quota", "rows", "valid_rows", "errors", "warnings", "due",
 """Columns of the per-form table of the `Kiểm tra` tab (message ids `feedback.form_head.*`)."""
 LIST_HEAD = ("form", "row", "column", "severity", "message")
 """Columns of the findings list of the `Kiểm tra` tab (message ids `feedback.list_head.*`)."""
-STATES = ("not_started", "in_progress", "valid", "submitted_on_time", "submitted_late", "locked")
+STATES = (
+    "not_applicable",
+    "not_started",
+    "in_progress",
+    "valid",
+    "submitted_on_time",
+    "submitted_late",
+    "returned",
+    "approved",
+    "locked",
+)
 """The form states (docs/design.md); their labels are the message ids `state.<state>`."""
 
 STATUS_MAX_CHARS = 300
@@ -73,6 +84,69 @@ STATUS_MAX_CHARS = 300
 def state_label(state: str, language: str = "vi") -> str:
     """The label of a form state in `language` (an unknown state is shown as is)."""
     return i18n.t(f"state.{state}", language) if state in STATES else state
+
+
+def _get(summary: Any) -> Any:
+    """Field access on a `UnitSummary` or a recorded summary dict."""
+    if isinstance(summary, dict):
+        return summary.get
+    return lambda k, d=None: getattr(summary, k, d)
+
+
+def summary_label(summary: Any, language: str = "vi") -> str:
+    """The state as a reader sees it, with what qualifies it: "Đã nộp đúng hạn (gia hạn,
+    bổ sung)" — an extended deadline, a correction after the first submission."""
+    get = _get(summary)
+    state = str(get("state", "not_started"))
+    extra = []
+    if get("extended", False) and state in ("submitted_on_time", "approved", "returned"):
+        extra.append(i18n.t("state.qualifier.extended", language))
+    if (get("corrections", 0) or 0) and state in (
+        "submitted_on_time",
+        "submitted_late",
+        "approved",
+    ):
+        extra.append(i18n.t("state.qualifier.corrected", language))
+    label = state_label(state, language)
+    return f"{label} ({', '.join(extra)})" if extra else label
+
+
+def state_notices(summary: Any, language: str = "vi", tz: Any = None) -> list[str]:
+    """Sentences a unit must read about its form's official record (returned, changed)."""
+    get = _get(summary)
+    out = []
+    review = get("review") or {}
+    if get("state") == "returned" and review.get("decision") == "returned":
+        reason = review.get("reason") or ""
+        until = review.get("until")
+        if until:
+            when = datetime.fromisoformat(until)
+            when = when.astimezone(tz) if tz is not None else when
+            out.append(
+                i18n.t(
+                    "state.notice.returned_until",
+                    language,
+                    reason=reason,
+                    until=when.strftime("%d/%m/%Y %H:%M"),
+                )
+            )
+        else:
+            out.append(i18n.t("state.notice.returned", language, reason=reason))
+    if get("changed_since_submit", False):
+        out.append(i18n.t("state.notice.changed", language))
+    return out
+
+
+def state_fields(summary: Any, language: str = "vi", tz: Any = None) -> dict[str, Any]:
+    """The state of a unit's form as every view shows it (CLI JSON, API, sidebar, pages)."""
+    get = _get(summary)
+    return {
+        "state": str(get("state", "not_started")),
+        "state_label": summary_label(summary, language),
+        "changed_since_submit": bool(get("changed_since_submit", False)),
+        "review": get("review"),
+        "notices": state_notices(summary, language, tz),
+    }
 
 
 def severity_label(severity: str, language: str = "vi") -> str:
@@ -130,7 +204,7 @@ def build_feedback(campaign: Campaign, unit_id: str, result: ValidationResult) -
     feedback = UnitFeedback(unit_id=unit_id)
     report = result.report.frame
     unit_findings = report[report["unit"] == unit_id]
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit_id):
         form_fb = FormFeedback(form_id=form.id)
         for (_unit, row), status in build_row_statuses(campaign, form.id, result, unit_id).items():
             form_fb.status[row] = status
@@ -169,11 +243,13 @@ def _summary(
     ]
     summaries = {(s.unit, s.form): s for s in result.summaries}
     share_lines: list[list[Any]] = []
-    for form in campaign.forms:
+    notices: list[list[Any]] = []
+    for form in campaign.forms_for(unit_id):
         s = summaries.get((unit_id, form.id))
         if s is None:
             continue
-        due = form.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        deadline = s.deadline if s.deadline is not None else form.deadline_for(unit_id)
+        due = deadline.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
         out.append(
             [
                 form.title,
@@ -183,12 +259,15 @@ def _summary(
                 s.errors,
                 s.warnings,
                 due,
-                state_label(s.state, lang),
+                summary_label(s, lang),
             ]
         )
+        notices += [[form.title, line] for line in state_notices(s, lang, tz)]
         for label, share in s.shares.items():
             if share is not None:
                 share_lines.append([form.title, label, f"{share * 100:.1f} %".replace(".", ",")])
+    if notices:
+        out += [[], [i18n.t("feedback.notices", lang)], *notices]
     if share_lines:
         out += [[], [i18n.t("feedback.shares", lang)], *share_lines]
     out += [[], [i18n.t("feedback.findings", lang)]]

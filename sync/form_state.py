@@ -60,6 +60,11 @@ class FormState:
     first_valid_at: str | None = None
     submitted_at: str | None = None
     submitted_hash: str | None = None
+    first_submitted_at: str | None = None
+    """The first submission decides timeliness; later ones are corrections (*bổ sung*)."""
+    valid_hash: str | None = None
+    """Content hash of the last state seen valid before the unit's lock (implicit forms)."""
+    valid_at: str | None = None
     snapshot: list[list[Any]] | None = None
     """Official snapshot rows (form keys order) frozen on submission."""
     snapshot_rows: list[int] | None = None
@@ -76,6 +81,15 @@ class FormState:
     @property
     def submitted(self) -> datetime | None:
         return self._dt(self.submitted_at)
+
+    @property
+    def first_submitted(self) -> datetime | None:
+        return self._dt(self.first_submitted_at or self.submitted_at)
+
+    @property
+    def changed_since_submit(self) -> bool:
+        """The live sheet differs from the official snapshot."""
+        return self.submitted_hash is not None and self.content_hash != self.submitted_hash
 
 
 @dataclass(frozen=True)
@@ -95,10 +109,47 @@ class FormCheck:
     """quota, rows, valid_rows, errors, warnings, state, shares (None: not validated)."""
 
 
+ClaimMap = dict[str, dict[str, dict[str, tuple[float, bool]]]]
+"""form → key → unit → (first seen, in the unit's submitted snapshot)"""
+
+
 class States(Protocol):
     """Per (unit, form) states plus the record of checks: what the operations need."""
 
+    reviews: dict[tuple[str, str], dict[str, Any]]
+    """(unit, form) → the last review {decision, reason, until, by, at}."""
+    extensions: dict[tuple[str, str], str]
+    """(unit, form) → the ISO time the last extension makes it due."""
+
     def get(self, unit: str, form: str) -> FormState: ...
+
+    def add_review(self, unit: str, form: str, review: dict[str, Any]) -> None:
+        """Record an organiser's review of the unit's form, durably."""
+        ...
+
+    def add_extension(self, unit: str, form: str, until: str, by: str, at: str) -> None:
+        """Record an extension of the unit's form until `until`, durably."""
+        ...
+
+    def claims(self) -> ClaimMap:
+        """When each campaign-wide unique key was first seen per unit, and whether it is in
+        that unit's submitted snapshot."""
+        ...
+
+    def save_claims(
+        self,
+        new: list[tuple[str, str, str, float]],
+        submitted: list[tuple[str, str, set[str]]] | None = None,
+    ) -> None:
+        """Keep new claims (form, key, unit, first seen) and, per (form, unit), the keys of
+        its submitted snapshot."""
+        ...
+
+    def snapshot_of(
+        self, unit: str, form: str, digest: str | None
+    ) -> tuple[list[list[Any]], list[int] | None] | None:
+        """Rows and row numbers of a content the unit once had (None: unknown)."""
+        ...
 
     def observe(
         self, unit: str, form: str, digest: str, rows: int, valid: bool, now: datetime
@@ -114,8 +165,10 @@ class States(Protocol):
         snapshot: list[list[Any]],
         rows: list[int],
         now: datetime,
+        on_time: bool | None = None,
     ) -> FormState:
-        """Freeze `snapshot` as the official rows of (unit, form), durably."""
+        """Freeze `snapshot` as the official rows of (unit, form), durably; `on_time` is
+        the timeliness of the unit's first submission (a correction keeps it)."""
         ...
 
     def save(self) -> None:

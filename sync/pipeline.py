@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import i18n
-from .campaign import Campaign, Form, Unit
+from . import i18n, lifecycle
+from .campaign import Campaign, Deadline, Form, Unit
 from .consolidate import display_value
 from .errors import StoreError, SubmissionError
 from .feedback import build_feedback
@@ -38,6 +38,8 @@ class Run:
     sheets: dict[str, UnitSheets]
     result: ValidationResult
     units: list[str]
+    claims: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """form → unit → keys of its campaign-wide unique rules, as read in this pass."""
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     write_errors: dict[str, str] = field(default_factory=dict)
@@ -65,16 +67,7 @@ class Run:
                     if item["value"] is not None:
                         item["value"] = str(item["value"])
                 try:
-                    s = self.result.summary(unit, form.id)
-                    summary: dict[str, Any] | None = {
-                        "quota": s.quota,
-                        "rows": s.rows,
-                        "valid_rows": s.valid_rows,
-                        "errors": s.errors,
-                        "warnings": s.warnings,
-                        "state": s.state,
-                        "shares": {k: _plain(v) for k, v in s.shares.items()},
-                    }
+                    summary: dict[str, Any] | None = self.result.summary(unit, form.id).as_record()
                 except KeyError:
                     summary = None
                 out.append(FormCheck(unit, form.id, digest, rows, numbers, findings, summary))
@@ -184,7 +177,7 @@ def assemble(
     for unit_sheets in sheets.values():
         if unit_sheets.problem is not None:
             problem = unit_sheets.problem
-            for form in campaign.forms:
+            for form in campaign.forms_for(problem.unit):
                 extra.append(
                     Finding(
                         problem.unit,
@@ -210,11 +203,96 @@ def observe(
             if sheet is not None and unit_sheets.problem is None:
                 digest = content_hash(sheet.frame, form.keys)
                 states.observe(unit_id, form.id, digest, len(sheet.frame), False, now)
-            st = states.get(unit_id, form.id)
-            times[(unit_id, form.id)] = UnitTimes(
-                last_change_at=st.last_change, submitted_at=st.submitted
-            )
+            if not form.applies(unit_id):
+                continue
+            times[(unit_id, form.id)] = unit_times(states, form, unit_id)
     return times
+
+
+def referenced_forms(campaign: Campaign) -> set[str]:
+    """Forms that cross-form rules (`registered_in`) judge against."""
+    out: set[str] = set()
+    for form in campaign.forms:
+        for rule in form.rules:
+            out |= {ref.form for ref in getattr(rule, "references", list)()}
+    return out
+
+
+def official_records(
+    campaign: Campaign, states: States, data: dict[str, pd.DataFrame], now: datetime
+) -> dict[str, tuple[pd.DataFrame, dict[str, tuple[str, str]]]]:
+    """Per referenced form, the rows that count for each unit and which version they are:
+    its latest submitted snapshot; once its own deadline has locked without a submission,
+    the last valid state before the lock (`submission: implicit`) or nothing; otherwise its
+    live rows. Rows typed after the lock never count."""
+    tz = campaign.tz
+    out: dict[str, tuple[pd.DataFrame, dict[str, tuple[str, str]]]] = {}
+    for form_id in sorted(referenced_forms(campaign)):
+        form = campaign.form(form_id)
+        live = data.get(form_id)
+        parts: list[pd.DataFrame] = []
+        versions: dict[str, tuple[str, str]] = {}
+        for unit in campaign.units_for(form_id):
+            st = states.get(unit.id, form_id)
+            rows: list[list[Any]] | None = None
+            if st.submitted_at and st.snapshot is not None:
+                rows, numbers = st.snapshot, st.snapshot_rows
+                versions[unit.id] = ("submitted", _day(st.submitted_at, tz))
+            else:
+                own = unit_deadline(states, campaign)(unit.id, form_id)
+                if own.lock and now > own.closes:
+                    numbers = None
+                    found = (
+                        states.snapshot_of(unit.id, form_id, st.valid_hash)
+                        if form.submission == "implicit" and st.valid_hash
+                        else None
+                    )
+                    if found is not None:
+                        rows, numbers = found
+                        versions[unit.id] = ("last_valid", _day(st.valid_at, tz))
+                    else:
+                        rows = []
+                        versions[unit.id] = ("none", _day(own.closes.isoformat(), tz))
+            if rows is None:
+                if live is not None:
+                    parts.append(live[live["_unit"] == unit.id])
+                continue
+            if rows:
+                frame = pd.DataFrame(rows, columns=form.keys, dtype=object)
+                frame.insert(0, ROW, numbers or list(range(2, 2 + len(rows))))
+                frame.insert(0, "_unit", unit.id)
+                parts.append(frame)
+        frame = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else pd.DataFrame({"_unit": [], ROW: []}, dtype=object)
+        )
+        out[form_id] = (frame, versions)
+    return out
+
+
+def _day(stamp: str | None, tz: Any) -> str:
+    return datetime.fromisoformat(stamp).astimezone(tz).strftime("%d/%m/%Y") if stamp else ""
+
+
+def unit_times(states: States, form: Form, unit: str) -> UnitTimes:
+    """The official record of one unit's form as the rules engine needs it."""
+    key = (unit, form.id)
+    return lifecycle.times(
+        form, unit, states.get(unit, form.id), states.reviews.get(key), states.extensions.get(key)
+    )
+
+
+def unit_deadline(states: States, campaign: Campaign) -> Callable[[str, str], Deadline]:
+    """unit, form → the unit's own deadline (override, extension, return)."""
+
+    def of(unit: str, form_id: str) -> Deadline:
+        key = (unit, form_id)
+        return lifecycle.deadline(
+            campaign.form(form_id), unit, states.extensions.get(key), states.reviews.get(key)
+        )
+
+    return of
 
 
 def run_validation(
@@ -244,12 +322,34 @@ def run_validation(
     sheets = {u.id: fresh[u.id] for u in campaign.units if u.id in fresh}
     data, extra = assemble(campaign, sheets)
     times = observe(campaign, states, sheets, now)
-    result = validate(campaign, data, now=now, times=times, units=selected, extra=extra)
+    claims = states.claims()
+    result = validate(
+        campaign,
+        data,
+        now=now,
+        times=times,
+        units=selected,
+        extra=extra,
+        official=official_records(campaign, states, data, now),
+        claims=claims,
+    )
+    stamp = now.timestamp()
+    states.save_claims(
+        [
+            (form_id, key, unit, stamp)
+            for form_id, by_unit in result.keys.items()
+            for unit, keys in by_unit.items()
+            for key in keys
+            if unit not in claims.get(form_id, {}).get(key, {})
+        ]
+    )
     for s in result.summaries:
         if s.rows and s.errors == 0:
             st = states.get(s.unit, s.form)
             st.first_valid_at = st.first_valid_at or now.isoformat()
-    run = Run(campaign, now, sheets, result, selected)
+            if s.deadline is None or now <= s.deadline.closes:
+                st.valid_hash, st.valid_at = st.content_hash, now.isoformat()
+    run = Run(campaign, now, sheets, result, selected, claims=result.keys)
     if feedback:
         for unit_id in selected:
             if sheets[unit_id].problem is not None:
@@ -276,10 +376,11 @@ def submit(
     states: States,
     cache: SheetCache | None = None,
 ) -> tuple[bool, Run]:
-    """Freeze the unit's current rows as the official snapshot. Returns (late, run).
+    """Freeze the unit's current rows as the official snapshot. Returns (late, run);
+    `late` is the timeliness of the unit's *first* submission (a correction keeps it).
 
-    Refused (SubmissionError, Vietnamese message) when the form is locked, the unit has no
-    rows, or the rows still have errors.
+    Refused (SubmissionError, Vietnamese message) when the form does not apply to the unit,
+    is locked for it (unless returned), is approved, has no rows, or still has errors.
     """
     try:
         unit = campaign.unit(unit_id)
@@ -289,9 +390,16 @@ def submit(
         form = campaign.form(form_id)
     except KeyError:
         raise SubmissionError(i18n.t("submit.no_such_form", form=form_id)) from None
-    if form.lock and now > form.closes:
-        closes = form.closes.astimezone(campaign.tz).strftime("%d/%m/%Y %H:%M")
-        raise SubmissionError(i18n.t("submit.locked", form=form.title, closes=closes))
+    key = (unit.id, form.id)
+    lifecycle.accept_submission(
+        campaign,
+        form,
+        unit.id,
+        states.get(unit.id, form.id),
+        now,
+        states.reviews.get(key),
+        states.extensions.get(key),
+    )
     run = run_validation(campaign, store, now=now, states=states, units=[unit.id], cache=cache)
     summary = next(s for s in run.result.summaries if s.unit == unit.id and s.form == form.id)
     if run.sheets[unit.id].problem is not None:
@@ -305,6 +413,21 @@ def submit(
     sheet = run.sheets[unit.id].forms[form.id]
     digest = content_hash(sheet.frame, form.keys)
     snapshot, numbers = official_rows(run.result, form, unit.id)
-    states.submit(unit.id, form.id, digest, snapshot, numbers, now)
+    first = states.get(unit.id, form.id).first_submitted or now
+    on_time = first <= unit_times(states, form, unit.id).deadline.due  # type: ignore[union-attr]
+    state = states.submit(unit.id, form.id, digest, snapshot, numbers, now, on_time=on_time)
     states.save()
-    return now > form.due, run
+    # The run's summary and the unit's sheet show the submission at once (no second read).
+    summary.state = "submitted_on_time" if on_time else "submitted_late"
+    summary.on_time = on_time
+    summary.corrections = max(0, len(state.history) - 1)
+    summary.changed_since_submit = False
+    if unit.id in run.written or unit.id in run.unchanged:
+        try:
+            store.write_feedback(unit, build_feedback(campaign, unit.id, run.result))
+        except StoreError as exc:
+            log.warning("feedback after submission not written for %s: %s", unit.id, exc)
+    claimed = run.claims.get(form.id, {}).get(unit.id)
+    if claimed is not None:
+        states.save_claims([], [(form.id, unit.id, claimed)])
+    return not on_time, run

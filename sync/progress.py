@@ -45,7 +45,9 @@ class Progress:
 
 
 def _count(form: str, group: str, name: str, depth: int, items: list[UnitSummary]) -> Progress:
-    states = [s.state for s in items]
+    """Counts over the units the form applies to (others are not expected)."""
+    items = [s for s in items if s.applicable]
+    submitted = [s for s in items if s.submitted]
     return Progress(
         form=form,
         group=group,
@@ -54,9 +56,9 @@ def _count(form: str, group: str, name: str, depth: int, items: list[UnitSummary
         expected=len(items),
         started=sum(1 for s in items if s.rows > 0),
         valid=sum(1 for s in items if s.rows > 0 and s.errors == 0),
-        submitted=sum(1 for st in states if st.startswith("submitted")),
-        on_time=states.count("submitted_on_time"),
-        late=states.count("submitted_late"),
+        submitted=len(submitted),
+        on_time=sum(1 for s in submitted if s.on_time),
+        late=sum(1 for s in submitted if s.on_time is False),
     )
 
 

@@ -114,13 +114,8 @@ def allocation_units(
     level: str | None = None,
 ) -> list[Unit]:
     """The units that share a form's total, in campaign order: the units the form applies
-    to, narrowed to `ids` and/or to one `level`.
-
-    Hook: every unit of the campaign fills every form today; once forms get `applies_to`
-    (units for some forms only), start from the units the form applies to here.
-    """
-    campaign.form(form_id)
-    units = list(campaign.units)
+    to (`applies_to`), narrowed to `ids` and/or to one `level`."""
+    units = list(campaign.units_for(form_id))
     if ids:
         known = {u.id for u in units}
         unknown = [i for i in ids if i not in known]

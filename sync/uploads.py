@@ -31,6 +31,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ from .stores.local.reader import open_workbook, read_workbook
 from .stores.local.workbook import worksheet_rows
 
 if TYPE_CHECKING:
-    from .campaign import Campaign, Form, Unit
+    from .campaign import Campaign, Deadline, Form, Unit
     from .stores.base import UnitSheets
 
 MiB = 1024 * 1024
@@ -258,26 +259,42 @@ def check_package(data: bytes, limits: Limits | None = None, filename: str = "")
 # --- 2. the workbook --------------------------------------------------------------------------
 
 
-def locked_forms(campaign: Campaign, now: datetime) -> list[Form]:
-    """Forms with `lock: true` whose `due + grace` has passed."""
-    return [f for f in campaign.forms if f.lock and now > f.closes]
+DeadlineOf = Callable[[str, str], "Deadline"]
 
 
-def all_locked(campaign: Campaign, now: datetime) -> bool:
-    return bool(campaign.forms) and len(locked_forms(campaign, now)) == len(campaign.forms)
+def locked_forms(
+    campaign: Campaign, now: datetime, unit_id: str, deadline: DeadlineOf | None = None
+) -> list[Form]:
+    """The unit's forms with `lock: true` whose (own) `due + grace` has passed."""
+    of = deadline or campaign.deadline
+    out = []
+    for f in campaign.forms_for(unit_id):
+        d = of(unit_id, f.id)
+        if d.lock and now > d.closes:
+            out.append(f)
+    return out
 
 
-def all_locked_message(campaign: Campaign) -> str:
-    parts = [
-        i18n.t(
-            "upload.all_locked.form",
-            form=f.title,
-            due=when_text(f.due, campaign),
-            closes=when_text(f.closes, campaign),
+def all_locked(
+    campaign: Campaign, now: datetime, unit_id: str, deadline: DeadlineOf | None = None
+) -> bool:
+    forms = campaign.forms_for(unit_id)
+    return bool(forms) and len(locked_forms(campaign, now, unit_id, deadline)) == len(forms)
+
+
+def all_locked_message(campaign: Campaign, unit_id: str, deadline: DeadlineOf | None = None) -> str:
+    of = deadline or campaign.deadline
+    parts = []
+    for f in campaign.forms_for(unit_id):
+        d = of(unit_id, f.id)
+        parts.append(
+            f"«{f.title}» hạn nộp {when_text(d.due, campaign)}, khoá sổ {when_text(d.closes, campaign)}"
         )
-        for f in campaign.forms
-    ]
-    return i18n.t("upload.all_locked", forms="; ".join(parts))
+    return (
+        "Đã khoá sổ: không nhận tệp gửi lên nữa ("
+        + "; ".join(parts)
+        + "). Bản đã nộp trước khi khoá sổ vẫn được giữ; cần điều chỉnh thì liên hệ ban tổ chức."
+    )
 
 
 UNIT_LABELS = frozenset(i18n.t("guide.unit", lang) for lang in i18n.LANGUAGES)
@@ -297,7 +314,13 @@ def _guide_unit(path: Path) -> str | None:
 
 
 def check_workbook(
-    path: Path, campaign: Campaign, unit: Unit, *, now: datetime, current: Path | None
+    path: Path,
+    campaign: Campaign,
+    unit: Unit,
+    *,
+    now: datetime,
+    current: Path | None,
+    deadline: DeadlineOf | None = None,
 ) -> UnitSheets:
     """The uploaded workbook read like a unit's own; UploadRefused when it must not replace
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
@@ -317,7 +340,7 @@ def check_workbook(
         raise UploadRefused("other_unit", who=who, unit=unit.name)
     missing_tabs: list[str] = []
     missing_cols: list[str] = []
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit.id):
         sheet = sheets.forms.get(form.id)
         for finding in sheet.findings if sheet is not None else []:
             if finding.code == "missing_tab":
@@ -335,7 +358,7 @@ def check_workbook(
         if missing_cols:
             parts.append(i18n.t("upload.missing_columns", columns=", ".join(missing_cols)))
         raise UploadRefused("wrong_template", problems="; ".join(parts))
-    locked = locked_forms(campaign, now)
+    locked = locked_forms(campaign, now, unit.id, deadline)
     if locked:
         before = read_workbook(current, campaign, unit, None) if current is not None else None
         for form in locked:
@@ -347,7 +370,12 @@ def check_workbook(
                 continue
             if old_hash != new_hash:
                 raise UploadRefused(
-                    "locked", form=form.title, closes=when_text(form.closes, campaign)
+                    "locked",
+                    f"Biểu mẫu «{form.title}» đã khoá sổ lúc "
+                    f"{when_text((deadline or campaign.deadline)(unit.id, form.id).closes, campaign)} "
+                    "nên không nhận thay đổi: tệp gửi lên có dữ liệu của biểu mẫu này khác với "
+                    "bản đã khoá. Hãy tải sổ hiện tại ở bước 1, chỉ sửa các biểu mẫu còn mở "
+                    "rồi gửi lại.",
                 )
     return sheets
 

@@ -23,6 +23,8 @@ from .audit.models import User
 from .errors import ThiduaError
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+ROLES = ("organiser", "leader")
+"""organiser: reviews, extends, manages; leader: reads everything, changes nothing."""
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" equal to a wrong password.
@@ -43,6 +45,12 @@ class Account:
     created_at: float
     last_login_at: float | None
     session_version: int
+    role: str = "organiser"
+
+    @property
+    def can_change(self) -> bool:
+        """Organisers review, extend and manage; leaders only read."""
+        return self.role == "organiser"
 
 
 def _account(row: Any) -> Account:
@@ -53,7 +61,19 @@ def _account(row: Any) -> Account:
         created_at=row.created_at,
         last_login_at=row.last_login_at,
         session_version=row.session_version,
+        role=row.role or "organiser",
     )
+
+
+def check_role(role: str) -> str:
+    """`organiser` or `leader`, or UserError naming both."""
+    value = role.strip().lower()
+    if value not in ROLES:
+        raise UserError(
+            f"Vai trò '{role}' không có: dùng 'organiser' (ban tổ chức: duyệt, gia hạn, quản lý) "
+            "hoặc 'leader' (lãnh đạo: chỉ xem)."
+        )
+    return value
 
 
 def check_username(username: str) -> str:
@@ -75,10 +95,16 @@ def check_password(password: str, username: str = "") -> None:
 
 
 def add_user(
-    engine: Engine, campaign: str, username: str, password: str, name: str = ""
+    engine: Engine,
+    campaign: str,
+    username: str,
+    password: str,
+    name: str = "",
+    role: str = "organiser",
 ) -> Account:
     """Create an account; UserError when the name is taken or the password weak."""
     username = check_username(username)
+    role = check_role(role)
     check_password(password, username)
     try:
         with engine.begin() as conn:
@@ -90,6 +116,7 @@ def add_user(
                     password_hash=_hasher.hash(password),
                     created_at=time.time(),
                     session_version=1,
+                    role=role,
                 )
             )
     except IntegrityError:

@@ -1,4 +1,4 @@
-"""DESIGN §10 call counts on the fake server (counts only, never time)."""
+"""docs/design.md: Performance targets call counts on the fake server (counts only, never time)."""
 
 from __future__ import annotations
 

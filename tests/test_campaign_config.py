@@ -1,4 +1,4 @@
-"""The campaign file contract (DESIGN §3.1): accepted keys, and errors that name file, path, line."""
+"""The campaign file contract (docs/design.md: Campaign file): accepted keys, and errors that name file, path, line."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `thidua` command line (DESIGN §9) through click's runner."""
+"""The `thidua` command line (docs/design.md: Command line) through click's runner."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Organiser dashboard (DESIGN §7): units table rolled up by parent, drill-down, downloads,
+"""Organiser dashboard (docs/design.md: Web pages): units table rolled up by parent, drill-down, downloads,
 print list; every page behind the login. Exact values from a small four-unit campaign."""
 
 from __future__ import annotations
@@ -412,3 +412,95 @@ def test_print_css_is_a4_landscape() -> None:
     assert re.search(r"@page \{\s*size: A4 landscape;", css)
     assert 'counter(page) "/" counter(pages)' in css  # page numbers
     assert re.search(r"@media print \{[^@]*\.no-print", css)
+
+
+# --- review, return, extend from the unit page; leaders only read ---------------------------
+
+
+def _post(client: Any, path: str, page: str, **data: str) -> Any:
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    return client.post(path, data={"csrf_token": token.group(1), **data})
+
+
+def test_return_then_approve_from_the_unit_page(checked: Any, client: Any) -> None:
+    login(client)
+    page = client.get("/dashboard/units/H1").get_data(as_text=True)
+    assert "Đã nộp đúng hạn" in page and ">Duyệt</button>" in page
+    clock.pin("2025-04-13T08:00:00+07:00")
+    try:
+        resp = _post(
+            client,
+            "/dashboard/units/H1/ds/review",
+            page,
+            decision="returned",
+            reason="Thiếu giới tính của người thứ hai",
+            until="2025-04-25T17:00",
+        )
+        assert resp.status_code == 302
+        page = client.get("/dashboard/units/H1").get_data(as_text=True)
+        assert "Đã trả lại «Danh sách đại biểu» cho Huyện Một" in page
+        assert "Bị trả lại để sửa" in page
+        assert (
+            "Trả lại bởi bantochuc lúc 13/04/2025 08:00: Thiếu giới tính của người thứ hai "
+            "(sửa và nộp lại trước 25/04/2025 17:00)" in page
+        )
+        assert ">Duyệt</button>" not in page  # waits for the unit to resubmit
+        svc = checked.extensions["thidua"]
+        clock.pin("2025-04-14T09:00:00+07:00")
+        assert jobs.submit_job(svc.workspace, "H1", "ds", "t-4")["corrected"] is True
+        page = client.get("/dashboard/units/H1").get_data(as_text=True)
+        assert "Đã nộp đúng hạn (bổ sung)" in page
+        resp = _post(client, "/dashboard/units/H1/ds/review", page, decision="approved")
+        assert resp.status_code == 302
+        page = client.get("/dashboard/units/H1").get_data(as_text=True)
+        assert "Đã duyệt «Danh sách đại biểu» của Huyện Một." in page
+        assert "Đã duyệt bởi bantochuc lúc 14/04/2025 09:00." in page
+        status = client.get("/api/campaign/status").get_json()
+        h1 = next(u for u in status["units"] if u["unit"] == "H1")
+        assert (h1["state"], h1["changed_since_submit"]) == ("approved", False)
+        assert h1["review"]["decision"] == "approved"
+        # A refusal is explained, nothing changes.
+        resp = _post(client, "/dashboard/units/H2/ds/review", page, decision="approved")
+        page = client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert "Chưa thực hiện được: Huyện Hai chưa nộp «Danh sách đại biểu»" in page
+        resp = _post(client, "/dashboard/units/H2/ds/extend", page, until="2025-04-30T17:00")
+        page = client.get(resp.headers["Location"]).get_data(as_text=True)
+        assert "Đã gia hạn «Danh sách đại biểu» cho Huyện Hai đến 30/04/2025 17:00." in page
+        assert "Hạn nộp của đơn vị: 30/04/2025 17:00 (gia hạn)" in page
+    finally:
+        clock.pin("2025-04-21T10:00:00+07:00")
+
+
+LEADER = ("lanhdao", "Lanh-dao-chi-xem-2025")
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/dashboard/units/H1/ds/review", {"decision": "approved"}),
+        ("/dashboard/units/H1/ds/review", {"decision": "returned", "reason": "x"}),
+        ("/dashboard/units/H1/ds/extend", {"until": "2025-04-30T17:00"}),
+    ],
+)
+def test_a_leader_reads_everything_and_changes_nothing(
+    checked: Any, client: Any, path: str, data: dict[str, str]
+) -> None:
+    from sync.audit.models import Extension, Review
+    from sync.users import add_user
+
+    svc = checked.extensions["thidua"]
+    add_user(svc.engine, svc.campaign.id, *LEADER, name="Lãnh đạo", role="leader")
+    page = client.get("/login").get_data(as_text=True)
+    resp = _post(client, "/login", page, username=LEADER[0], password=LEADER[1])
+    assert resp.status_code == 302
+    for read in PAGES:
+        assert client.get(read).status_code == 200, read
+    page = client.get("/dashboard/units/H1").get_data(as_text=True)
+    assert ">Duyệt</button>" not in page and "Gia hạn cho đơn vị" not in page
+    resp = _post(client, path, page, **data)
+    assert resp.status_code == 403
+    assert "Tài khoản lãnh đạo chỉ xem được" in resp.get_data(as_text=True)
+    with svc.engine.connect() as conn:
+        assert conn.execute(Review.__table__.select()).all() == []
+        assert conn.execute(Extension.__table__.select()).all() == []

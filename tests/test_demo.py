@@ -1,4 +1,4 @@
-"""`thidua demo`: the whole local loop, and the consolidated workbook contract (DESIGN §8)."""
+"""`thidua demo`: the whole local loop, and the consolidated workbook contract (docs/design.md: Consolidated output)."""
 
 from __future__ import annotations
 

@@ -97,6 +97,26 @@ def test_forms_lock_once_per_unit_after_due_plus_grace(
     assert all(len(ranges) == 1 for ranges in locks(fake, store).values())
 
 
+def test_an_extension_unlocks_one_unit_until_its_own_deadline(
+    app: Any, store: GoogleStore, fake: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync import clock
+    from sync.operations import extend
+
+    scheduler = app.extensions["thidua_scheduler"]
+    monkeypatch.setenv("THIDUA_NOW", "2026-04-21T17:01")
+    assert len(scheduler.lock()) == 3
+    svc = app.extensions["thidua"]
+    until = clock.parse_instant("2026-04-24T17:00", store.campaign.tz)
+    extend(svc.workspace, "DV2", "ds", until=until, by="bantochuc")
+    assert [u for u, ranges in locks(fake, store).items() if not ranges] == ["DV2"]
+    monkeypatch.setenv("THIDUA_NOW", "2026-04-22T09:00")
+    assert scheduler.lock() == []  # DV2 is due 24/04, closes 25/04 17:00 (grace kept)
+    monkeypatch.setenv("THIDUA_NOW", "2026-04-25T17:01")
+    assert scheduler.lock() == [("DV2", "ds")]
+    assert all(len(ranges) == 1 for ranges in locks(fake, store).values())
+
+
 def test_scheduler_tick_renews_channels_close_to_expiry(
     app: Any, store: GoogleStore, fake: FakeGoogle
 ) -> None:

@@ -62,3 +62,54 @@ def test_empty_keys_are_not_duplicates_and_many_others_are_capped() -> None:
     dups = [f for f in result.report if f.code == "duplicate"]
     assert [f.row for f in dups] == [4, 5, 6, 7, 8, 9]
     assert "và 2 dòng khác" in dups[0].message
+
+
+# --- who owns a duplicate across units (the earliest claim) --------------------------------
+
+PAIR = [
+    person("TAMDUONG", "Lò Văn Pành", year=1979),  # 2
+    person("SINHO", "Lò Văn Pành", year=1979),  # 2
+    person("SINHO", "Tòng Thị Én", "Nữ", 1990),  # 3
+]
+
+
+def _claims(result_keys: dict[str, dict[str, set[str]]], **units: tuple[float, bool]) -> dict:
+    """Claims of the shared key: unit → (first seen, submitted)."""
+    shared = result_keys["dai_bieu"]["TAMDUONG"] & result_keys["dai_bieu"]["SINHO"]
+    (key,) = shared
+    return {"dai_bieu": {key: dict(units)}}
+
+
+def test_without_claims_campaign_order_owns_and_gets_a_warning() -> None:
+    result = run(_campaign("campaign"), {"dai_bieu": PAIR})
+    assert keys(result) == [
+        ("SINHO", 2, "ho_ten", "duplicate", "error"),
+        ("TAMDUONG", 2, "ho_ten", "duplicate", "warning"),
+    ]
+    owner = next(f for f in result.report if f.unit == "TAMDUONG")
+    assert "cũng có trong danh sách của đơn vị khác (dòng 2 của LĐLĐ huyện Sìn Hồ)" in owner.message
+    assert (
+        "dòng 2 của LĐLĐ huyện Tam Đường"
+        in next(f for f in result.report if f.unit == "SINHO").message
+    )
+    assert result.keys["dai_bieu"]["SINHO"] and len(result.keys["dai_bieu"]["SINHO"]) == 2
+
+
+def test_first_seen_earlier_owns() -> None:
+    first = run(_campaign("campaign"), {"dai_bieu": PAIR})
+    claims = _claims(first.keys, SINHO=(100.0, False), TAMDUONG=(200.0, False))
+    result = run(_campaign("campaign"), {"dai_bieu": PAIR}, claims=claims)
+    assert keys(result) == [
+        ("SINHO", 2, "ho_ten", "duplicate", "warning"),
+        ("TAMDUONG", 2, "ho_ten", "duplicate", "error"),
+    ]
+
+
+def test_a_submitted_snapshot_owns_over_an_earlier_live_row() -> None:
+    first = run(_campaign("campaign"), {"dai_bieu": PAIR})
+    claims = _claims(first.keys, SINHO=(100.0, False), TAMDUONG=(200.0, True))
+    result = run(_campaign("campaign"), {"dai_bieu": PAIR}, claims=claims)
+    assert keys(result) == [
+        ("SINHO", 2, "ho_ten", "duplicate", "error"),
+        ("TAMDUONG", 2, "ho_ten", "duplicate", "warning"),
+    ]

@@ -93,19 +93,27 @@ def test_user_commands(campaign_file: Path, tmp_path: Path, monkeypatch: Any) ->
         input=GOOD + "\n",
     )
     assert added.exit_code == 0, added.output
-    assert "Đã tạo tài khoản 'bantochuc' (Ban Tổ chức)." in added.output
+    assert "Đã tạo tài khoản 'bantochuc' (Ban Tổ chức, ban tổ chức)." in added.output
     again = run(cli, ["user", "add", c, "bantochuc", "--password-stdin"], input=GOOD + "\n")
     assert again.exit_code == 2 and "đã có" in again.output
     weak = run(cli, ["user", "add", c, "lanhdao", "--password-stdin"], input="123\n")
     assert weak.exit_code == 2 and "Mật khẩu quá ngắn" in weak.output
-    prompted = run(cli, ["user", "add", c, "lanhdao"], input="Lanh-dao-2025-ok\nLanh-dao-2025-ok\n")
+    prompted = run(
+        cli,
+        ["user", "add", c, "lanhdao", "--role", "leader"],
+        input="Lanh-dao-2025-ok\nLanh-dao-2025-ok\n",
+    )
     assert prompted.exit_code == 0, prompted.output
+    assert "(lanhdao, lãnh đạo, chỉ xem)" in prompted.output
+    bad_role = run(cli, ["user", "add", c, "x2", "--role", "boss", "--password-stdin"], input=GOOD)
+    assert bad_role.exit_code == 2 and "organiser" in bad_role.output
     listed = run(cli, ["user", "list", c])
     assert listed.exit_code == 0
     lines = listed.output.splitlines()
     assert lines[0].split()[:3] == ["Tên", "đăng", "nhập"]
     assert [ln.split()[0] for ln in lines[2:]] == ["bantochuc", "lanhdao"]
     assert "chưa đăng nhập" in lines[2]
+    assert "ban tổ chức" in lines[2] and "lãnh đạo, chỉ xem" in lines[3]
     changed = run(
         cli, ["user", "passwd", c, "lanhdao", "--password-stdin"], input="Moi-hon-2025-x\n"
     )

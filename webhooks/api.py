@@ -16,7 +16,7 @@ from flask import Blueprint, Response, jsonify
 from sync import clock, i18n
 from sync.audit import campaign_statuses, unit_statuses
 from sync.campaign import Unit
-from sync.feedback import state_label
+from sync.feedback import state_fields
 from sync.operations import check_units, jobs
 from sync.progress import progress
 from sync.rules.engine import UnitSummary
@@ -53,8 +53,7 @@ def campaign_status() -> Response:
                     "form": s.form,
                     "rows": s.rows,
                     "errors": s.errors,
-                    "state": s.state,
-                    "state_label": state_label(s.state, c.language),
+                    **state_fields(s, c.language, c.tz),
                 }
                 for s in summaries
             ],
@@ -89,7 +88,7 @@ def unit_payload(unit: Unit) -> dict[str, Any]:
     c = svc.campaign
     recorded = unit_statuses(svc.engine, c, unit.id)
     forms = []
-    for form in c.forms:
+    for form in c.forms_for(unit.id):
         st = recorded[form.id]
         forms.append(
             {
@@ -100,9 +99,8 @@ def unit_payload(unit: Unit) -> dict[str, Any]:
                 "valid_rows": st.valid_rows,
                 "errors": st.errors,
                 "warnings": st.warnings,
-                "state": st.state,
-                "state_label": state_label(st.state, c.language),
-                "due": form.due.astimezone(c.tz).isoformat(),
+                **state_fields(st.summary(), c.language, c.tz),
+                "due": st.due or form.deadline_for(unit.id).due.astimezone(c.tz).isoformat(),
                 "checked_at": st.checked_at,
                 "findings": [
                     {

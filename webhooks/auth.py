@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length
 
 from sync.users import Account, authenticate, get_user
 
+from .errors import page_error
 from .guard import service
 from .logs import log_event
 from .web import limiter
@@ -81,13 +82,24 @@ def _signed_in() -> dict[str, Any]:
     return {"user": current_user() if request.blueprint in ("dashboard", "auth") else None}
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 def login_required(view: F) -> F:
-    """Redirect to the login page (remembering where to come back) when signed out."""
+    """Redirect to the login page (remembering where to come back) when signed out; a
+    `leader` account reads everything but every change (any other method) is 403."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user() is None:
+        user = current_user()
+        if user is None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if request.method not in READ_METHODS and not user.can_change:
+            log_event("refused: leader", logging.WARNING, source="web", user=user.username)
+            return page_error(
+                403,
+                str(_l("Tài khoản lãnh đạo chỉ xem được, không thay đổi được dữ liệu.")),
+            )
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

@@ -20,21 +20,31 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from sync import clock
 from sync.audit import campaign_statuses, unit_statuses
 from sync.audit.jobs import CONSOLIDATE
+from sync.audit.official import unit_deadlines
 from sync.audit.records import latest_rows
 from sync.campaign import Campaign, Form, Unit
 from sync.consolidate import Consolidated, tree_order
 from sync.errors import ThiduaError
-from sync.operations import consolidate
+from sync.operations import consolidate, extend, review
 from sync.stores.capabilities import AcceptsUploads, ExportsXlsx
 
-from .auth import login_required
+from .auth import current_user, login_required
 from .charts import progress_chart
 from .dashboard_data import (
     BADGES,
@@ -48,6 +58,7 @@ from .dashboard_data import (
     pick_form,
     state_filters,
     state_text,
+    status_text,
     target_text,
 )
 from .errors import page_error
@@ -161,31 +172,49 @@ def unit(unit_id: str) -> ResponseReturnValue:
             title=_("Không tìm thấy đơn vị"),
         )
     recorded = unit_statuses(svc.engine, c, found.id)
+    deadline_of = unit_deadlines(svc.engine, c)
+    now = clock.now(c.tz)
     forms = []
     for form in c.forms:
         st = recorded[form.id]
         state = st.state if st.checked else "unchecked"
+        review_ = st.review or {}
+        deadline = deadline_of(found.id, form.id)
         forms.append(
             {
                 "form": form,
                 "status": st,
+                "applies": form.applies(found.id),
                 "shares": [(k, fmt_pct(v)) for k, v in st.shares.items()],
                 "state": state,
-                "state_label": state_text(state),
+                "state_label": status_text(st.summary()) if st.checked else state_text(state),
                 "badge": BADGES.get(state, "idle"),
                 "checked_at": fmt_time(st.checked_at, c),
                 "last_change": fmt_time(st.last_change_at, c),
                 "submitted_at": fmt_time(st.submitted_at, c),
                 "findings": finding_lines(form, st.findings),
                 **_unit_rows(form, found.id),
+                "changed": st.changed_since_submit,
+                "review": review_,
+                "review_at": fmt_time(review_.get("at"), c),
+                "review_until": fmt_time(review_.get("until"), c),
+                "due": fmt_time(deadline.due.isoformat(), c),
+                "extended": deadline.extended,
+                "can_approve": bool(st.submitted_at) and state not in ("returned", "approved"),
+                "can_return": bool(st.submitted_at) and state != "returned",
+                "until_default": (deadline.due if deadline.due > now else now)
+                .astimezone(c.tz)
+                .strftime("%Y-%m-%dT%H:%M"),
             }
         )
     parent = c.unit(found.parent) if found.parent else None
+    user = current_user()
     return render_template(
         "dashboard/unit.html",
         unit=found,
         parent=parent,
         forms=forms,
+        can_change=bool(user and user.can_change),
         history=_unit_history(found),
         link=_unit_link(found),
     )
@@ -287,6 +316,102 @@ def _unit_link(unit: Unit) -> dict[str, str]:
         "url": made.url(request.host_url.rstrip("/")),
         "until": fmt_time(until, c),
     }
+
+
+def _decision_form(unit_id: str, form_id: str) -> tuple[Any, Any] | Response:
+    """The unit and form a review or extension is about (404 page when unknown)."""
+    c = service().campaign
+    found = next((u for u in c.units if u.id == unit_id), None)
+    form = next((f for f in c.forms if f.id == form_id), None)
+    if found is None or form is None or not form.applies(found.id):
+        return page_error(404, _("Không có đơn vị hoặc biểu mẫu này trong đợt."))
+    return found, form
+
+
+def _until(text: str) -> Any:
+    """A `datetime-local` value in the campaign's timezone (None when empty)."""
+    text = text.strip()
+    return clock.parse_instant(text, service().campaign.tz) if text else None
+
+
+def _decide(unit_id: str, action: Any) -> ResponseReturnValue:
+    """Run a review/extension under the unit's spreadsheet lock; refusals are flashed."""
+    svc = service()
+    holder = worker_id()
+    if not svc.jobs.acquire(unit_id, holder, wait=15.0):
+        return page_error(503, _("Sổ của đơn vị đang được kiểm tra: vui lòng thử lại sau."))
+    try:
+        message = action()
+        flash(message, "success")
+    except ThiduaError as exc:
+        flash(_("Chưa thực hiện được: %(m)s", m=str(exc)), "error")
+    finally:
+        svc.jobs.release(unit_id, holder)
+    svc.jobs.schedule_consolidation()
+    return redirect(url_for("dashboard.unit", unit_id=unit_id))
+
+
+@bp.post("/dashboard/units/<unit_id>/<form_id>/review")
+@login_required
+def review_form(unit_id: str, form_id: str) -> ResponseReturnValue:
+    """Approve the unit's submission, or return it with a reason (and a date to fix by)."""
+    found = _decision_form(unit_id, form_id)
+    if isinstance(found, Response):
+        return found
+    unit_, form = found
+    decision = request.form.get("decision", "")
+    reason = request.form.get("reason", "")
+    user = current_user()
+    assert user is not None
+
+    def act() -> str:
+        done = review(
+            service().workspace,
+            unit_.id,
+            form.id,
+            decision=decision,
+            reason=reason,
+            until=_until(request.form.get("until", "")) if decision == "returned" else None,
+            by=user.username,
+        )
+        log_event("review", source="web", unit=unit_.id, form=form.id, decision=decision)
+        if decision == "approved":
+            return _("Đã duyệt «%(f)s» của %(u)s.", f=form.title, u=unit_.name)
+        return _(
+            "Đã trả lại «%(f)s» cho %(u)s; đơn vị sửa và nộp lại trước %(t)s.",
+            f=form.title,
+            u=unit_.name,
+            t=fmt_time(done.review["until"], service().campaign),
+        )
+
+    return _decide(unit_.id, act)
+
+
+@bp.post("/dashboard/units/<unit_id>/<form_id>/extend")
+@login_required
+def extend_form(unit_id: str, form_id: str) -> ResponseReturnValue:
+    """Give the unit a later due time for the form."""
+    found = _decision_form(unit_id, form_id)
+    if isinstance(found, Response):
+        return found
+    unit_, form = found
+    user = current_user()
+    assert user is not None
+
+    def act() -> str:
+        until = _until(request.form.get("until", ""))
+        if until is None:
+            raise ThiduaError(_("Chọn ngày giờ gia hạn."))
+        extend(service().workspace, unit_.id, form.id, until=until, by=user.username)
+        log_event("extend", source="web", unit=unit_.id, form=form.id)
+        return _(
+            "Đã gia hạn «%(f)s» cho %(u)s đến %(t)s.",
+            f=form.title,
+            u=unit_.name,
+            t=fmt_time(until.isoformat(), service().campaign),
+        )
+
+    return _decide(unit_.id, act)
 
 
 # --- downloads ------------------------------------------------------------------------------

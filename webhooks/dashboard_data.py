@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sync import i18n
 from sync.audit import FormStatus, RecordedFinding
 from sync.consolidate import STATE_TONES, subtree, tree_order
-from sync.feedback import state_label
+from sync.feedback import state_label, summary_label
 from sync.progress import Progress, progress
 from sync.rules.engine import UnitSummary
 
@@ -38,6 +38,11 @@ def state_text(state: str) -> str:
     if state == "unchecked":
         return i18n.t("state.unchecked", page_language())
     return state_label(state, page_language())
+
+
+def status_text(summary: UnitSummary) -> str:
+    """`state_text` with what qualifies it: "Đã nộp đúng hạn (gia hạn, bổ sung)"."""
+    return summary_label(summary, page_language())
 
 
 def fmt_pct(share: float | None) -> str:
@@ -106,11 +111,14 @@ def summaries(campaign: Campaign, checks: Checks) -> list[UnitSummary]:
     ]
 
 
-def _timeliness(state: str, past_due: bool) -> tuple[str, str]:
-    if state == "submitted_on_time":
-        return _("Đúng hạn"), "ok"
-    if state == "submitted_late":
-        return _("Trễ hạn"), "late"
+def _timeliness(s: UnitSummary, state: str, past_due: bool) -> tuple[str, str]:
+    if s.submitted or state == "returned":
+        if s.on_time:
+            return (_("Đúng hạn (gia hạn)") if s.extended else _("Đúng hạn")), "ok"
+        if s.on_time is False:
+            return _("Trễ hạn"), "late"
+    if state == "not_applicable":
+        return "", ""
     if past_due:
         return _("Quá hạn, chưa nộp"), "late"
     return "", ""
@@ -135,7 +143,8 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
         check = checks[(unit_id, form.id)]
         state = s.state if check.checked else "unchecked"
         unchecked += state == "unchecked"
-        when, cls = _timeliness(state, past_due)
+        own_due = datetime.fromisoformat(check.due) if check.due else form.deadline_for(unit_id).due
+        when, cls = _timeliness(s, state, now > own_due)
         return Row(
             kind="unit",
             unit_id=unit_id,
@@ -148,7 +157,7 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
             warnings=s.warnings,
             shares=[fmt_pct(s.shares.get(label)) for label in labels],
             state=state,
-            state_label=state_text(state),
+            state_label=status_text(s) if check.checked else state_text(state),
             badge=BADGES.get(state, "idle"),
             last_change=fmt_time(check.last_change_at, campaign),
             submitted_at=fmt_time(check.submitted_at, campaign),
@@ -173,6 +182,8 @@ def form_view(campaign: Campaign, form: Form, checks: Checks, now: datetime) -> 
             rows.append(
                 total_row("group", uid, _("Cộng: %(name)s", name=name), d, subtree(campaign, uid))
             )
+        if not any(form.applies(u) for u in subtree(campaign, unit.id)):
+            continue  # the form is not for this unit nor for any unit below it
         rows.append(unit_row(unit.id, unit.name, depth))
         if campaign.children(unit.id):
             closing.append((depth, unit.id, unit.name))
@@ -213,11 +224,11 @@ def sum_row(
 ) -> Row:
     """A subtotal (a parent's subtree, the units shown) or the campaign's total, with its
     pooled shares."""
-    group = [items[u] for u in ids if u in items]
+    group = [items[u] for u in ids if u in items and items[u].applicable]
     quotas = [s.quota for s in group if s.quota is not None]
-    on_time = sum(1 for s in group if s.state == "submitted_on_time")
-    late = sum(1 for s in group if s.state == "submitted_late")
-    done = sum(1 for s in group if s.state in SUBMITTED)
+    on_time = sum(1 for s in group if s.submitted and s.on_time)  # first submission decides
+    late = sum(1 for s in group if s.submitted and s.on_time is False)
+    done = sum(1 for s in group if s.submitted)
     pooled = [pooled_share(group, label) for label in labels]
     return Row(
         kind=kind,
@@ -354,7 +365,8 @@ class Answer:
 
 def answers(view: FormView, items: list[UnitSummary]) -> list[Answer]:
     """Campaign-wide: submitted / expected, on time, late, returned, approved, quota used,
-    each share against its target."""
+    each share against its target (units the form applies to)."""
+    items = [s for s in items if s.applicable]
     states = [s.state for s in items]
     expected = len(items)
     submitted = sum(1 for s in states if s in SUBMITTED)
@@ -362,11 +374,11 @@ def answers(view: FormView, items: list[UnitSummary]) -> list[Answer]:
     used = sum(s.rows for s in items if s.quota is not None)
     found = [
         Answer(_("Đã nộp / phải nộp"), f"{submitted}/{expected}"),
-        Answer(_("Đúng hạn"), str(sum(1 for s in states if s == "submitted_on_time"))),
+        Answer(_("Đúng hạn"), str(sum(1 for s in items if s.submitted and s.on_time))),
         Answer(
             _("Trễ hạn"),
-            str(sum(1 for s in states if s == "submitted_late")),
-            alert=any(s == "submitted_late" for s in states),
+            str(sum(1 for s in items if s.submitted and s.on_time is False)),
+            alert=any(s.submitted and s.on_time is False for s in items),
         ),
     ]
     if view.past_due:

@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sync import clock
+from sync.audit.official import unit_deadlines
 from sync.locking import lock_overdue
 from sync.stores.capabilities import WatchesChanges
 
@@ -61,7 +62,9 @@ class Scheduler:
     def lock(self) -> list[tuple[str, str]]:
         svc = self.service
         c = svc.campaign
-        found = lock_overdue(c, svc.store, clock.now(c.tz), self.locked)
+        found = lock_overdue(
+            c, svc.store, clock.now(c.tz), self.locked, unit_deadlines(svc.engine, c)
+        )
         for unit, form in found:
             log_event("locked", unit=unit, form=form)
         return found

@@ -38,10 +38,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from sync import clock
 from sync import uploads as up
 from sync.audit import FormStatus, unit_statuses
+from sync.audit.official import unit_deadlines
 from sync.audit.records import latest_rows
 from sync.campaign import Form, Unit
 from sync.errors import StoreError
-from sync.feedback import state_label
+from sync.feedback import state_fields
 from sync.links import LinkError, read_link
 from sync.operations import check_units, jobs
 from sync.stores.capabilities import AcceptsUploads
@@ -135,9 +136,11 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[d
     svc = service()
     c = svc.campaign
     out = []
-    for form in c.forms:
+    deadline_of = unit_deadlines(svc.engine, c)
+    for form in c.forms_for(unit.id):
         st = recorded[form.id]
-        locked = form.lock and now > form.closes
+        deadline = deadline_of(unit.id, form.id)
+        locked = deadline.lock and now > deadline.closes
         findings = sorted(
             st.findings, key=lambda f: (f.row is None, f.row or 0, f.severity != "error")
         )
@@ -149,20 +152,19 @@ def _forms(unit: Unit, now: datetime, recorded: dict[str, FormStatus]) -> list[d
                 "valid_rows": st.valid_rows,
                 "errors": st.errors,
                 "warnings": st.warnings,
-                "state": st.state,
-                "state_label": state_label(st.state, page_language()),
-                "due_iso": form.due.astimezone(c.tz).isoformat(),
-                "due": _fmt(form.due),
-                "due_words": fmt_deadline(form.due, c),
-                "closes_words": fmt_deadline(form.closes, c),
-                "in_grace": in_grace(form.due, form.closes, now),
-                "left": countdown_text(form.due, now),
+                **state_fields(st.summary(), page_language(), c.tz),
+                "due_iso": deadline.due.astimezone(c.tz).isoformat(),
+                "due": _fmt(deadline.due),
+                "due_words": fmt_deadline(deadline.due, c),
+                "closes_words": fmt_deadline(deadline.closes, c),
+                "in_grace": in_grace(deadline.due, deadline.closes, now),
+                "left": countdown_text(deadline.due, now),
                 "measure": measure(form, unit, st.rows),
-                "closes": _fmt(form.closes) if form.grace else "",
-                "opens": _fmt(form.opens) if form.opens else "",
-                "not_open": form.opens is not None and now < form.opens,
+                "closes": _fmt(deadline.closes) if deadline.closes != deadline.due else "",
+                "opens": _fmt(deadline.opens) if deadline.opens else "",
+                "not_open": deadline.opens is not None and now < deadline.opens,
                 "locked": locked,
-                "lock_at": _fmt(form.closes) if form.lock else "",
+                "lock_at": _fmt(deadline.closes) if deadline.lock else "",
                 "submitted_at": _fmt(st.submitted_at),
                 "checked_at": _fmt(st.checked_at),
                 "findings": [{**asdict(f), "header": form.header_of(f.column)} for f in findings],
@@ -222,7 +224,8 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
     titles = {f.id: f.title for f in c.forms}
     uploads = up.history(svc.engine, c.id, unit.id)
     subs = up.submissions(svc.engine, c, unit.id)
-    closed = up.all_locked(c, now)
+    deadline_of = unit_deadlines(svc.engine, c)
+    closed = up.all_locked(c, now, unit.id, deadline_of)
     return render_template(
         "upload/page.html",
         unit=unit,
@@ -251,7 +254,7 @@ def page(token: str, unit: Unit) -> ResponseReturnValue:
             for s in subs
         ],
         closed=closed,
-        closed_message=up.all_locked_message(c) if closed else "",
+        closed_message=up.all_locked_message(c, unit.id, deadline_of) if closed else "",
         max_size=up.size_text(_limits().max_bytes),
         has_workbook=_workbook_path(unit).exists(),
     )
@@ -298,8 +301,9 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     record: dict[str, Any] = {"filename": sent.filename, "data": data, "size": len(data)}
     now = clock.now(c.tz)
     stamp = now.timestamp()
-    if up.all_locked(c, now):
-        return _refuse(unit, token, up.all_locked_message(c), **record)
+    deadline_of = unit_deadlines(svc.engine, c)
+    if up.all_locked(c, now, unit.id, deadline_of):
+        return _refuse(unit, token, up.all_locked_message(c, unit.id, deadline_of), **record)
     try:
         up.check_package(data, limits, sent.filename)
     except up.UploadRefused as refused:
@@ -311,7 +315,14 @@ def upload(token: str, unit: Unit) -> ResponseReturnValue:
     holder = _lock(unit)
     try:
         try:
-            up.check_workbook(staged, c, unit, now=now, current=target if target.exists() else None)
+            up.check_workbook(
+                staged,
+                c,
+                unit,
+                now=now,
+                current=target if target.exists() else None,
+                deadline=deadline_of,
+            )
         except up.UploadRefused as refused:
             return _refuse(unit, token, refused.message, staged=staged, **record)
         kept = up.record_upload(
@@ -412,6 +423,8 @@ def submit(token: str, unit: Unit) -> ResponseReturnValue:
     else:
         text = _("Đã nộp «%(f)s» lúc %(t)s — đúng hạn.", f=form.title, t=when)
         category = "success"
+    if result.get("corrected"):
+        text = _("Nộp bổ sung: %(text)s", text=text)
     log_event("submit", source="web", unit=unit.id, form=form_id, late=bool(result.get("late")))
     flash(text, category)
     return redirect(url_for("upload.page", token=token))

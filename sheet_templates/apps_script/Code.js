@@ -1,7 +1,7 @@
 /**
  * thidua-sync — Apps Script add-on bound to one unit's spreadsheet.
  *
- * Sends signed change events to the thidua-sync service (DESIGN §6):
+ * Sends signed change events to the thidua-sync service (docs/design.md: Change events and the service):
  *   POST <THIDUA_URL>/hooks/sheets
  *   body  {"spreadsheetId", "sheet", "range", "user", "event"}
  *   header X-Thidua-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256("<t>." + body)>

@@ -84,6 +84,10 @@ class FormStateRow(Base):
     first_valid_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
     submitted_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
     submitted_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_submitted_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    valid_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Content hash of the last state seen valid before the unit's lock (implicit forms)."""
+    valid_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
     submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     findings_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -171,6 +175,8 @@ class User(Base):
     created_at: Mapped[float] = mapped_column(Float)
     last_login_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)  # bumped: sessions end
+    role: Mapped[str] = mapped_column(String(20), default="organiser", server_default="organiser")
+    """organiser (reviews, extends, manages) | leader (reads everything, changes nothing)."""
 
     __table_args__ = (UniqueConstraint("campaign", "username", name="uq_user"),)
 
@@ -213,3 +219,51 @@ class Reminder(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_reminders_unit", "campaign", "unit", "form", "sent_at"),)
+
+
+class Review(Base):
+    """An organiser's decision on a unit's submission: approved, or returned with a reason."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(60))
+    decision: Mapped[str] = mapped_column(String(12))  # approved | returned
+    reason: Mapped[str] = mapped_column(Text, default="")
+    until: Mapped[str | None] = mapped_column(String(40), nullable=True)  # returned: open until
+    by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[str] = mapped_column(String(40))
+    submission_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    submissions: Mapped[int] = mapped_column(Integer, default=0)
+    """How many submissions the unit had made when reviewed (a later one ends a return)."""
+
+    __table_args__ = (Index("ix_reviews_unit", "campaign", "unit", "form", "id"),)
+
+
+class Extension(Base):
+    """A later deadline for one unit's form, granted by an organiser."""
+
+    __tablename__ = "extensions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(60))
+    until: Mapped[str] = mapped_column(String(40))
+    by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_extensions_unit", "campaign", "unit", "form", "id"),)
+
+
+class Claim(Base):
+    """When a key of a campaign-wide `unique` rule was first seen in a unit's form, and
+    whether it is in that unit's official (submitted) snapshot: who owns a duplicate."""
+
+    __tablename__ = "claims"
+    campaign: Mapped[str] = mapped_column(String(100), primary_key=True)
+    form: Mapped[str] = mapped_column(String(60), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the key
+    unit: Mapped[str] = mapped_column(String(40), primary_key=True)
+    first_seen_at: Mapped[float] = mapped_column(Float)
+    submitted: Mapped[bool] = mapped_column(default=False)

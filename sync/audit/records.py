@@ -68,8 +68,19 @@ def _store_form(
         & (FormStateRow.unit == check.unit)
         & (FormStateRow.form == check.form)
     )
-    current = conn.execute(select(FormStateRow.findings_hash).where(where)).first()
-    values: dict[str, Any] = {"summary": check.summary, "checked_at": now}
+    current = conn.execute(
+        select(FormStateRow.findings_hash, FormStateRow.summary, FormStateRow.submitted_at).where(
+            where
+        )
+    ).first()
+    summary = check.summary
+    if current is not None and current.submitted_at and summary is not None:
+        recorded = str((current.summary or {}).get("state", ""))
+        if recorded.startswith("submitted") and not str(summary["state"]).startswith("submitted"):
+            # a check that read the states before a submission committed meanwhile: once
+            # submitted, a form stays submitted
+            summary = {**summary, "state": recorded}
+    values: dict[str, Any] = {"summary": summary, "checked_at": now}
     if current is None or current[0] != digest:
         values.update(findings_hash=digest, findings_run=run_id)
         if check.findings:
@@ -123,6 +134,15 @@ class FormStatus:
     submitted_at: str | None = None
     content_hash: str | None = None
     findings: tuple[RecordedFinding, ...] = ()
+    changed_since_submit: bool = False
+    """The live sheet differs from the official snapshot."""
+    extended: bool = False
+    corrections: int = 0
+    on_time: bool | None = None
+    review: dict[str, Any] | None = None
+    """The last review {decision, reason, until, by, at}."""
+    due: str | None = None
+    """The unit's own due time (override, extension), ISO."""
 
     def summary(self) -> UnitSummary:
         """As the rules engine summarises a (unit, form) (never checked: not started)."""
@@ -136,6 +156,11 @@ class FormStatus:
             warnings=self.warnings,
             shares=dict(self.shares),
             state=self.state,
+            changed_since_submit=self.changed_since_submit,
+            extended=self.extended,
+            corrections=self.corrections,
+            on_time=self.on_time,
+            review=self.review,
         )
 
 
@@ -147,6 +172,9 @@ def _status(
     findings: tuple[RecordedFinding, ...] = (),
 ) -> FormStatus:
     s: dict[str, Any] = (row.summary if row is not None else None) or {}
+    if not campaign.form(form).applies(unit):
+        return FormStatus(unit=unit, form=form, checked=True, quota=None, state="not_applicable")
+    state = str(s.get("state", "not_started"))
     return FormStatus(
         unit=unit,
         form=form,
@@ -156,13 +184,19 @@ def _status(
         valid_rows=int(s.get("valid_rows", 0)),
         errors=int(s.get("errors", 0)),
         warnings=int(s.get("warnings", 0)),
-        state=str(s.get("state", "not_started")),
+        state=state,
         shares=dict(s.get("shares") or {}),
         checked_at=row.checked_at if row is not None else None,
         last_change_at=row.last_change_at if row is not None else None,
         submitted_at=row.submitted_at if row is not None else None,
         content_hash=row.content_hash if row is not None else None,
         findings=findings,
+        changed_since_submit=bool(s.get("changed_since_submit", False)),
+        extended=bool(s.get("extended", False)),
+        corrections=int(s.get("corrections", 0) or 0),
+        on_time=s.get("on_time", {"submitted_on_time": True, "submitted_late": False}.get(state)),
+        review=s.get("review"),
+        due=s.get("due"),
     )
 
 
@@ -299,6 +333,7 @@ def mark_submitted(engine: Engine, campaign_id: str, unit: str, form: str, late:
                 return
             summary = dict(found[0])
             summary["state"] = "submitted_late" if late else "submitted_on_time"
+            summary["on_time"] = not late
             conn.execute(update(FormStateRow).where(where).values(summary=summary))
     except SQLAlchemyError as exc:
         raise AuditError(i18n.t("audit.submission_failed", exc=exc)) from exc

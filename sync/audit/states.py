@@ -15,9 +15,17 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import i18n
-from ..form_state import FormCheck, FormState
+from ..form_state import ClaimMap, FormCheck, FormState
 from .db import AuditError, upsert_form_state
 from .models import FormStateRow, Snapshot, Submission
+from .official import (
+    add_extension,
+    add_review,
+    load_claims,
+    load_extensions,
+    load_reviews,
+    save_claims,
+)
 from .records import ensure_snapshot, mark_submitted, record_checks
 
 _STATE_FIELDS = [
@@ -28,6 +36,9 @@ _STATE_FIELDS = [
     "first_valid_at",
     "submitted_at",
     "submitted_hash",
+    "first_submitted_at",
+    "valid_hash",
+    "valid_at",
 ]
 
 
@@ -45,6 +56,78 @@ class AuditStates:
         self._data: dict[str, dict[str, FormState]] = {}
         self._saved: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._load()
+        self.reviews: dict[tuple[str, str], dict[str, Any]] = load_reviews(engine, campaign_id)
+        self.extensions: dict[tuple[str, str], str] = load_extensions(engine, campaign_id)
+        self._claims: ClaimMap | None = None
+
+    def claims(self) -> ClaimMap:
+        """First-seen times and submitted flags of campaign-wide unique keys (loaded once)."""
+        if self._claims is None:
+            self._claims = load_claims(self.engine, self.campaign_id)
+        return self._claims
+
+    def save_claims(
+        self,
+        new: list[tuple[str, str, str, float]],
+        submitted: list[tuple[str, str, set[str]]] | None = None,
+    ) -> None:
+        """Store new first-seen claims and the keys of a unit's submitted snapshot."""
+        submitted = submitted or []
+        if not new and not submitted:
+            return
+        save_claims(self.engine, self.campaign_id, new, submitted)
+        claims = self.claims()
+        for form, key, unit, at in new:
+            claims.setdefault(form, {}).setdefault(key, {}).setdefault(unit, (at, False))
+        for form, unit, keys in submitted:
+            for key, owners in claims.get(form, {}).items():
+                if unit in owners:
+                    owners[unit] = (owners[unit][0], key in keys)
+
+    def add_review(self, unit: str, form: str, review: dict[str, Any]) -> None:
+        """Record an organiser's review (durably, at once)."""
+        state = self.get(unit, form)
+        sub_id = None
+        if state.submitted_at:
+            with self.engine.connect() as conn:
+                sub_id = conn.execute(
+                    select(Submission.id)
+                    .where(
+                        (Submission.campaign == self.campaign_id)
+                        & (Submission.unit == unit)
+                        & (Submission.form == form)
+                    )
+                    .order_by(Submission.id.desc())
+                ).scalar()
+        add_review(self.engine, self.campaign_id, unit, form, review, sub_id)
+        self.reviews[(unit, form)] = dict(review)
+
+    def snapshot_of(
+        self, unit: str, form: str, digest: str | None
+    ) -> tuple[list[list[Any]], list[int] | None] | None:
+        """Rows of a content the unit once had (every distinct content read is kept)."""
+        if not digest:
+            return None
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(
+                    select(Snapshot.rows, Snapshot.row_numbers).where(
+                        (Snapshot.campaign == self.campaign_id)
+                        & (Snapshot.unit == unit)
+                        & (Snapshot.form == form)
+                        & (Snapshot.content_hash == digest)
+                    )
+                ).first()
+        except SQLAlchemyError as exc:
+            raise AuditError(f"Không đọc được bản đã lưu: {exc}") from exc
+        if found is None:
+            return None
+        return [list(r) for r in found.rows], list(found.row_numbers or []) or None
+
+    def add_extension(self, unit: str, form: str, until: str, by: str, at: str) -> None:
+        """Record an extension (durably, at once)."""
+        add_extension(self.engine, self.campaign_id, unit, form, until, by, at)
+        self.extensions[(unit, form)] = until
 
     @classmethod
     def for_campaign_db(cls, engine: Engine, campaign: Any) -> AuditStates:
@@ -119,18 +202,25 @@ class AuditStates:
         snapshot: list[list[Any]],
         rows: list[int],
         now: datetime,
+        on_time: bool | None = None,
     ) -> FormState:
-        """Freeze the official snapshot: snapshot + submission rows + state, one transaction."""
+        """Freeze the official snapshot: snapshot + submission rows + state, one transaction.
+
+        `on_time`: the timeliness of the unit's *first* submission against its own deadline
+        (a correction keeps it); by default this submission against the form's due time.
+        """
         state = self.get(unit, form)
         state.submitted_at = now.isoformat()
+        state.first_submitted_at = state.first_submitted_at or state.submitted_at
         state.submitted_hash = digest
         state.snapshot = snapshot
         state.snapshot_rows = rows
         state.history.append(
             {"submitted_at": state.submitted_at, "hash": digest, "rows": len(rows)}
         )
-        due = self.due.get(form)
-        on_time = due is None or now <= due
+        if on_time is None:
+            due = self.due.get(form)
+            on_time = due is None or now <= due
         try:
             with self.engine.begin() as conn:
                 snap_id = ensure_snapshot(
@@ -175,10 +265,19 @@ class AuditStates:
     def _upsert(
         self, conn: Any, unit: str, form: str, state: FormState, submission_id: int | None = None
     ) -> None:
-        values = {f: getattr(state, f) for f in _STATE_FIELDS}
+        """Write only the fields this object changed: jobs of different units run at once
+        and each holds every unit's states, so writing whole rows would put back what
+        another job changed meanwhile (a submission, a first valid time)."""
+        before = self._saved.get((unit, form), _key(FormState()))
+        values = {
+            f: getattr(state, f)
+            for f, old in zip(_STATE_FIELDS, before, strict=True)
+            if getattr(state, f) != old
+        }
         if submission_id is not None:
             values["submission_id"] = submission_id
-        upsert_form_state(conn, self.campaign_id, unit, form, values)
+        if values:
+            upsert_form_state(conn, self.campaign_id, unit, form, values)
         self._saved[(unit, form)] = _key(state)
 
     def record(self, checks: list[FormCheck], run_id: str, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,36 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """When one unit's form opens, is due and closes (the form's, an override or an extension)."""
+
+    due: datetime
+    opens: datetime | None = None
+    grace: timedelta = timedelta(0)
+    lock: bool = False
+    extended: bool = False
+    """True when an organiser's extension moved it (on time is then "đúng hạn (gia hạn)")."""
+    reopened_until: datetime | None = None
+    """A return for correction opens the form to the unit until then, whatever the lock."""
+
+    @property
+    def closes(self) -> datetime:
+        """End of the grace period (or of a return): after it, a locked form accepts nothing."""
+        end = self.due + self.grace
+        if self.reopened_until is not None and self.reopened_until > end:
+            return self.reopened_until
+        return end
+
+    def extend(self, until: datetime) -> Deadline:
+        """This deadline with its due time moved to `until` by an extension (grace kept)."""
+        return replace(self, due=until, extended=True)
+
+    def reopen(self, until: datetime) -> Deadline:
+        """This deadline with the form open again until `until` (a return for correction)."""
+        return replace(self, reopened_until=until)
+
+
+@dataclass(frozen=True)
 class Form:
     """A form of the campaign: its template's columns and rules plus deadline and quota."""
 
@@ -92,6 +122,22 @@ class Form:
     def official_title(self) -> str:
         """Title of the official list: the template's `print_title`, else the form's title."""
         return self.print_title or self.title.upper()
+
+    applies_to: frozenset[str] | None = None
+    """Unit ids the form applies to (None: every unit)."""
+    deadlines: dict[str, Deadline] = field(default_factory=dict)
+    """Per-unit deadline overrides (levels already expanded to unit ids)."""
+
+    def applies(self, unit_id: str) -> bool:
+        """Whether the unit fills this form (units outside `applies_to` get no tab)."""
+        return self.applies_to is None or unit_id in self.applies_to
+
+    def deadline_for(self, unit_id: str | None) -> Deadline:
+        """The unit's deadline: its override, else the form's."""
+        found = self.deadlines.get(unit_id) if unit_id is not None else None
+        if found is not None:
+            return found
+        return Deadline(due=self.due, opens=self.opens, grace=self.grace, lock=self.lock)
 
     @property
     def closes(self) -> datetime:
@@ -134,6 +180,7 @@ class Unit:
     quotas: dict[str, int | PolicyRef] = field(default_factory=dict)
     spreadsheet: str | None = None
     level: str | None = None
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def from_spec(cls, spec: UnitSpec) -> Unit:
@@ -146,6 +193,7 @@ class Unit:
             quotas=dict(spec.quotas),
             spreadsheet=spec.spreadsheet,
             level=spec.level,
+            tags=tuple(spec.tags),
         )
 
 
@@ -202,6 +250,19 @@ class Campaign:
                 return form
         raise KeyError(form_id)
 
+    def deadline(self, unit_id: str, form_id: str) -> Deadline:
+        """The unit's deadline for the form from the campaign file (overrides included)."""
+        return self.form(form_id).deadline_for(unit_id)
+
+    def forms_for(self, unit_id: str) -> tuple[Form, ...]:
+        """The forms a unit fills (those whose `applies_to` includes it)."""
+        return tuple(f for f in self.forms if f.applies(unit_id))
+
+    def units_for(self, form_id: str) -> tuple[Unit, ...]:
+        """The units a form applies to, in campaign order."""
+        form = self.form(form_id)
+        return tuple(u for u in self.units if form.applies(u.id))
+
     def children(self, unit_id: str | None) -> list[Unit]:
         return [u for u in self.units if u.parent == unit_id]
 
@@ -212,4 +273,5 @@ class Campaign:
         return resolve_quota(value, unit, self.policies)
 
     def quotas(self, form_id: str) -> dict[str, int | None]:
-        return {u.id: self.quota(u.id, form_id) for u in self.units}
+        """Quotas of the units the form applies to."""
+        return {u.id: self.quota(u.id, form_id) for u in self.units_for(form_id)}

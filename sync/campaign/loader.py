@@ -21,8 +21,15 @@ from pydantic import ValidationError
 from .. import i18n
 from ..errors import ConfigError, ConfigIssue
 from ..normalize import ChoiceMatcher, Invalid, loose_key, parser_for
-from .campaign import Campaign, Column, Form, Unit
-from .model import CampaignSpec, ColumnSpec, FormSpec, PolicyRef, TemplateSpec
+from .campaign import Campaign, Column, Deadline, Form, Unit
+from .model import (
+    CampaignSpec,
+    ColumnSpec,
+    DeadlineSpec,
+    FormSpec,
+    PolicyRef,
+    TemplateSpec,
+)
 from .rulespec import RuleSpecBase, Scalar, condition_tests
 from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
 
@@ -399,6 +406,8 @@ def _resolve_form(
         columns = tuple(_resolve_column(c) for c in template.columns)
     except KeyError:
         return None
+    applies_to = _resolve_applies(fspec, i, doc, spec, issues)
+    deadlines = _resolve_deadlines(fspec, i, doc, spec, tz, due, opens, issues)
     return Form(
         id=fspec.id,
         template_id=template.id,
@@ -420,7 +429,117 @@ def _resolve_form(
             (item, "text") if isinstance(item, str) else (item.key, item.by)
             for item in template.print_sort
         ),
+        applies_to=applies_to,
+        deadlines=deadlines,
     )
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def _descendants(spec: CampaignSpec, root: str) -> set[str]:
+    below: set[str] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {u.id for u in spec.units if u.parent in frontier} - below
+        below |= frontier
+    return below
+
+
+def _resolve_applies(
+    fspec: FormSpec, i: int, doc: YamlDoc, spec: CampaignSpec, issues: list[ConfigIssue]
+) -> frozenset[str] | None:
+    """`applies_to` → the set of unit ids (None when the form applies to every unit)."""
+    rule = fspec.applies_to
+    if rule is None:
+        return None
+    ids = [u.id for u in spec.units]
+    path: PathKey = ("forms", i, "applies_to")
+    before = len(issues)
+    if isinstance(rule, list):
+        unknown = [u for u in rule if u not in ids]
+        if unknown:
+            issues.append(doc.issue(path, f"không có đơn vị: {', '.join(unknown)}"))
+        chosen = set(rule) & set(ids)
+    else:
+        chosen = set(ids)
+        levels = _as_list(rule.level)
+        if levels:
+            known = {u.level for u in spec.units if u.level}
+            for level in levels:
+                if level not in known:
+                    issues.append(
+                        doc.issue(
+                            (*path, "level"),
+                            f"không đơn vị nào có level '{level}' (có: {', '.join(sorted(known)) or 'chưa khai báo'})",
+                        )
+                    )
+            chosen &= {u.id for u in spec.units if u.level in levels}
+        tags = _as_list(rule.tags)
+        if tags:
+            known = {t for u in spec.units for t in u.tags}
+            for tag in tags:
+                if tag not in known:
+                    issues.append(doc.issue((*path, "tags"), f"không đơn vị nào có tag '{tag}'"))
+            chosen &= {u.id for u in spec.units if set(u.tags) & set(tags)}
+        if rule.children_of is not None:
+            if rule.children_of not in ids:
+                issues.append(
+                    doc.issue((*path, "children_of"), f"không có đơn vị '{rule.children_of}'")
+                )
+            chosen &= _descendants(spec, rule.children_of)
+    if not chosen and len(issues) == before:
+        issues.append(doc.issue(path, "biểu mẫu không áp dụng cho đơn vị nào"))
+    return frozenset(chosen)
+
+
+def _resolve_deadlines(
+    fspec: FormSpec,
+    i: int,
+    doc: YamlDoc,
+    spec: CampaignSpec,
+    tz: ZoneInfo,
+    due: datetime,
+    opens: datetime | None,
+    issues: list[ConfigIssue],
+) -> dict[str, Deadline]:
+    """`deadlines:` overrides (by unit id, else by level) → per unit id; unit ids win."""
+    by_unit: dict[str, Deadline] = {}
+    by_level: dict[str, Deadline] = {}
+    ids = {u.id for u in spec.units}
+    levels = {u.level for u in spec.units if u.level}
+    for key, value in fspec.deadlines.items():
+        path: PathKey = ("forms", i, "deadlines", key)
+        if isinstance(value, DeadlineSpec):
+            own_due = _as_local(value.due, tz, end_of_day=True)
+            own_opens = _as_local(value.opens, tz, end_of_day=False) if value.opens else opens
+            grace = fspec.grace if value.grace is None else value.grace
+        else:
+            own_due = _as_local(value, tz, end_of_day=True)
+            own_opens, grace = opens, fspec.grace
+        assert own_due is not None
+        if own_opens is not None and own_due <= own_opens:
+            issues.append(
+                doc.issue(
+                    path,
+                    f"hạn nộp {own_due:%d/%m/%Y %H:%M} phải sau ngày mở {own_opens:%d/%m/%Y %H:%M}",
+                )
+            )
+        deadline = Deadline(due=own_due, opens=own_opens, grace=grace, lock=fspec.lock)
+        if key in ids:
+            by_unit[key] = deadline
+        elif key in levels:
+            by_level[key] = deadline
+        else:
+            issues.append(doc.issue(path, f"'{key}' không phải mã đơn vị hay level của đơn vị nào"))
+    out: dict[str, Deadline] = {}
+    for unit in spec.units:
+        if unit.id in by_unit:
+            out[unit.id] = by_unit[unit.id]
+        elif unit.level in by_level:
+            out[unit.id] = by_level[unit.level]
+    return out
 
 
 def _form_rules(

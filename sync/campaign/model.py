@@ -162,6 +162,7 @@ class UnitSpec(_Model):
     name: str = Field(min_length=1)
     parent: str | None = None
     level: str | None = Field(default=None, pattern=LEVEL_RE, max_length=40)
+    tags: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(default_factory=list)
     editors: list[str] = Field(default_factory=list)
     staff: int | None = Field(default=None, ge=0)
     quotas: dict[str, Annotated[int, Field(ge=0)] | PolicyRef] = Field(default_factory=dict)
@@ -174,6 +175,38 @@ class UnitSpec(_Model):
             if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
                 raise ValueError(i18n.t("campaign.bad_email", email=email))
         return value
+
+
+class AppliesTo(_Model):
+    """Which units a form applies to: by level, by tag, or below a unit (all must hold)."""
+
+    level: str | list[str] | None = None
+    tags: str | list[str] | None = None
+    children_of: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AppliesTo:
+        if self.level is None and self.tags is None and self.children_of is None:
+            raise ValueError("cần ít nhất một trong: level, tags, children_of")
+        return self
+
+
+class DeadlineSpec(_Model):
+    """A deadline override for some units of a form."""
+
+    opens: date | datetime | None = None
+    due: date | datetime
+    grace: timedelta | None = None
+
+    @field_validator("opens", "due", mode="before")
+    @classmethod
+    def _when(cls, value: object) -> object:
+        return parse_when(value) if isinstance(value, str) else value
+
+    @field_validator("grace", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, (str, int)) else value
 
 
 class FormSpec(_Model):
@@ -190,11 +223,20 @@ class FormSpec(_Model):
     disable: list[str] = Field(default_factory=list)
     """Ids of template rules this form does not check."""
     rules: list[RuleEntry] = Field(default_factory=list)
+    applies_to: list[str] | AppliesTo | None = None
+    deadlines: dict[str, date | datetime | DeadlineSpec] = Field(default_factory=dict)
 
     @field_validator("opens", "due", mode="before")
     @classmethod
     def _when(cls, value: object) -> object:
         return parse_when(value) if isinstance(value, str) else value
+
+    @field_validator("deadlines", mode="before")
+    @classmethod
+    def _deadline_dates(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: parse_when(v) if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @field_validator("grace", mode="before")
     @classmethod

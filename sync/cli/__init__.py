@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (register commands)
     export_cmds,
     language,
     links_cmds,
+    record_cmds,
     remind_cmds,
     serve_cmds,
     sheet_cmds,

@@ -14,7 +14,7 @@ import click
 from .. import i18n, operations
 from ..campaign import Campaign, load_campaign
 from ..errors import StoreError, ThiduaError
-from ..feedback import state_label
+from ..feedback import state_fields, summary_label
 from ..operations import Workspace, new_run_id, open_workspace
 from ..pipeline import Run
 from ..progress import progress
@@ -204,7 +204,7 @@ def _print_table(
             s.valid_rows,
             s.errors,
             s.warnings,
-            state_label(s.state, c.language),
+            summary_label(s, c.language),
         ]
         for s in summaries
     ]
@@ -246,7 +246,9 @@ def consolidate(campaign: Path, out: Path | None) -> None:
     ws = open_workspace(c)
     export = ws.store if isinstance(ws.store, ExportsXlsx) else None
     if out is not None and export is None:
-        raise ThiduaError(i18n.t("cli.no_xlsx_export", kind=c.backend.kind))
+        raise ThiduaError(
+            f"Kho backend.kind: {c.backend.kind} không xuất được tệp .xlsx: bỏ --out."
+        )
     done = operations.consolidate(ws, write=out is None, run_id=new_run_id("cli"), tick=_ticker(c))
     tables = done.tables
     if out is not None and export is not None:
@@ -290,7 +292,7 @@ def status(campaign: Path, fmt: str) -> None:
                     "form": s.form,
                     "rows": s.rows,
                     "errors": s.errors,
-                    "state": s.state,
+                    **state_fields(s, c.language, c.tz),
                 }
                 for s in run.result.summaries
             ],
@@ -343,15 +345,13 @@ def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     """Nộp biểu mẫu của một đơn vị: chốt bản chính thức (phải hết lỗi)."""
     c = load_campaign(campaign)
     done = operations.submit(open_workspace(c), unit_id, form_id, run_id=new_run_id("cli"))
-    late, now = done.late, done.at
+    late, now, corrected = done.late, done.at, done.corrected
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
+    what = "Đã nộp bổ sung" if corrected else i18n.t("cli.col.submitted")
     if late:
         click.secho(
-            i18n.t("cli.submitted_late", form=form.title, unit=c.unit(unit_id).name, when=when),
-            fg="yellow",
+            f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
         )
     else:
-        echo_ok(
-            i18n.t("cli.submitted_on_time", form=form.title, unit=c.unit(unit_id).name, when=when)
-        )
+        echo_ok(f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")

@@ -11,11 +11,12 @@ import click
 from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
-from ..users import add_user, list_users, remove_user, set_password
+from ..users import ROLES, add_user, list_users, remove_user, set_password
 from .app import cli
 from .output import echo_ok, table
 
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
+ROLE_LABELS = {"organiser": "ban tổ chức", "leader": "lãnh đạo, chỉ xem"}
 USERNAME = click.argument("username")
 PASSWORD_STDIN = click.option(
     "--password-stdin",
@@ -45,16 +46,23 @@ def user() -> None:
 @CAMPAIGN
 @USERNAME
 @click.option("--name", default="", help="Họ tên hiển thị, ví dụ 'Nguyễn Văn A'.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default="organiser",
+    show_default=True,
+    help="organiser: duyệt, trả lại, gia hạn, quản lý; leader: lãnh đạo, chỉ xem.",
+)
 @PASSWORD_STDIN
-def user_add(campaign: Path, username: str, name: str, password_stdin: bool) -> None:
+def user_add(campaign: Path, username: str, name: str, role: str, password_stdin: bool) -> None:
     """Tạo tài khoản TÊN_ĐĂNG_NHẬP (mật khẩu ≥ 10 ký tự, lưu dạng băm argon2)."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:
-        account = add_user(engine, c.id, username, _password(password_stdin), name)
+        account = add_user(engine, c.id, username, _password(password_stdin), name, role)
     finally:
         engine.dispose()
-    echo_ok(i18n.t("cli.user_added", username=account.username, name=account.name))
+    echo_ok(f"Đã tạo tài khoản '{account.username}' ({account.name}, {ROLE_LABELS[account.role]}).")
 
 
 @user.command("list")
@@ -81,10 +89,14 @@ def user_list(campaign: Path) -> None:
             [
                 i18n.t("cli.col.username"),
                 i18n.t("cli.col.name"),
+                "Vai trò",
                 i18n.t("cli.col.created"),
                 i18n.t("cli.col.last_login"),
             ],
-            [[a.username, a.name, when(a.created_at), when(a.last_login_at)] for a in accounts],
+            [
+                [a.username, a.name, ROLE_LABELS[a.role], when(a.created_at), when(a.last_login_at)]
+                for a in accounts
+            ],
         )
     )
 

@@ -13,18 +13,22 @@ from __future__ import annotations
 from ..pipeline import SheetCache
 from .checks import check_units, warm_cache
 from .consolidation import Consolidation, consolidate
+from .review import Reviewed, extend, review
 from .submission import Submitted, submit
 from .workspace import Workspace, new_run_id, open_workspace
 
 __all__ = [
     "Consolidation",
+    "Reviewed",
     "SheetCache",
     "Submitted",
     "Workspace",
     "check_units",
     "consolidate",
+    "extend",
     "new_run_id",
     "open_workspace",
+    "review",
     "submit",
     "warm_cache",
 ]

@@ -61,6 +61,7 @@ def submit_job(ws: Workspace, unit: str, form: str | None, run_id: str) -> dict[
     return {
         "submitted": True,
         "late": done.late,
+        "corrected": done.corrected,
         "submitted_at": done.at.isoformat(),
         "written": done.run.written,
     }

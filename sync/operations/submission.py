@@ -17,8 +17,11 @@ class Submitted:
     unit: str
     form: str
     late: bool
+    """The unit's *first* submission was late (a correction keeps its timeliness)."""
     at: datetime
     run: Run
+    corrected: bool = False
+    """A correction (*bổ sung*): the unit had submitted this form before."""
 
 
 def submit(
@@ -39,4 +42,5 @@ def submit(
     )
     states.record(run.checks(), run_id or new_run_id("submit"), now)
     states.mark_submitted(unit, form, late)
-    return Submitted(unit, form, late, now, run)
+    corrected = len(states.get(unit, form).history) > 1
+    return Submitted(unit, form, late, now, run, corrected)

@@ -28,6 +28,20 @@ from ..normalize import (
 )
 from . import messages as M
 
+
+@dataclass(frozen=True)
+class Reference:
+    """A form's official record: the rows that count per unit, and which version they are.
+
+    `versions`: unit → (kind, when) with kind `submitted` (its official snapshot),
+    `last_valid` (implicit submission: the last valid state before its lock) or `none`
+    (locked without a submission: nothing counts).
+    """
+
+    context: FormContext
+    versions: Mapping[str, tuple[str, str]]
+
+
 FindingParts = list[pd.DataFrame]
 """Rule modules return DataFrames with FINDING_COLUMNS plus `_pos` (row position or -1)."""
 
@@ -61,6 +75,12 @@ class FormContext:
     counts: dict[str, int]  # rows per evaluated unit
     unit_codes: np.ndarray  # per row: index into `units`, -1 for other units
     others: Mapping[str, FormContext] = field(default_factory=dict)
+    official: Mapping[str, Reference] = field(default_factory=dict)
+    """Other forms' official records (what cross-form rules judge against), by form id."""
+    claims: Mapping[str, Mapping[str, tuple[float, bool]]] = field(default_factory=dict)
+    """Campaign-wide unique keys: key → unit → (first seen, in its submitted snapshot)."""
+    keys: dict[str, set[str]] = field(default_factory=dict)
+    """Out: unit → campaign-wide unique keys of its rows in this pass (become claims)."""
     _quotas: dict[str, int | None] = field(default_factory=dict)
 
     @property

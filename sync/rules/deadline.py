@@ -13,18 +13,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..campaign.campaign import Form
+from ..campaign.campaign import Deadline, Form
 from . import messages as M
 
 
 @dataclass(frozen=True)
 class UnitTimes:
-    """Per (unit, form): when the sheet last changed and when the unit submitted."""
+    """Per (unit, form): what the official record knows besides the rows.
+
+    `submitted_at` is the *first* submission (it decides timeliness; later ones are
+    corrections); `deadline` is the unit's own (override, extension, return) when known.
+    """
 
     last_change_at: datetime | None = None
     submitted_at: datetime | None = None
+    deadline: Deadline | None = None
+    review: str | None = None
+    """The last review still in effect: "approved" or "returned" (None: not reviewed)."""
+    changed_since_submit: bool = False
+    corrections: int = 0
+    """Submissions after the first one (shown as *bổ sung*)."""
+    review_info: dict[str, Any] | None = None
+    """The last review as shown: {decision, reason, by, at, until}."""
+
+
+def deadline_of(form: Form, unit: str, times: UnitTimes | None) -> Deadline:
+    """The deadline that applies to the unit's form."""
+    if times is not None and times.deadline is not None:
+        return times.deadline
+    return form.deadline_for(unit)
 
 
 def _aware(value: datetime, tz: ZoneInfo) -> datetime:
@@ -49,12 +69,13 @@ def findings(
     lang: str,
 ) -> list[dict[str, object]]:
     """Unit-level deadline findings (dicts with unit, code, severity, message, value)."""
-    due = _aware(form.due, tz)
-    closes = _aware(form.closes, tz)
+    deadline = deadline_of(form, unit, times)
+    due = _aware(deadline.due, tz)
+    closes = _aware(deadline.closes, tz)
     submitted = times.submitted_at if times is not None else None
     change = change_time(times, rows, now)
     out: list[dict[str, object]] = []
-    after_lock = form.lock and change is not None and _aware(change, tz) > closes
+    after_lock = deadline.lock and change is not None and _aware(change, tz) > closes
     if after_lock:
         assert change is not None
         out.append(
@@ -91,18 +112,32 @@ def findings(
     return out
 
 
-def state(
-    form: Form, rows: int, errors: int, times: UnitTimes | None, now: datetime, tz: ZoneInfo
-) -> str:
-    """not_started | in_progress | valid | submitted_on_time | submitted_late | locked."""
+def on_time(form: Form, unit: str, times: UnitTimes | None, tz: ZoneInfo) -> bool | None:
+    """Whether the first submission met the unit's deadline (None: never submitted)."""
     submitted = times.submitted_at if times is not None else None
-    if submitted is not None:
-        return (
-            "submitted_on_time"
-            if _aware(submitted, tz) <= _aware(form.due, tz)
-            else "submitted_late"
-        )
-    if form.lock and _aware(now, tz) > _aware(form.closes, tz):
+    if submitted is None:
+        return None
+    return _aware(submitted, tz) <= _aware(deadline_of(form, unit, times).due, tz)
+
+
+def state(
+    form: Form,
+    rows: int,
+    errors: int,
+    times: UnitTimes | None,
+    now: datetime,
+    tz: ZoneInfo,
+    unit: str | None = None,
+) -> str:
+    """returned | approved | submitted_on_time | submitted_late | locked | not_started |
+    in_progress | valid (`not_applicable` is decided by the engine)."""
+    if times is not None and times.review in ("returned", "approved"):
+        return times.review
+    deadline = deadline_of(form, unit or "", times)
+    timely = on_time(form, unit or "", times, tz)
+    if timely is not None:
+        return "submitted_on_time" if timely else "submitted_late"
+    if deadline.lock and _aware(now, tz) > _aware(deadline.closes, tz):
         return "locked"
     if rows == 0:
         return "not_started"

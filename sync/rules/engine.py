@@ -9,27 +9,30 @@ normalised frames and per-(unit, form) summaries.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..campaign.campaign import Campaign, Form
+from ..campaign.campaign import Campaign, Deadline, Form
 from ..normalize import normalize_column
 from . import columns, deadline
-from .base import FormContext
+from .base import FormContext, Reference
 from .deadline import UnitTimes
 from .findings import FINDING_COLUMNS, Finding, Report
 from .registry import KINDS
 
 STATES = (
+    "not_applicable",
     "not_started",
     "in_progress",
     "valid",
     "submitted_on_time",
     "submitted_late",
+    "returned",
+    "approved",
     "locked",
 )
 
@@ -47,6 +50,50 @@ class UnitSummary:
     warnings: int
     shares: dict[str, float | None]
     state: str
+    changed_since_submit: bool = False
+    extended: bool = False
+    """The unit's deadline was extended by the organiser (on time = "đúng hạn (gia hạn)")."""
+    corrections: int = 0
+    """Submissions after the first (*bổ sung*); timeliness stays that of the first."""
+    on_time: bool | None = None
+    """First submission met the unit's deadline (None: never submitted)."""
+    review: dict[str, Any] | None = None
+    """The last review: {decision, reason, by, at} (None: not reviewed)."""
+    deadline: Deadline | None = None
+    """The unit's own deadline (override, extension, return)."""
+
+    @property
+    def applicable(self) -> bool:
+        return self.state != "not_applicable"
+
+    @property
+    def submitted(self) -> bool:
+        """Has an official submission that stands (returned ones are sent back)."""
+        return self.state in ("submitted_on_time", "submitted_late", "approved")
+
+    def as_record(self) -> dict[str, Any]:
+        """JSON-safe fields kept in the audit database (the last check of a unit's form)."""
+        return {
+            "quota": self.quota,
+            "rows": self.rows,
+            "valid_rows": self.valid_rows,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "state": self.state,
+            "shares": {k: _plain(v) for k, v in self.shares.items()},
+            "changed_since_submit": self.changed_since_submit,
+            "extended": self.extended,
+            "corrections": self.corrections,
+            "on_time": self.on_time,
+            "review": self.review,
+            "due": self.deadline.due.isoformat() if self.deadline is not None else None,
+        }
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 @dataclass
@@ -63,6 +110,8 @@ class ValidationResult:
     report: Report
     forms: dict[str, FormResult]
     summaries: list[UnitSummary]
+    keys: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """form → unit → keys of campaign-wide unique rules seen in this pass."""
 
     def summary(self, unit: str, form: str) -> UnitSummary:
         for s in self.summaries:
@@ -135,14 +184,33 @@ def validate(
     times: Mapping[tuple[str, str], UnitTimes] | None = None,
     units: Collection[str] | None = None,
     extra: Iterable[Finding] = (),
+    official: Mapping[str, tuple[pd.DataFrame, Mapping[str, tuple[str, str]]]] | None = None,
+    claims: Mapping[str, Mapping[str, Mapping[str, tuple[float, bool]]]] | None = None,
 ) -> ValidationResult:
-    """Validate all forms for `units` (default: every unit of the campaign)."""
+    """Validate all forms for `units` (default: every unit of the campaign).
+
+    `official`: per form id, the rows that count on the official record (and per unit which
+    version), for cross-form rules; `claims`: per form id, when each campaign-wide unique key
+    was first seen per unit and whether it is in that unit's submitted snapshot.
+    """
     order = _unit_order(campaign, units)
     times = times or {}
     tz = campaign.tz
-    contexts = {f.id: build_context(campaign, f, data.get(f.id), order) for f in campaign.forms}
+    contexts = {
+        f.id: build_context(campaign, f, data.get(f.id), [u for u in order if f.applies(u)])
+        for f in campaign.forms
+    }
+    references = {
+        form_id: Reference(
+            build_context(campaign, campaign.form(form_id), frame, [u.id for u in campaign.units]),
+            versions,
+        )
+        for form_id, (frame, versions) in (official or {}).items()
+    }
     for ctx in contexts.values():
         ctx.others = contexts
+        ctx.official = references
+        ctx.claims = (claims or {}).get(ctx.form.id, {})
     extras: dict[str | None, list[Finding]] = {}
     for finding in extra:
         key = finding.form if finding.form in contexts else None
@@ -157,7 +225,7 @@ def validate(
         for rule in form.rules:
             parts.extend(KINDS[rule.kind].check(ctx, rule))
         items = []
-        for unit in order:
+        for unit in ctx.units:
             items += deadline.findings(
                 form, unit, ctx.counts[unit], times.get((unit, form.id)), now, tz, campaign.language
             )
@@ -175,8 +243,19 @@ def validate(
         for s in _summaries(ctx, found, result.frame, times, now):
             summaries[(s.unit, s.form)] = s
     all_parts.extend(extras.get(None, []))
-    ordered = [summaries[(u, f.id)] for u in order for f in campaign.forms]
-    return ValidationResult(report=Report(all_parts), forms=results, summaries=ordered)
+    ordered = [
+        summaries.get((u, f.id)) or _not_applicable(u, f.id) for u in order for f in campaign.forms
+    ]
+    return ValidationResult(
+        report=Report(all_parts),
+        forms=results,
+        summaries=ordered,
+        keys={f: ctx.keys for f, ctx in contexts.items() if ctx.keys},
+    )
+
+
+def _not_applicable(unit: str, form: str) -> UnitSummary:
+    return UnitSummary(unit, form, None, 0, 0, 0, 0, {}, "not_applicable")
 
 
 def _extra_frame(ctx: FormContext, findings: list[Finding]) -> pd.DataFrame:
@@ -254,7 +333,13 @@ def _summaries(
                 errors=int(errors[i]),
                 warnings=int(warnings[i]),
                 shares={label: values[i] for label, values in share_values.items()},
-                state=deadline.state(ctx.form, rows, int(errors[i]), t, now, ctx.campaign.tz),
+                state=deadline.state(ctx.form, rows, int(errors[i]), t, now, ctx.campaign.tz, unit),
+                changed_since_submit=bool(t and t.changed_since_submit),
+                extended=deadline.deadline_of(ctx.form, unit, t).extended,
+                corrections=t.corrections if t is not None else 0,
+                on_time=deadline.on_time(ctx.form, unit, t, ctx.campaign.tz),
+                review=t.review_info if t is not None else None,
+                deadline=deadline.deadline_of(ctx.form, unit, t),
             )
         )
     return out

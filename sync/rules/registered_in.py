@@ -41,8 +41,25 @@ def _title(ctx: FormContext, form_id: str) -> str:
         return form_id
 
 
+def _version(ctx: FormContext, rule: RegisteredInRule, unit: str) -> str:
+    """Which version of the other form counted for the unit ("" when its live rows)."""
+    ref = ctx.official.get(rule.form)
+    found = ref.versions.get(unit) if ref is not None else None
+    if found is None:
+        return ""
+    kind, when = found
+    return M.text(ctx.lang, f"version.{kind}", when=when)
+
+
+def _with_version(message: str, version: str) -> str:
+    return f"{message} ({version})" if version else message
+
+
 def check(ctx: FormContext, rule: RegisteredInRule) -> FindingParts:
-    other = ctx.others.get(rule.form)
+    """Judged on the other form's official record when the pipeline gives it (`ctx.official`):
+    per unit its submitted snapshot, or after its lock only what counted; else live rows."""
+    ref = ctx.official.get(rule.form)
+    other = ref.context if ref is not None else ctx.others.get(rule.form)
     lang = ctx.lang
     title = _title(ctx, rule.form)
     if not rule.match:
@@ -57,7 +74,9 @@ def check(ctx: FormContext, rule: RegisteredInRule) -> FindingParts:
                     "unit": unit,
                     "code": "not_registered",
                     "severity": rule.severity,
-                    "message": M.custom(rule.message, default, other=title),
+                    "message": _with_version(
+                        M.custom(rule.message, default, other=title), _version(ctx, rule, unit)
+                    ),
                 }
             )
         return [ctx.unit_findings(items)] if items else []
@@ -87,9 +106,13 @@ def check(ctx: FormContext, rule: RegisteredInRule) -> FindingParts:
     what = ", ".join(f"«{ctx.header(k)}»" for k in rule.match)
     default = M.text(lang, "not_registered", other=title, what=what)
     message = M.custom(rule.message, default, other=title, what=what)
+    versions = {u: _version(ctx, rule, u) for u in ctx.units}
+    messages = [_with_version(message, versions.get(str(u), "")) for u in ctx.unit_ids[pos]]
     first = ctx.columns[rule.match[0]]
     values = first.unique_text[first.codes[pos]]
-    return [ctx.cell_findings(pos, rule.match[0], "not_registered", rule.severity, message, values)]
+    return [
+        ctx.cell_findings(pos, rule.match[0], "not_registered", rule.severity, messages, values)
+    ]
 
 
 def _keys(ctx: FormContext, match: list[str]) -> list[np.ndarray]:
@@ -108,6 +131,12 @@ register(
         spec=RegisteredInRule,
         check=check,
         codes=("not_registered",),
-        messages=("not_registered", "not_registered.unit"),
+        messages=(
+            "not_registered",
+            "not_registered.unit",
+            "version.submitted",
+            "version.last_valid",
+            "version.none",
+        ),
     )
 )

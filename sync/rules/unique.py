@@ -5,7 +5,11 @@ Every row of a duplicate group gets a finding naming the other row(s) of the gro
 khác". Text keys match ignoring case and extra spaces; rows whose keys differ only by
 diacritics (Nguyễn Văn An / Nguyen Van An) get a `likely_duplicate` warning. Rows with an
 empty or invalid key cell are not compared (they already have a column finding).
-Campaign scope compares against all rows given, including units not being validated.
+Campaign scope compares against all rows given, including units not being validated,
+and the earliest claim owns a key: a row in its unit's submitted snapshot before live rows,
+then the unit that had it first (first-seen times from the audit database), then
+campaign-file order. The owner's row gets a `duplicate` *warning* naming the other units;
+the others get the error, so a unit's submission is never blocked by another typing later.
 """
 
 from __future__ import annotations
@@ -79,8 +83,23 @@ def check(ctx: FormContext, rule: UniqueRule) -> FindingParts:
     dup = np.zeros(ctx.size, dtype=bool)
     ok = exact >= 0
     dup[ok] = counts[exact[ok]] > 1
-    if dup.any():
-        parts.append(_emit(ctx, rule, exact, dup, None, "duplicate", rule.severity, what))
+    owners = np.zeros(ctx.size, dtype=bool)
+    if not by_unit:
+        keys = row_keys(ctx, rule.columns, ok)
+        for unit, key in zip(ctx.unit_ids[ok], keys[ok], strict=True):
+            ctx.keys.setdefault(str(unit), set()).add(str(key))
+        if dup.any():
+            owners = _owners(ctx, exact, dup, keys)
+    if (dup & ~owners).any():
+        parts.append(
+            _emit(ctx, rule, exact, dup & ~owners, None, "duplicate", rule.severity, what, dup)
+        )
+    if owners.any():
+        parts.append(
+            _emit(
+                ctx, rule, exact, owners, None, "duplicate", "warning", what, dup, "duplicate_owner"
+            )
+        )
     if any(ctx.columns[k].type in ("text", "choice") for k in rule.columns):
         loose = combined_key(ctx, rule.columns, by_unit, loose=True)
         sel = loose >= 0
@@ -107,6 +126,46 @@ def check(ctx: FormContext, rule: UniqueRule) -> FindingParts:
     return parts
 
 
+def row_keys(ctx: FormContext, columns: list[str], ok: np.ndarray) -> np.ndarray:
+    """A stable text key per row (16 hex digits of a hash of the matched values; "" when
+    not comparable): what the audit database remembers as a claim."""
+    parts = [
+        pd.Series(ctx.columns[k].match_values()[ctx.columns[k].codes], dtype=object).astype(str)
+        for k in columns
+    ]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "\x1f" + part
+    hashed = pd.util.hash_pandas_object(joined, index=False).to_numpy(dtype=np.uint64)
+    return np.where(ok, np.array([format(int(h), "016x") for h in hashed], dtype=object), "")
+
+
+def _owners(ctx: FormContext, exact: np.ndarray, dup: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Rows that own their duplicate key across units: the earliest claim (submitted
+    snapshot, then first seen, then campaign order), when it is its unit's only such row."""
+    order = {u.id: i for i, u in enumerate(ctx.campaign.units)}
+    out = np.zeros(ctx.size, dtype=bool)
+    pos = np.flatnonzero(dup)
+    groups: dict[int, list[int]] = {}
+    for p in pos:
+        groups.setdefault(int(exact[p]), []).append(int(p))
+    for members in groups.values():
+        units = {str(ctx.unit_ids[p]) for p in members}
+        if len(units) < 2:
+            continue
+
+        def rank(p: int) -> tuple[int, float, int, int]:
+            unit = str(ctx.unit_ids[p])
+            seen, submitted = ctx.claims.get(str(keys[p]), {}).get(unit, (float("inf"), False))
+            return (0 if submitted else 1, seen, order.get(unit, len(order)), int(ctx.rows[p]))
+
+        first = min(members, key=rank)
+        owner_unit = ctx.unit_ids[first]
+        if sum(1 for p in members if ctx.unit_ids[p] == owner_unit) == 1:
+            out[first] = True
+    return out
+
+
 def _emit(
     ctx: FormContext,
     rule: UniqueRule,
@@ -116,13 +175,17 @@ def _emit(
     code: str,
     severity: str,
     what: str,
+    members_of: np.ndarray | None = None,
+    message: str | None = None,
 ) -> pd.DataFrame:
     """Findings for flagged rows (of evaluated units), naming the other rows of their group.
 
     `distinct_from`: when given, only group members with a different value there count as
-    "other" rows (likely duplicates: same loose key, different exact key).
+    "other" rows (likely duplicates: same loose key, different exact key). `members_of`:
+    the rows that make up the groups (default: the flagged ones); `message`: the message
+    key (default: the code).
     """
-    pos = np.flatnonzero(flagged)
+    pos = np.flatnonzero(flagged if members_of is None else members_of)
     order = np.argsort(group[pos], kind="stable")
     pos = pos[order]
     gvals = group[pos]
@@ -130,8 +193,11 @@ def _emit(
     out_pos: list[int] = []
     msgs: list[str] = []
     lang = ctx.lang
+    key = message or code
     for members in np.split(pos, bounds):
         for p in members:
+            if not flagged[p]:
+                continue
             if not ctx.evaluated[p]:
                 continue
             if distinct_from is None:
@@ -143,7 +209,7 @@ def _emit(
             refs = [_ref(ctx, int(p), int(q)) for q in others[:_SHOWN]]
             if len(others) > _SHOWN:
                 refs.append(M.text(lang, "more", count=len(others) - _SHOWN))
-            default = M.text(lang, code, what=what, others=", ".join(refs))
+            default = M.text(lang, key, what=what, others=", ".join(refs))
             msgs.append(M.custom(rule.message, default, what=what, others=", ".join(refs)))
             out_pos.append(int(p))
     arr = np.asarray(out_pos, dtype=np.int64)
@@ -166,6 +232,13 @@ register(
         spec=UniqueRule,
         check=check,
         codes=("duplicate", "likely_duplicate"),
-        messages=("duplicate", "likely_duplicate", "row_ref", "row_ref_unit", "more"),
+        messages=(
+            "duplicate",
+            "duplicate_owner",
+            "likely_duplicate",
+            "row_ref",
+            "row_ref_unit",
+            "more",
+        ),
     )
 )

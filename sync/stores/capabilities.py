@@ -101,3 +101,7 @@ class LocksForms(Protocol):
     def lock(self, unit: Unit, form_id: str) -> None:
         """Idempotent: locking a locked form changes nothing."""
         ...
+
+    def unlock(self, unit: Unit, form_id: str) -> None:
+        """Lift the lock again (a return for correction, an extension); idempotent."""
+        ...

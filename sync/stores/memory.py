@@ -85,11 +85,11 @@ class MemoryStore(Store):
         if book is None:
             book = MemoryBook()
             book.tabs[GUIDE_TAB] = guide_rows(self.campaign, unit)
-            for form in self.campaign.forms:
+            for form in self.campaign.forms_for(unit.id):
                 book.tabs[form.tab] = self._new_tab(form)
             self.books[unit.id] = book
             report.created = True
-            tabs = ", ".join(f"'{f.tab}'" for f in self.campaign.forms)
+            tabs = ", ".join(f"'{f.tab}'" for f in self.campaign.forms_for(unit.id))
             report.actions.append(i18n.t("plan.create_local", workbook=report.location, tabs=tabs))
             book.version += 1
             return report
@@ -97,7 +97,7 @@ class MemoryStore(Store):
         if book.tabs.get(GUIDE_TAB) != guide:
             book.tabs = {GUIDE_TAB: guide, **{k: v for k, v in book.tabs.items() if k != GUIDE_TAB}}
             report.actions.append(i18n.t("plan.update_tab", tab=GUIDE_TAB))
-        for form in self.campaign.forms:
+        for form in self.campaign.forms_for(unit.id):
             name = find_tab(book.tabs, form.tab)
             if name is None:
                 book.tabs[form.tab] = self._new_tab(form)
@@ -183,7 +183,7 @@ class MemoryStore(Store):
             )
             return UnitSheets(unit_id=unit.id, forms={}, revision=None, problem=problem)
         forms = {}
-        for form in self.campaign.forms:
+        for form in self.campaign.forms_for(unit.id):
             name = find_tab(book.tabs, form.tab)
             if name is None:
                 own = {f.tab for f in self.campaign.forms}

@@ -1,4 +1,4 @@
-"""Browser tests (DESIGN §7): Debian's Chromium driven by Playwright against the service
+"""Browser tests (docs/design.md: Web pages): Debian's Chromium driven by Playwright against the service
 served by waitress on a free loopback port, with the sample campaign (`thidua demo`).
 
 Chromium is `/usr/bin/chromium` (or THIDUA_CHROMIUM); `.ci/run` installs it. Without it
@@ -84,12 +84,16 @@ class LiveServer:
 
     def stop(self) -> None:
         self.server.task_dispatcher.shutdown()
-        # closing every channel (listening socket, wake-up pipe, connections) empties the
-        # asyncore map, which ends `server.run()` within its one-second poll
-        for channel in list(self.server._map.values()):
-            channel.close()
+        # Closing every channel (listening socket, wake-up pipe, connections) empties the
+        # asyncore map, which ends `server.run()`. It must happen inside the server's own
+        # thread: closing a socket that thread is polling makes its select() fail with EBADF.
+        self.server.trigger.pull_trigger(self._close_channels)
         self.thread.join(timeout=10)
         self.service.close()
+
+    def _close_channels(self) -> None:
+        for channel in list(self.server._map.values()):
+            channel.close()
 
 
 @pytest.fixture

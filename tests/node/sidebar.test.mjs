@@ -151,3 +151,21 @@ test('a form without quota and without findings says so', () => {
   assert.match(out, /Không giới hạn/);
   assert.match(out, /Không có lỗi hay cảnh báo nào/);
 });
+
+test('a returned form shows its state and the reason the organiser gave, escaped', () => {
+  const reason = 'Ban tổ chức trả lại để sửa: thiếu <b>chức vụ</b> (sửa và nộp lại trước 25/04/2025 17:00)';
+  const { elements } = loadSidebar({
+    ok: true,
+    data: {
+      unit: { id: 'u1' },
+      forms: [{
+        form: 'dai_bieu', title: 'Đại biểu', rows: 3, valid_rows: 3, errors: 0, warnings: 0,
+        quota: 3, state: 'returned', state_label: 'Bị trả lại để sửa', changed_since_submit: false,
+        review: { decision: 'returned', reason: 'thiếu <b>chức vụ</b>' }, notices: [reason], findings: [],
+      }],
+    },
+  });
+  const out = elements.content.innerHTML;
+  assert.match(out, /class="state state-returned">Bị trả lại để sửa</);
+  assert.match(out, /<p class="notice">Ban tổ chức trả lại để sửa: thiếu &lt;b&gt;chức vụ&lt;\/b&gt; \(sửa và nộp lại trước 25\/04\/2025 17:00\)<\/p>/);
+});

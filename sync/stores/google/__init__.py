@@ -187,7 +187,7 @@ class GoogleStore(Store):
             lines.append(i18n.t("plan.share", email=email))
         report = ProvisionReport(unit_id=unit.id, location=url_of(sid), created=created)
         if created:
-            tabs_text = ", ".join(f"'{f.tab}'" for f in self.campaign.forms)
+            tabs_text = ", ".join(f"'{f.tab}'" for f in self.campaign.forms_for(unit.id))
             report.actions.append(i18n.t("plan.create_google", link=url_of(sid), tabs=tabs_text))
         report.actions += lines + plan.actions
         if not report.actions:
@@ -321,6 +321,32 @@ class GoogleStore(Store):
         if self.account_email:
             protected["editors"] = {"users": [self.account_email]}
         self.api.batch_update(sid, [{"addProtectedRange": {"protectedRange": protected}}], what)
+        self._seen.pop(unit.id, None)
+
+    def unlock(self, unit: Unit, form_id: str) -> None:
+        """Remove the deadline lock of the form (a return or an extension reopened it).
+
+        Idempotent: 1 read, and 1 batchUpdate only when our protected range is there.
+        """
+        form = self.campaign.form(form_id)
+        sid = self.spreadsheet_id(unit)
+        if sid is None:
+            return
+        what = f"mở lại «{form.title}» cho đơn vị {unit.name}"
+        tabs = parse_tabs(self.api.get(sid, LOCK_FIELDS, what))
+        name = find_tab(tabs, form.tab)
+        if name is None:
+            return
+        description = LOCK_DESCRIPTION.format(form=form.id)
+        ids = [
+            p["protectedRangeId"]
+            for p in tabs[name].protected
+            if p.get("description") == description and "protectedRangeId" in p
+        ]
+        if not ids:
+            return
+        requests = [{"deleteProtectedRange": {"protectedRangeId": i}} for i in ids]
+        self.api.batch_update(sid, requests, what)
         self._seen.pop(unit.id, None)
 
     # -- test hook ----------------------------------------------------------------------

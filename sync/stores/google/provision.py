@@ -358,7 +358,7 @@ def plan_unit(
         _add_tab(plan, SUMMARY_TAB, 1 if created else None, 100, 10)
         if not created:
             plan.actions.append(i18n.t("plan.add_tab", tab=SUMMARY_TAB))
-    for i, form in enumerate(campaign.forms):
+    for i, form in enumerate(campaign.forms_for(unit.id)):
         name = find_tab(tabs, form.tab)
         if name is None:
             new_form_tab(plan, form, 2 + i if created else None, editor)

@@ -28,7 +28,7 @@ def forms_from_tabs(campaign: Campaign, unit: Unit, tabs: dict[str, Tab]) -> dic
     """Every form of the unit from the tabs read (missing/renamed tabs become findings)."""
     own = {f.tab for f in campaign.forms}
     forms: dict[str, FormSheet] = {}
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit.id):
         name = find_tab(tabs, form.tab)
         if name is None:
             others = {

@@ -82,7 +82,7 @@ class LocalStore(Store):
                 wb.remove(wb.active)
                 cached = {}
                 report.created = True
-            forms = self.campaign.forms
+            forms = self.campaign.forms_for(unit.id)
             for form in forms:
                 name = find_tab(wb.sheetnames, form.tab)
                 if name is None:

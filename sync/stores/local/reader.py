@@ -116,7 +116,7 @@ def read_workbook(path: Path, campaign: Campaign, unit: Unit, revision: str | No
         )
     forms: dict[str, FormSheet] = {}
     own_tabs = {f.tab for f in campaign.forms}
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit.id):
         name = find_tab(wb.sheetnames, form.tab)
         if name is None:
             others = {
