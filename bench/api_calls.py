@@ -3,7 +3,9 @@
 An "event" = one unit edits one cell, then `check_units(ws, [unit])` with the service's
 cache of the other units' last read sheets (the audit database is a temporary SQLite file).
 Prints `reads_per_event`, `writes_per_event`, `writes_per_unchanged_event`,
-`reads_per_consolidation_100_units`, `writes_per_consolidation_100_units`.
+`reads_per_consolidation_100_units`, `writes_per_consolidation_100_units` (a cold
+consolidation), and for a burst (every unit edits once, the service validates each, then
+consolidates) `google_calls_per_edit_amortised`.
 
     .venv/bin/python bench/api_calls.py [--event-units 10] [--consolidation-units 100]
 """
@@ -97,7 +99,44 @@ def measure(event_units: int = 10, consolidation_units: int = 100) -> dict[str, 
         n = consolidation_units
         out[f"reads_per_consolidation_{n}_units"] = fake.reads()
         out[f"writes_per_consolidation_{n}_units"] = fake.writes()
+        out.update(amortised(consolidation_units, base / "burst"))
     return out
+
+
+STAFF = "vanthu@donvi.example.vn"
+
+
+def amortised(units: int, folder: Path) -> dict[str, float]:
+    """A running service (warm frames) gets one edit from every unit, validates each, then
+    consolidates: the service's Google calls per edit, consolidation included."""
+    fake = FakeGoogle()
+    campaign = campaign_with(units, folder)
+    store = make_google_store(campaign, folder, fake)
+    engine = open_engine(default_url(folder))
+    ws = open_workspace(campaign, store=store, engine=engine, cache=SheetCache())
+    for unit in campaign.units:
+        store.provision(unit)
+        store.put_rows(unit.id, "dai_bieu", ROWS[:2])
+    check_units(ws, now=NOW)  # warm
+    consolidate(ws, now=NOW)  # the consolidated spreadsheet exists
+    typist = make_google_store(campaign, folder, fake, user=STAFF)  # the units' hands
+    for i, unit in enumerate(campaign.units):
+        person = {"ho_ten": f"Người thứ {i}", "gioi_tinh": "Nữ", "nam_sinh": 1980}
+        typist.put_rows(unit.id, "dai_bieu", [person], start_row=4)  # a person added
+    fake.reset_counts()
+    for unit in campaign.units:
+        check_units(ws, [unit.id], now=NOW)
+    events = sum(n for user, n in fake.users.items() if user != STAFF)
+    fake.reset_counts()
+    consolidate(ws, now=NOW)
+    after = sum(n for user, n in fake.users.items() if user != STAFF)
+    engine.dispose()
+    return {
+        "burst_units": units,
+        "calls_per_edit_before_consolidation": events / units,
+        "calls_per_consolidation_after_validations": after,
+        "google_calls_per_edit_amortised": (events + after) / units,
+    }
 
 
 def main() -> None:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
 from . import i18n, lifecycle
+from .audit.frames import Held
 from .campaign import Campaign, Deadline, Form, Unit
 from .consolidate import display_value
 from .errors import StoreError, SubmissionError
@@ -27,6 +30,9 @@ from .stores.base import ROW, Store, UnitSheets
 log = logging.getLogger(__name__)
 
 Tick = Callable[[str], None]
+T = TypeVar("T")
+SETTLED = 5.0
+"""A frame read this long after a unit's last change holds that change."""
 
 
 @dataclass
@@ -99,16 +105,40 @@ def official_rows(
     return rows, [int(r) for r in typed[ROW]]
 
 
+class Frames(Protocol):
+    """Where a long-running process keeps units' last read sheets (`SheetCache` in memory,
+    `sync.audit.frames.SharedSheetCache` shared by every worker)."""
+
+    def fill(
+        self, units: list[Unit], read: Callable[[list[Unit]], dict[str, UnitSheets]]
+    ) -> dict[str, UnitSheets]: ...
+
+    def get(self, unit_id: str) -> UnitSheets | None: ...
+
+    def held(self, unit_id: str) -> Held | None: ...
+
+    def put(
+        self,
+        sheets: dict[str, UnitSheets],
+        markers: dict[str, str | None] | None = None,
+        read_at: float | None = None,
+    ) -> None: ...
+
+    def confirm(self, unit_id: str, marker: str | None) -> None: ...
+
+
 class SheetCache:
     """The last sheets read of every unit, kept by a long-running process (the service).
 
     An event names one unit; campaign-wide rules (uniqueness across units) still need the
     other units' rows, which come from here instead of costing one read each. Every read
-    refreshes the cache; a full pass (consolidation) refreshes it for every unit.
+    refreshes the cache; a full pass (consolidation) re-reads only the units whose
+    revision moved (`current_sheets`). The service shares its frames between workers
+    through the audit database (`sync.audit.frames.SharedSheetCache`, same interface).
     """
 
     def __init__(self) -> None:
-        self._sheets: dict[str, UnitSheets] = {}
+        self._sheets: dict[str, Held] = {}
         self._lock = threading.Lock()
         self._fill = threading.Lock()
 
@@ -122,38 +152,105 @@ class SheetCache:
             if missing:
                 self.put(read(missing))
         with self._lock:
-            return {u.id: self._sheets[u.id] for u in units if u.id in self._sheets}
+            return {u.id: self._sheets[u.id].sheets for u in units if u.id in self._sheets}
 
     def get(self, unit_id: str) -> UnitSheets | None:
+        held = self.held(unit_id)
+        return held.sheets if held is not None else None
+
+    def held(self, unit_id: str) -> Held | None:
         with self._lock:
             return self._sheets.get(unit_id)
 
-    def put(self, sheets: dict[str, UnitSheets]) -> None:
+    def put(
+        self,
+        sheets: dict[str, UnitSheets],
+        markers: dict[str, str | None] | None = None,
+        read_at: float | None = None,
+    ) -> None:
+        stamp = time.time() if read_at is None else read_at
         with self._lock:
-            self._sheets.update(sheets)
+            for unit_id, found in sheets.items():
+                marker = (markers or {}).get(unit_id)
+                self._sheets[unit_id] = Held(found, marker, stamp, 0)
+
+    def confirm(self, unit_id: str, marker: str | None) -> None:
+        with self._lock:
+            held = self._sheets.get(unit_id)
+            if held is not None:
+                self._sheets[unit_id] = Held(held.sheets, marker, held.read_at, held.version)
 
     def __len__(self) -> int:
         return len(self._sheets)
 
 
+def current_sheets(
+    store: Store, units: list[Unit], cache: Frames, tick: Tick | None = None
+) -> dict[str, UnitSheets]:
+    """Every unit's sheets at its current revision, reading only what moved.
+
+    One call asks the store where every unit stands (`Store.revisions`: one Drive
+    `files.list` on Google). A held frame is current when its revision is the same, when
+    the last change was the service's own feedback write (it follows a read in the same
+    job), or when it was read well after the last change (`SETTLED` seconds: clocks
+    differ); a unit nobody holds, or changed since by someone else, is read again.
+    """
+    revisions = store.revisions(units)
+    stale: list[Unit] = []
+    for unit in units:
+        held = cache.held(unit.id)
+        now = revisions[unit.id]
+        if held is None or now.marker is None:
+            stale.append(unit)
+        elif held.marker == now.marker:
+            continue
+        elif now.ours or (now.at is not None and held.read_at - SETTLED > now.at):
+            cache.confirm(unit.id, now.marker)
+        else:
+            stale.append(unit)
+    if stale:
+        started = time.time()
+        fresh = read_units(store, stale, tick)
+        cache.put(fresh, {u.id: revisions[u.id].marker for u in stale}, started)
+    return cache.fill(units, lambda missing: read_units(store, missing, tick))
+
+
 def read_units(
     store: Store, units: Iterable[Unit], tick: Tick | None = None
 ) -> dict[str, UnitSheets]:
-    """Read every unit; a unit that cannot be read gets a `sheet_unavailable` problem."""
-    out: dict[str, UnitSheets] = {}
-    for unit in units:
+    """Read every unit; a unit that cannot be read gets a `sheet_unavailable` problem.
+
+    A remote store's reads wait on the network (and on the quota budget), so up to
+    `store.concurrency` of them are in flight at once."""
+
+    def one(unit: Unit) -> UnitSheets:
         try:
-            out[unit.id] = store.read_unit(unit)
+            return store.read_unit(unit)
         except StoreError as exc:
             log.warning("read failed for %s: %s", unit.id, exc)
-            out[unit.id] = UnitSheets(
+            return UnitSheets(
                 unit_id=unit.id,
                 forms={},
                 problem=Finding(unit.id, "", None, None, "sheet_unavailable", "error", str(exc)),
             )
+
+    out: dict[str, UnitSheets] = {}
+    for unit, found in _each(store, list(units), one):
+        out[unit.id] = found
         if tick:
             tick(unit.id)
     return out
+
+
+def _each(store: Store, units: list[Unit], work: Callable[[Unit], T]) -> Iterable[tuple[Unit, T]]:
+    """`work` on every unit, in order; concurrently on stores that wait on the network."""
+    workers = min(store.concurrency, len(units))
+    if workers <= 1:
+        for unit in units:
+            yield unit, work(unit)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="thidua-io") as pool:
+        yield from zip(units, pool.map(work, units), strict=True)
 
 
 def assemble(
@@ -304,7 +401,7 @@ def run_validation(
     units: Collection[str] | None = None,
     feedback: bool = True,
     tick: Tick | None = None,
-    cache: SheetCache | None = None,
+    cache: Frames | None = None,
 ) -> Run:
     """Validate the campaign and write feedback for the selected units.
 
@@ -314,6 +411,8 @@ def run_validation(
     selected = [u.id for u in campaign.units if units is None or u.id in units]
     if cache is None:
         fresh = read_units(store, campaign.units, tick)
+    elif units is None:
+        fresh = current_sheets(store, list(campaign.units), cache, tick)
     else:
         fresh = read_units(store, [u for u in campaign.units if u.id in selected], tick)
         cache.put(fresh)
@@ -351,17 +450,21 @@ def run_validation(
                 st.valid_hash, st.valid_at = st.content_hash, now.isoformat()
     run = Run(campaign, now, sheets, result, selected, claims=result.keys)
     if feedback:
-        for unit_id in selected:
-            if sheets[unit_id].problem is not None:
-                continue
-            unit = campaign.unit(unit_id)
+        targets = [campaign.unit(u) for u in selected if sheets[u].problem is None]
+        prepared = {u.id: build_feedback(campaign, u.id, result) for u in targets}
+
+        def write(unit: Unit) -> bool | StoreError:
             try:
-                changed = store.write_feedback(unit, build_feedback(campaign, unit_id, result))
+                return store.write_feedback(unit, prepared[unit.id])
             except StoreError as exc:
-                log.warning("feedback not written for %s: %s", unit_id, exc)
-                run.write_errors[unit_id] = str(exc)
+                return exc
+
+        for unit, outcome in _each(store, targets, write):
+            if isinstance(outcome, StoreError):
+                log.warning("feedback not written for %s: %s", unit.id, outcome)
+                run.write_errors[unit.id] = str(outcome)
                 continue
-            (run.written if changed else run.unchanged).append(unit_id)
+            (run.written if outcome else run.unchanged).append(unit.id)
     states.save()
     return run
 
@@ -374,7 +477,7 @@ def submit(
     *,
     now: datetime,
     states: States,
-    cache: SheetCache | None = None,
+    cache: Frames | None = None,
 ) -> tuple[bool, Run]:
     """Freeze the unit's current rows as the official snapshot. Returns (late, run);
     `late` is the timeliness of the unit's *first* submission (a correction keeps it).

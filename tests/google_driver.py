@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sync.campaign import Campaign, Unit
 from sync.feedback import SUMMARY_TAB
-from sync.stores.google import GoogleStore
+from sync.stores.google import Budget, GoogleStore, Limits, MemoryBudget
 from sync.stores.google.sheetdata import READ_FIELDS, Tab, parse_tabs
 from sync.stores.grid import norm
 from tests.fake_google import FakeGoogle
@@ -15,18 +16,34 @@ from tests.fake_google import FakeGoogle
 SERVICE_ACCOUNT = "fake-sa@thidua-fake.iam.gserviceaccount.com"
 
 
+UNLIMITED = Limits(10**9, 10**9, 10**9, 10**9)
+
+
 def make_google_store(
-    campaign: Campaign, tmp_path: Path, fake: FakeGoogle | None = None
+    campaign: Campaign,
+    tmp_path: Path,
+    fake: FakeGoogle | None = None,
+    *,
+    accounts: int = 1,
+    budget: Budget | None = None,
+    sleep: Callable[[float], None] | None = None,
+    user: str | None = None,
 ) -> GoogleStore:
-    """A GoogleStore on a fresh fake; pacing off, retries without real sleeping."""
+    """A GoogleStore on a fresh fake; pacing off, retries without real sleeping (unless
+    given a `budget` and a `sleep`); `accounts` service accounts share the load; `user`:
+    act as someone else (a unit's staff typing)."""
     fake = fake or FakeGoogle()
+    emails = [user or SERVICE_ACCOUNT] + [
+        f"fake-sa-{i}@thidua-fake.iam.gserviceaccount.com" for i in range(2, accounts + 1)
+    ]
     store = GoogleStore(
         campaign,
-        fake.gspread_client(),
-        account_email=SERVICE_ACCOUNT,
+        clients=[fake.gspread_client(user=email) for email in emails],
+        account_emails=emails,
+        budget=budget or MemoryBudget(UNLIMITED),
         registry_path=tmp_path / ".thidua" / "google.json",
         requests_per_minute=1e9,
-        sleep=lambda _s: None,
+        sleep=sleep or (lambda _s: None),
         new_tab_rows=100,
     )
     store.fake = fake  # type: ignore[attr-defined]

@@ -37,3 +37,14 @@ def test_consolidation_is_n_reads_and_two_writes(counts: dict[str, float]) -> No
     n = CONSOLIDATION_UNITS
     assert n <= counts[f"reads_per_consolidation_{n}_units"] <= n + 1
     assert counts[f"writes_per_consolidation_{n}_units"] <= 2
+
+
+def test_a_burst_costs_at_most_one_read_and_one_write_per_edit_plus_consolidation(
+    counts: dict[str, float],
+) -> None:
+    assert counts["calls_per_edit_before_consolidation"] == 2  # one read, one write
+    # one Drive list, the consolidated tab titles, two writes: nothing re-read
+    assert counts["calls_per_consolidation_after_validations"] == 4
+    # 2 + 4/N per edit: ≤ 2.1 from 40 edits on (the 100-unit burst: tests/test_google_floor.py)
+    n = CONSOLIDATION_UNITS
+    assert counts["google_calls_per_edit_amortised"] == (2 * n + 4) / n

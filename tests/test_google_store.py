@@ -435,26 +435,6 @@ def test_token_bucket_paces_requests() -> None:
     assert sum(slept) == pytest.approx(10.0)  # 2 at once, then one a second
 
 
-def test_reads_of_many_units_are_paced_by_requests_per_minute(
-    fake: FakeGoogle, tmp_path: Path
-) -> None:
-    store = make_google_store(google_campaign(tmp_path), tmp_path, fake)
-    for unit in store.campaign.units:
-        store.provision(unit)
-    now = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    store.bucket = TokenBucket(per_minute=30, burst=1, sleep=sleep, clock=lambda: now[0])
-    store.http.bucket = store.bucket
-    for unit in store.campaign.units:
-        store.read_unit(unit)
-    assert sum(slept) == pytest.approx(4.0)  # 3 reads at 30/min: 2 waits of 2 s
-
-
 def test_retry_policy_defaults_are_bounded() -> None:
     policy = RetryPolicy()
     assert policy.attempts == 6 and policy.total == 60.0

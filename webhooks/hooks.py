@@ -24,7 +24,9 @@ from .logs import log_event
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
-EVENTS = ("edit", "change", "check", "submit")
+EVENTS = ("edit", "change", "check", "submit", "ping")
+"""`ping`: the add-on has reached the service (menu opened, trigger installed); recorded
+for `thidua provision --check-addon`, nothing to check."""
 FIELDS = ("spreadsheetId", "sheet", "range", "user", "event")
 
 
@@ -114,6 +116,7 @@ def sheets() -> Response:
             form=form,
             payload=event,
             digest=digest,
+            status="done" if event["event"] == "ping" else "pending",
         )
     except Refused as refused:
         log_event(

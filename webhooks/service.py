@@ -14,11 +14,12 @@ from typing import Any
 
 from sync import i18n
 from sync.audit import campaign_url, checked_forms, open_engine
+from sync.audit.frames import SharedSheetCache
 from sync.audit.jobs import JobStore
 from sync.campaign import load_campaign
 from sync.errors import ConfigError
 from sync.links import campaign_secret
-from sync.operations import SheetCache, Workspace, warm_cache
+from sync.operations import Workspace, warm_cache
 from sync.operations.jobs import JobRunner
 from sync.operations.workspace import audit_states
 from sync.stores import Store, open_store
@@ -109,7 +110,8 @@ class Service:
             refresh=ids.spreadsheet_ids if ids is not None else None,
         )
         self.limiter = TokenBucket(float(config["RATE_PER_MINUTE"]), 60.0)
-        self.sheets = SheetCache()  # other units' last read sheets: one read per event
+        # units' last read sheets, shared by every worker: one read per event, warm start
+        self.sheets = SharedSheetCache(self.engine, self.campaign.id)
         self.runner = JobRunner(self.workspace, self.jobs)
         self.warmed = threading.Event()
         self._all_checked = False
@@ -152,7 +154,8 @@ class Service:
             threading.Thread(target=self.warm, name="thidua-warm", daemon=True).start()
 
     def warm(self) -> None:
-        """Read every unit once into the sheet cache, so the first events read one unit."""
+        """Read every unit no worker holds yet into the shared frames, so the first events
+        read one unit (a new worker finds the others' frames and reads nothing)."""
         try:
             warm_cache(self.workspace)
         except Exception as exc:  # the first events will read what is missing

@@ -10,6 +10,9 @@
  * pasted as is into Extensions → Apps Script. Names ending in "_" are private
  * (not callable from google.script.run nor shown in the Run menu).
  *
+ * Settings: written by `thidua provision` into the spreadsheet's developer metadata
+ * (document visibility, read here through SpreadsheetApp under spreadsheets.currentonly),
+ * so a unit spreadsheet copied from the organiser's template needs no setup; else
  * Script Properties (Project Settings → Script Properties):
  *   THIDUA_URL     the service address, e.g. https://thidua.example.vn
  *   THIDUA_SECRET  the campaign secret given by the organiser
@@ -21,7 +24,7 @@ var THIDUA = {
   HOOK_PATH: '/hooks/sheets',
   STATUS_PATH: '/api/units/',
   SIGNATURE_HEADER: 'X-Thidua-Signature',
-  EVENTS: ['edit', 'change', 'check', 'submit'],
+  EVENTS: ['edit', 'change', 'check', 'submit', 'ping'],
   // Automatic events (edit/change) closer than this to the previous one are skipped:
   // the service debounces per spreadsheet and re-reads the whole sheet anyway.
   AUTO_MIN_INTERVAL_MS: 2000,
@@ -96,6 +99,7 @@ function menuEnableAutoCheck() {
     return { created: 0, existing: 0 };
   }
   var result = installTriggers();
+  sendEvent('ping', { quiet: true }); // the organiser sees this unit is set up
   if (result.created === 0) {
     toast_('Kiểm tra tự động đã được bật từ trước; không tạo thêm trình kích hoạt.');
   } else {
@@ -237,7 +241,7 @@ function unixSeconds_() {
 
 /**
  * Sends one event to <THIDUA_URL>/hooks/sheets and tells the user the outcome.
- * options: {sheet, range, auto, interactive, triggerEvent}.
+ * options: {sheet, range, auto, quiet, interactive, triggerEvent}.
  * Returns {sent, status, ok, reason, message} (never throws).
  */
 function sendEvent(event, options) {
@@ -281,7 +285,7 @@ function sendEvent(event, options) {
       console.warn('thidua: ' + event + ' answered HTTP ' + status);
     }
     // Automatic events stay quiet when all is well: the feedback column shows it.
-    if (!ok || !options.auto) {
+    if (!ok || !(options.auto || options.quiet)) {
       toast_(message);
     }
     return { sent: true, ok: ok, status: status, reason: ok ? '' : 'http', message: message };
@@ -405,11 +409,30 @@ function currentUserEmail_(triggerEvent) {
 
 /* ---------------------------------------------------------- configuration */
 
+/** A setting: the spreadsheet's developer metadata first, else the Script Property. */
+function configValue_(name, props) {
+  try {
+    var found = SpreadsheetApp.getActiveSpreadsheet()
+      .createDeveloperMetadataFinder()
+      .withKey(name)
+      .find();
+    for (var i = 0; i < found.length; i++) {
+      var value = String(found[i].getValue() || '').trim();
+      if (value) {
+        return value;
+      }
+    }
+  } catch (err) {
+    console.warn('thidua: developer metadata unreadable: ' + (err && err.message ? err.message : err));
+  }
+  return String(props.getProperty(name) || '').trim();
+}
+
 /** {url, secret, problems[]} from Script Properties; url without trailing "/". */
 function readConfig_() {
   var props = PropertiesService.getScriptProperties();
-  var url = String(props.getProperty(THIDUA.PROP_URL) || '').trim();
-  var secret = String(props.getProperty(THIDUA.PROP_SECRET) || '').trim();
+  var url = configValue_(THIDUA.PROP_URL, props);
+  var secret = configValue_(THIDUA.PROP_SECRET, props);
   url = url.replace(/\/+$/, '');
   if (url.slice(-THIDUA.HOOK_PATH.length) === THIDUA.HOOK_PATH) {
     url = url.slice(0, -THIDUA.HOOK_PATH.length);

@@ -406,3 +406,14 @@ class JobStore:
 
 class _Conflict(Exception):
     """Another dispatcher moved the same events first; the transaction is rolled back."""
+
+
+def addon_pings(engine: Engine, campaign: str) -> dict[str, float]:
+    """unit → when its add-on last reached the service (`ping` events), UNIX seconds."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Event.unit, func.max(Event.received_at))
+            .where((Event.campaign == campaign) & (Event.kind == "ping"))
+            .group_by(Event.unit)
+        ).all()
+    return {str(unit): float(at) for unit, at in rows}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -267,3 +267,26 @@ class Claim(Base):
     unit: Mapped[str] = mapped_column(String(40), primary_key=True)
     first_seen_at: Mapped[float] = mapped_column(Float)
     submitted: Mapped[bool] = mapped_column(default=False)
+
+
+class GoogleBudgetRow(Base):
+    """One Sheets quota bucket (`<account or project>:<read|write>`): the times of the
+    requests of the last minute, and reservations ahead (JSON list of UNIX seconds)."""
+
+    __tablename__ = "google_budget"
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    stamps: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class UnitFrame(Base):
+    """A unit's last read sheets, shared by every worker: `payload` is the pickled,
+    compressed `UnitSheets`; `version` grows with each read; `marker` is the Drive
+    `modifiedTime` the frame is known to be current at (None: not known yet)."""
+
+    __tablename__ = "unit_frames"
+    campaign: Mapped[str] = mapped_column(String(100), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    marker: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    read_at: Mapped[float] = mapped_column(Float)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)

@@ -76,9 +76,10 @@ def _store_form(
     summary = check.summary
     if current is not None and current.submitted_at and summary is not None:
         recorded = str((current.summary or {}).get("state", ""))
-        if recorded.startswith("submitted") and not str(summary["state"]).startswith("submitted"):
+        before_submission = ("not_started", "in_progress", "valid", "locked")
+        if recorded.startswith("submitted") and str(summary["state"]) in before_submission:
             # a check that read the states before a submission committed meanwhile: once
-            # submitted, a form stays submitted
+            # submitted, a form stays submitted (returned / approved are later states)
             summary = {**summary, "state": recorded}
     values: dict[str, Any] = {"summary": summary, "checked_at": now}
     if current is None or current[0] != digest:

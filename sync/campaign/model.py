@@ -272,14 +272,36 @@ class LocalBackend(_Model):
     path: str = "./workbooks"
 
 
+class GoogleQuota(_Model):
+    """Sheets API requests a minute (Google: 60 per user — a service account — and 300 per
+    project, reads and writes counted apart)."""
+
+    reads_per_minute: int = Field(default=60, ge=1)
+    writes_per_minute: int = Field(default=60, ge=1)
+    project_reads_per_minute: int = Field(default=300, ge=1)
+    project_writes_per_minute: int = Field(default=300, ge=1)
+
+
 class GoogleBackend(_Model):
     kind: Literal["google"]
-    credentials: str | None = None
+    credentials: str | list[str] | None = None
+    """One service-account key file, or several that share the load."""
     oauth_client: str | None = None
     folder_id: str | None = None
     consolidated: str | None = None
     notify_editors: bool = False
     requests_per_minute: int = Field(default=240, ge=1, le=300)
+    quota: GoogleQuota = GoogleQuota()
+    template_spreadsheet: str | None = None
+    """An organiser-prepared spreadsheet holding the bound add-on: units are copies of it."""
+    service_url: str | None = None
+    """Where the add-on sends its events (written into each copy's developer metadata)."""
+
+    @property
+    def credential_files(self) -> list[str]:
+        if self.credentials is None:
+            return []
+        return [self.credentials] if isinstance(self.credentials, str) else list(self.credentials)
 
 
 Backend = Annotated[LocalBackend | GoogleBackend, Field(discriminator="kind")]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,31 @@ def _run(ws: Workspace, units: list[str] | None, feedback: bool) -> Run:
 
 @cli.command()
 @CAMPAIGN
-def provision(campaign: Path) -> None:
+@click.option(
+    "--service-url",
+    help="Địa chỉ dịch vụ (https://…) ghi vào từng bảng tính Google cho tiện ích Thi đua "
+    "(mặc định backend.service_url).",
+)
+@click.option(
+    "--check-addon",
+    is_flag=True,
+    help="Không tạo gì: liệt kê đơn vị nào đã có tiện ích Thi đua liên lạc với dịch vụ.",
+)
+def provision(campaign: Path, service_url: str | None, check_addon: bool) -> None:
     """Tạo (hoặc bổ sung) bảng tính cho từng đơn vị từ các mẫu biểu."""
     c = load_campaign(campaign)
+    if check_addon:
+        _check_addon(c)
+        return
     store = open_store(c)
+    url = service_url or (c.google.service_url if c.google is not None else None)
+    if url and hasattr(store, "addon_settings"):
+        if not url.startswith("https://"):
+            raise ThiduaError(
+                f"Địa chỉ dịch vụ '{url}' phải bắt đầu bằng https:// (tiện ích chỉ gửi qua HTTPS)."
+            )
+        address = url.rstrip("/")
+        store.addon_settings = lambda _unit: {"THIDUA_URL": address}
     failed = 0
     for unit in bar(list(c.units), i18n.t("cli.bar_provision")):
         try:
@@ -85,6 +107,35 @@ def provision(campaign: Path) -> None:
     if failed:
         raise ThiduaError(i18n.t("cli.provision_failed", failed=failed, count=len(c.units)))
     echo_ok(i18n.t("cli.provision_done", count=len(c.units)))
+
+
+def _check_addon(c: Campaign) -> None:
+    """Per unit: has the add-on reached the service (a `ping` when the menu is opened or
+    the automatic check switched on)? Exit 1 while some unit still has to click."""
+    from ..audit import campaign_url, open_engine
+    from ..audit.jobs import addon_pings
+
+    engine = open_engine(campaign_url(c))
+    try:
+        pings = addon_pings(engine, c.id)
+    finally:
+        engine.dispose()
+    missing = 0
+    for unit in c.units:
+        at = pings.get(unit.id)
+        if at is None:
+            missing += 1
+            click.echo(
+                f"✗ {unit.id} ({unit.name}): tiện ích chưa liên lạc — nhờ đơn vị mở bảng tính, "
+                "chọn Thi đua › Bật kiểm tra tự động"
+            )
+        else:
+            when = datetime.fromtimestamp(at, c.tz).strftime("%H:%M %d/%m/%Y")
+            click.echo(f"✓ {unit.id} ({unit.name}): tiện ích đã liên lạc lúc {when}")
+    if missing:
+        click.secho(f"{missing}/{len(c.units)} đơn vị chưa bật tiện ích.", fg="yellow")
+        raise SystemExit(EXIT_FINDINGS)
+    echo_ok(f"Cả {len(c.units)} đơn vị đã bật tiện ích.")
 
 
 @cli.command()

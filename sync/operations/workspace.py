@@ -13,7 +13,7 @@ from .. import clock
 from ..audit import AuditStates, campaign_url, open_engine
 from ..campaign import Campaign
 from ..form_state import States
-from ..pipeline import SheetCache
+from ..pipeline import Frames
 from ..stores import Store, open_store
 
 
@@ -28,7 +28,7 @@ class Workspace:
     campaign: Campaign
     store: Store
     open_states: Callable[[], States]
-    cache: SheetCache | None = None
+    cache: Frames | None = None
 
     def states(self) -> States:
         return self.open_states()
@@ -48,7 +48,7 @@ def open_workspace(
     *,
     store: Store | None = None,
     engine: Engine | None = None,
-    cache: SheetCache | None = None,
+    cache: Frames | None = None,
 ) -> Workspace:
     """The campaign's store and audit database (THIDUA_DATABASE_URL or beside the file)."""
     engine = engine or open_engine(campaign_url(campaign))

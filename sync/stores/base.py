@@ -51,6 +51,17 @@ class UnitSheets:
     """Set when the whole spreadsheet/workbook could not be read (the other units go on)."""
 
 
+@dataclass(frozen=True)
+class Revision:
+    """Where a unit's sheet stands now: a marker that changes with every change, and
+    whether the last change was the service's own write (its feedback)."""
+
+    marker: str | None
+    ours: bool = False
+    at: float | None = None
+    """When the last change happened (UNIX seconds), when the store knows."""
+
+
 @dataclass
 class ProvisionReport:
     """What provisioning did for one unit."""
@@ -74,6 +85,9 @@ class Store(ABC):
     """
 
     kind: str = "abstract"
+    concurrency: int = 1
+    """How many reads or feedback writes a pass may have in flight at once (remote stores
+    wait on the network; local files gain nothing from threads)."""
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
@@ -101,6 +115,15 @@ class Store(ABC):
     @abstractmethod
     def revision(self, unit: Unit) -> str | None:
         """A marker that changes whenever the unit's sheet changes (mtime, modifiedTime)."""
+
+    def capacity(self) -> int | None:
+        """How many units a pass could read and write back now without waiting for the
+        API quota (None: no limit). The service claims no more validations than this."""
+        return None
+
+    def revisions(self, units: Sequence[Unit]) -> dict[str, Revision]:
+        """Every unit's revision (remote stores: in one call for all units)."""
+        return {u.id: Revision(self.revision(u)) for u in units}
 
     def location(self, unit: Unit) -> str:
         """Where the unit's sheet is (path or URL), for messages."""

@@ -62,14 +62,15 @@ def mount(fake: FakeGoogle, session: requests.Session) -> None:
         session.mount(prefix, adapter)
 
 
-def fake_credentials() -> Any:
-    """google-auth credentials with a fixed token that never refresh over the network."""
+def fake_credentials(token: str = "fake-token") -> Any:
+    """google-auth credentials with a fixed token that never refresh over the network
+    (the fake tells users apart by their token)."""
     from google.auth import credentials
 
     class _Token(credentials.Credentials):
         def __init__(self) -> None:
             super().__init__()
-            self.token = "fake-token"
+            self.token = token
 
         @property
         def expired(self) -> bool:
@@ -80,16 +81,16 @@ def fake_credentials() -> Any:
             return True
 
         def refresh(self, request: Any) -> None:
-            self.token = "fake-token"
+            self.token = token
 
     return _Token()
 
 
-def gspread_client(fake: FakeGoogle, http_client: Any = None) -> Any:
+def gspread_client(fake: FakeGoogle, http_client: Any = None, token: str = "fake-token") -> Any:
     """A real gspread.Client whose session is routed to the fake."""
     import gspread
 
     kwargs = {"http_client": http_client} if http_client is not None else {}
-    client = gspread.Client(auth=fake_credentials(), **kwargs)
+    client = gspread.Client(auth=fake_credentials(token), **kwargs)
     mount(fake, client.http_client.session)
     return client

@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from . import batch, drive, sheets
+from . import batch, drive, metadata, sheets
 from .discovery import BodyChecker, Method, SchemaViolation, check_query, find_method
 from .errors import ApiError, drive_error, error_for, sheets_error
 from .fields import apply_mask, parse_mask
-from .state import Ids, Spreadsheet, now_rfc3339
+from .quota import Quotas
+from .state import SERVICE_ACCOUNT, Ids, Spreadsheet, now_rfc3339
 
 READ_METHODS = frozenset(
     {
         "sheets.spreadsheets.getByDataFilter",
         "sheets.spreadsheets.values.batchGetByDataFilter",
+        "sheets.spreadsheets.developerMetadata.search",
     }
 )
 
@@ -71,14 +73,25 @@ Response = tuple[int, dict[str, str], bytes]
 class FakeGoogle:
     """Stateful fake of the Sheets v4 + Drive v3 subset the project uses."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        quota_per_user: int | None = None,
+        quota_per_project: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`quota_per_user` / `quota_per_project`: Sheets read and write requests a minute
+        (each kind counted apart, as Google does); over them the fake answers 429."""
         self.ids = Ids(seed)
+        self.quotas = Quotas(quota_per_user, quota_per_project, clock)
         self.books: dict[str, Spreadsheet] = {}
         self.drive_files: dict[str, dict[str, Any]] = {}
         self.shared_drives: dict[str, str] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.revoked: dict[str, int] = {}
         self.counts: Counter[str] = Counter()
+        self.users: Counter[str] = Counter()  # requests per access token (one per account)
         self.log: list[tuple[str, str]] = []  # (method id, "GET /path")
         self.faults = Faults()
         self.latency: float = 0.0
@@ -86,13 +99,19 @@ class FakeGoogle:
         self.drive_storage_quota_exceeded = False
         self.sleep: Callable[[float], None] = time.sleep
         self._lock = threading.RLock()
+        self.requester = ""  # access token of the request being answered (under _lock)
         self._last_stamp = ""
 
     # ------------------------------------------------------------ helpers for tests
 
     def reset_counts(self) -> None:
         self.counts.clear()
+        self.users.clear()
         self.log.clear()
+
+    def refused(self) -> int:
+        """Requests refused with 429 for a quota (not counting injected faults)."""
+        return self.quotas.refused
 
     def reads(self) -> int:
         """Number of read calls since the last reset."""
@@ -143,10 +162,24 @@ class FakeGoogle:
         return stamp
 
     def touch(self, file_id: str) -> None:
-        """Bump a file's modifiedTime (strictly increasing)."""
+        """Bump a file's modifiedTime (strictly increasing); the requester is now its
+        `lastModifyingUser`."""
         stamp = self.next_stamp()
         if file_id in self.drive_files:
             self.drive_files[file_id]["modifiedTime"] = stamp
+            self.drive_files[file_id]["lastModifyingUser"] = self.user_json(self.requester)
+
+    @staticmethod
+    def email_of(token: str) -> str:
+        """The account behind an access token: tests use e-mails as tokens."""
+        if "@" in token:
+            return token
+        return SERVICE_ACCOUNT if token in ("", "fake-token") else f"{token}@fake.example"
+
+    def user_json(self, token: str) -> dict[str, Any]:
+        """A Drive `User` resource for the account behind `token`."""
+        email = self.email_of(token)
+        return {"kind": "drive#user", "displayName": email.split("@")[0], "emailAddress": email}
 
     @staticmethod
     def _bump(stamp: str) -> str:
@@ -154,10 +187,11 @@ class FakeGoogle:
         t = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ") + dt.timedelta(milliseconds=1)
         return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
-    def gspread_client(self) -> Any:
+    def gspread_client(self, user: str = "fake-token") -> Any:
+        """A gspread client; `user` is its access token (one per service account)."""
         from .adapter import gspread_client
 
-        return gspread_client(self)
+        return gspread_client(self, token=user)
 
     def mount(self, session: Any) -> None:
         from .adapter import mount
@@ -176,6 +210,7 @@ class FakeGoogle:
         method, params = found
         with self._lock:
             self.counts[method.id] += 1
+            self.users[headers.get("authorization", "")[7:].strip()] += 1
             self.log.append((method.id, f"{http_method} {path}"))
             fault = self.faults.take(method.id)
         delay = self.latency_by_method.get(method.id, self.latency)
@@ -189,6 +224,9 @@ class FakeGoogle:
                     "Request is missing required authentication "
                     "credential. Expected OAuth 2 access token.",
                 )
+            if method.api == "sheets":
+                kind = "read" if is_read(method.id, http_method) else "write"
+                self.quotas.take(headers["authorization"][7:].strip(), kind)
             if fault is not None:
                 err = error_for(method.api, fault.status)
                 if fault.retry_after is not None:
@@ -197,6 +235,7 @@ class FakeGoogle:
             query = parse_qs(query_string, keep_blank_values=True)
             payload = self._check(method, query, body)
             with self._lock:
+                self.requester = headers.get("authorization", "")[7:].strip()
                 status, result = self._dispatch(method, params, query, payload)
         except ApiError as exc:
             hdrs = {"Content-Type": "application/json; charset=UTF-8", **exc.headers}
@@ -277,6 +316,10 @@ class FakeGoogle:
             return sheets.values_get(book, rng, query)
         if mid == "sheets.spreadsheets.values.batchGet":
             return sheets.values_batch_get(book, query)
+        if mid == "sheets.spreadsheets.developerMetadata.get":
+            return metadata.get(book, p.get("metadataId", ""))
+        if mid == "sheets.spreadsheets.developerMetadata.search":
+            return metadata.search(book, body)
         writers: dict[str, Callable[[], Any]] = {
             "sheets.spreadsheets.batchUpdate": lambda: batch.batch_update(self, book, body),
             "sheets.spreadsheets.values.update": lambda: sheets.values_update(

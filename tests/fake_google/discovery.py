@@ -276,3 +276,90 @@ def check_query(method: Method, query: dict[str, list[str]]) -> None:
                 raise SchemaViolation(
                     f"Invalid value at '{snake(name)}' ({tname}), \"{raw}\"", name
                 )
+
+
+# ---------------------------------------------------------------- default values (proto3 JSON)
+
+# A field keeps an explicit zero when its description gives its absence a meaning
+# ("or not set if unbounded", "if this field is excluded then …", "If unset, …").
+_ABSENCE_MEANS = re.compile(r"not set|unset|excluded|if not specified|if omitted", re.I)
+
+
+def has_presence(prop: dict[str, Any]) -> bool:
+    """True when a zero value of this field differs from the field being absent."""
+    return bool(_ABSENCE_MEANS.search(str(prop.get("description", ""))))
+
+
+def is_union(schema: dict[str, Any]) -> bool:
+    """A oneof of alternatives (ExtendedValue: "Represents a …" each): the one set counts,
+    even at zero (a cell holding 0 or FALSE)."""
+    props = schema.get("properties") or {}
+    return bool(props) and all(
+        str(p.get("description", "")).startswith("Represents") for p in props.values()
+    )
+
+
+def _zero(prop: dict[str, Any], value: Any) -> bool:
+    """The proto3 default of the field's type: 0, false, "", first enum value, [] or {}."""
+    if isinstance(value, bool):
+        return value is False and prop.get("type") == "boolean"
+    t = prop.get("type")
+    if t in ("integer", "number") or prop.get("format") in ("int64", "uint64"):
+        try:
+            return float(value) == 0
+        except (TypeError, ValueError):
+            return False
+    if t == "string":
+        enum = prop.get("enum")
+        return value == "" or bool(enum and value == enum[0])
+    if t == "array":
+        return value == []
+    if t == "object" and "additionalProperties" in prop:
+        return value == {}
+    return False
+
+
+def drop_defaults(ref: str, value: Any, api: str = "sheets") -> Any:
+    """Google's JSON of a message: fields at their default value are left out.
+
+    Derived from the discovery schema, not field by field: scalars at zero, the first
+    (UNSPECIFIED) enum value, empty lists and maps disappear; sub-messages stay (an empty
+    colour `{}` is black); fields whose absence means something else keep their zero, and
+    so do the alternatives of a union.
+    """
+    return _drop(api, {"$ref": ref}, value)
+
+
+@functools.cache
+def _message(api: str, ref: str) -> tuple[bool, dict[str, tuple[dict[str, Any], bool]]]:
+    """(is a union, {field: (schema, keeps its zero)}) of a message schema."""
+    schema = load_document(api)["schemas"][ref]
+    props = schema.get("properties") or {}
+    return is_union(schema), {k: (p, has_presence(p)) for k, p in props.items()}
+
+
+def _drop(api: str, prop: dict[str, Any], value: Any) -> Any:
+    if "$ref" in prop:
+        if not isinstance(value, dict):
+            return value
+        union, fields = _message(api, prop["$ref"])
+        out = {}
+        for key, item in value.items():
+            found = fields.get(key)
+            if found is None:
+                out[key] = item
+                continue
+            sub, keeps = found
+            item = _drop(api, sub, item)
+            if not union and not keeps and _zero(sub, item):
+                continue
+            out[key] = item
+        return out
+    kind = prop.get("type")
+    if kind == "array" and isinstance(value, list):
+        items = prop.get("items") or {}
+        return [_drop(api, items, v) for v in value]
+    extra = prop.get("additionalProperties")
+    if kind == "object" and isinstance(extra, dict) and isinstance(value, dict):
+        return {k: _drop(api, extra, v) for k, v in value.items()}
+    return value

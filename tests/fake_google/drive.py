@@ -63,6 +63,7 @@ def new_file(fake: FakeGoogle, body: dict[str, Any], file_id: str | None = None)
         "parents": parents or ([drive_id] if drive_id else ["root"]),
         "createdTime": stamp,
         "modifiedTime": stamp,
+        "lastModifyingUser": fake.user_json(fake.requester),
         "trashed": False,
         "starred": False,
         "description": body.get("description"),

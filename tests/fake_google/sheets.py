@@ -6,6 +6,8 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import cells as C
+from . import metadata
+from .discovery import drop_defaults
 from .errors import sheets_error
 from .fields import mask_mentions, parse_mask
 from .state import (
@@ -66,7 +68,8 @@ def create(
         p = s.get("properties") or {}
         sheet_id = p.get("sheetId")
         sheet_id = int(sheet_id) if sheet_id is not None else (0 if i == 0 else fake.ids.sheet_id())
-        sheets.append(new_sheet(sheet_id, p.get("title") or f"Sheet{i + 1}", i, p))
+        props = drop_defaults("SheetProperties", p)
+        sheets.append(new_sheet(sheet_id, p.get("title") or f"Sheet{i + 1}", i, props))
     if not sheets:
         sheets.append(new_sheet(0, "Sheet1", 0))
     book = Spreadsheet(id=sid, properties=properties, sheets=sheets)
@@ -74,7 +77,9 @@ def create(
     return book
 
 
-def _sheet_json(sheet: Sheet, data: list[dict[str, Any]] | None) -> dict[str, Any]:
+def _sheet_json(
+    sheet: Sheet, data: list[dict[str, Any]] | None, book: Spreadsheet | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"properties": copy.deepcopy(sheet.properties)}
     if data is not None:
         out["data"] = data
@@ -86,15 +91,26 @@ def _sheet_json(sheet: Sheet, data: list[dict[str, Any]] | None) -> dict[str, An
     for key in ("rowGroups", "columnGroups"):
         if sheet.extra.get(key):
             out[key] = copy.deepcopy(sheet.extra[key])
+    if book is not None and (found := metadata.for_sheet(book, sheet.id)):
+        out["developerMetadata"] = copy.deepcopy(found)
     return out
 
 
 def grid_data(gr: GridRange) -> dict[str, Any]:
     """GridData for one range: rowData (trailing empties trimmed) + metadata."""
     sheet = gr.sheet
+    by_row: dict[int, dict[int, dict[str, Any]]] = {}
+    for (r, c), cell in sheet.cells.items():
+        if gr.r0 <= r < gr.r1 and gr.c0 <= c < gr.c1:
+            by_row.setdefault(r, {})[c] = cell
     rows: list[dict[str, Any]] = []
-    for r in range(gr.r0, gr.r1):
-        values = [C.grid_cell(sheet.cells.get((r, c), {})) for c in range(gr.c0, gr.c1)]
+    last = max(by_row, default=gr.r0 - 1)
+    for r in range(gr.r0, last + 1):
+        found = by_row.get(r)
+        if not found:
+            rows.append({})
+            continue
+        values = [C.grid_cell(found.get(c, {})) for c in range(gr.c0, max(found) + 1)]
         while values and not values[-1]:
             values.pop()
         rows.append({"values": values} if values else {})
@@ -133,13 +149,13 @@ def spreadsheet_json(book: Spreadsheet, query: Query) -> dict[str, Any]:
         for sheet in book.sheets:
             if sheet.id in by_sheet:
                 data = [grid_data(g) for g in by_sheet[sheet.id]] if want_data else None
-                sheets_out.append(_sheet_json(sheet, data))
+                sheets_out.append(_sheet_json(sheet, data, book))
     else:
         for sheet in book.sheets:
             data = None
             if want_data:
                 data = [grid_data(GridRange(sheet, 0, 0, sheet.rows, sheet.cols))]
-            sheets_out.append(_sheet_json(sheet, data))
+            sheets_out.append(_sheet_json(sheet, data, book))
     out: dict[str, Any] = {
         "spreadsheetId": book.id,
         "properties": copy.deepcopy(book.properties),
@@ -147,6 +163,8 @@ def spreadsheet_json(book: Spreadsheet, query: Query) -> dict[str, Any]:
     }
     if book.named_ranges:
         out["namedRanges"] = copy.deepcopy(book.named_ranges)
+    if found := metadata.for_spreadsheet(book):
+        out["developerMetadata"] = copy.deepcopy(found)
     out["spreadsheetUrl"] = f"https://docs.google.com/spreadsheets/d/{book.id}/edit"
     return out
 

@@ -109,6 +109,9 @@ class Spreadsheet:
     properties: dict[str, Any]
     sheets: list[Sheet]
     named_ranges: list[dict[str, Any]] = field(default_factory=list)
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)
+    bound_script: str | None = None
+    """Source of the Apps Script bound to the spreadsheet (copies carry it)."""
 
     def sheet_by_id(self, sheet_id: int) -> Sheet | None:
         return next((s for s in self.sheets if s.id == int(sheet_id)), None)

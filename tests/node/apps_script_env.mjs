@@ -62,6 +62,7 @@ function makeCache(store) {
 /**
  * Creates the stand-ins. Options:
  *   properties: Script Properties (default: a valid URL and secret)
+ *   metadata: the spreadsheet's developer metadata {key: value} (default none)
  *   spreadsheetId, activeSheet, email, nowMs
  *   respond(request) -> {status, body, headers} or throws (default 202)
  *   alertAnswer: 'YES' | 'NO' | 'OK' (answer of ui.alert)
@@ -113,8 +114,23 @@ export function createEnv(options = {}) {
   };
   for (const t of options.triggers ?? []) addTrigger(t.handler, t.eventType, spreadsheetId);
 
+  const metadata = new Map(Object.entries(options.metadata ?? {}));
   const spreadsheet = {
     getId: () => spreadsheetId,
+    createDeveloperMetadataFinder: () => {
+      let key = null;
+      const finder = {
+        withKey: (k) => {
+          key = k;
+          return finder;
+        },
+        find: () =>
+          [...metadata.entries()]
+            .filter(([k]) => key === null || k === key)
+            .map(([k, v]) => ({ getKey: () => k, getValue: () => v, getVisibility: () => 'DOCUMENT' })),
+      };
+      return finder;
+    },
     getName: () => 'Bảng tính đơn vị',
     getActiveSheet: () => ({ getName: () => state.activeSheet }),
     toast: (message, title, seconds) => {
@@ -292,6 +308,7 @@ export function createEnv(options = {}) {
     context,
     rec,
     properties,
+    metadata,
     triggers,
     clock,
     state,

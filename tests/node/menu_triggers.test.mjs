@@ -44,6 +44,8 @@ test('Bật kiểm tra tự động installs one onEdit and one onChange trigger
   for (const t of env.triggers) assert.equal(typeof context[t.getHandlerFunction()], 'function');
   assert.match(rec.toasts[0].message, /Đã bật kiểm tra tự động/);
   assert.match(rec.toasts[1].message, /đã được bật từ trước/);
+  // each click tells the service the add-on is there (thidua provision --check-addon)
+  assert.deepEqual(rec.requests.map((r) => JSON.parse(r.payload).event), ['ping', 'ping']);
 });
 
 test('installing completes a half-installed state and leaves unrelated triggers alone', () => {

@@ -18,6 +18,9 @@ from sync.operations.jobs import JobRunner, worker_id
 
 log = logging.getLogger(__name__)
 
+CHECK_BATCH = 64
+"""At most this many validate jobs are claimed and checked in one pass."""
+
 
 class Host(Protocol):
     """What a worker works for (the service): the campaign's queue and its job runner."""
@@ -59,24 +62,41 @@ class Worker:
             return handed
         done = 0
         while not self._stop.is_set():
-            # Claim up to `threads` jobs: a claim never hands out a spreadsheet that has a
-            # job running, so the batch holds different spreadsheets and may run at once.
+            # Claim what is due: a claim never hands out a spreadsheet that has a job
+            # running, so the batch holds different spreadsheets and may run at once. The
+            # validations of a burst run as ONE pass (each unit read once, the campaign
+            # validated once): the cost of a burst stays linear in its size. No more are
+            # claimed than the API quota can serve at once (`Store.capacity`).
+            limit = max(self.threads, CHECK_BATCH)
+            room = self.service.runner.ws.store.capacity()
+            if room is not None:
+                limit = min(limit, room)
             batch: list[ClaimedJob] = []
-            while len(batch) < self.threads:
+            while len(batch) < limit:
                 job = jobs.claim(self.id, now)
                 if job is None:
                     break
                 batch.append(job)
             if not batch:
                 break
-            if len(batch) == 1:
-                self.execute(batch[0])
+            checks = [j for j in batch if j.kind == "validate"]
+            tasks: list[list[ClaimedJob]] = [[j] for j in batch if j.kind != "validate"]
+            if checks:
+                tasks.append(checks)
+            if len(tasks) == 1:
+                self._run(tasks[0])
             else:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="thidua-job")
-                list(self._pool.map(self.execute, batch))
+                list(self._pool.map(self._run, tasks))
             done += len(batch)
         return done
+
+    def _run(self, group: list[ClaimedJob]) -> None:
+        if len(group) == 1:
+            self.execute(group[0])
+        else:
+            self.service.runner.execute_checks(group, self.id)
 
     def execute(self, job: ClaimedJob) -> None:
         """Run a claimed job; record done, or failed with a retry later."""

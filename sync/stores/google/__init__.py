@@ -22,15 +22,16 @@ from typing import TYPE_CHECKING, Any
 from ... import i18n
 from ...campaign.model import GoogleBackend
 from ...errors import PermissionDenied, SheetNotFound, StoreError
-from ..base import ProvisionReport, Store, UnitSheets
+from ..base import ProvisionReport, Revision, Store, UnitSheets
 from ..capabilities import Change
 from ..grid import find_tab, locate_header
 from ..local.writer import write_consolidated
 from . import consolidated as consolidation
 from . import watch
 from .api import Api, spreadsheet_id, url_of
+from .budget import Budget, Limits, MemoryBudget
 from .feedback_requests import feedback_requests
-from .provision import DEFAULT_ROWS, plan_unit
+from .provision import DEFAULT_ROWS, addon_metadata, plan_unit
 from .read import content_revision, forms_from_tabs, unavailable
 from .registry import REGISTRY_NAME, Registry
 from .retry import RetryingHTTPClient, RetryPolicy, TokenBucket
@@ -57,20 +58,24 @@ log = logging.getLogger(__name__)
 LOCK_DESCRIPTION = "thidua-sync: khoá sổ {form}"
 LOCK_FIELDS = f"sheets({SHEET_PROPS},protectedRanges(protectedRangeId,description))"
 
-__all__ = ["GoogleStore", "RetryPolicy", "TokenBucket"]
+__all__ = ["Budget", "GoogleStore", "Limits", "MemoryBudget", "RetryPolicy", "TokenBucket"]
 
 
 class GoogleStore(Store):
     """Unit spreadsheets and the consolidated spreadsheet in Google Sheets."""
 
     kind = "google"
+    concurrency = 16
 
     def __init__(
         self,
         campaign: Campaign,
         client: Any = None,
         *,
+        clients: Sequence[Any] | None = None,
         account_email: str | None = None,
+        account_emails: Sequence[str | None] | None = None,
+        budget: Budget | None = None,
         registry_path: Path | None = None,
         policy: RetryPolicy | None = None,
         requests_per_minute: float | None = None,
@@ -79,21 +84,40 @@ class GoogleStore(Store):
         clock: Callable[[], float] | None = None,
         new_tab_rows: int = DEFAULT_ROWS,
     ) -> None:
+        """`client` (or `clients`: one per service account) are gspread clients; without
+        them the store signs in with `backend.credentials` and shares the quota budget
+        with every process of the campaign (Redis or the audit database)."""
         super().__init__(campaign)
         self.backend = campaign.google or GoogleBackend(kind="google")
-        if client is None:
-            from .auth import build_client
+        limits = Limits(**self.backend.quota.model_dump())
+        if client is None and clients is None:
+            from .auth import build_clients, shared_budget
 
-            client, found_email = build_client(campaign)
-            account_email = account_email or found_email
-        self.account_email = account_email
+            built = build_clients(campaign)
+            clients = [c for c, _ in built]
+            account_emails = [e for _, e in built]
+            budget = budget or shared_budget(campaign, limits)
+        elif clients is None:
+            clients, account_emails = [client], [account_email]
+        clients = list(clients)
+        emails = list(account_emails or [account_email] * len(clients))
+        self.account_emails = [e for e in emails if e]
+        self.account_email = self.account_emails[0] if self.account_emails else None
         sleep = sleep or time.sleep
         clock = clock or time.monotonic
         self.policy = policy or RetryPolicy(sleep=sleep, clock=clock)
         rate = requests_per_minute or self.backend.requests_per_minute
         self.bucket = TokenBucket(rate, burst=burst, sleep=sleep, clock=clock)
-        self.http = RetryingHTTPClient.wrap(client.http_client, self.policy, self.bucket)
+        self.http = RetryingHTTPClient.wrap(clients[0].http_client, self.policy, self.bucket)
+        self.http.budget = budget or MemoryBudget(limits, clock=clock)
+        self.http.sessions = {
+            email or f"account-{i + 1}": c.http_client.session
+            for i, (c, email) in enumerate(zip(clients, emails, strict=True))
+        }
         self.api = Api(self.http)
+        self.addon_settings: Callable[[Unit], dict[str, str]] | None = None
+        """Developer metadata provisioning writes into each unit spreadsheet (the add-on's
+        THIDUA_URL and THIDUA_UNIT_KEY), set by `thidua provision`."""
         path = registry_path or campaign.base_dir / ".thidua" / REGISTRY_NAME
         self.registry = Registry(path)
         self._seen: dict[str, tuple[str, dict[str, Tab]]] = {}
@@ -161,17 +185,28 @@ class GoogleStore(Store):
             sid = entry.get("id")
             if not sid:
                 name = f"{self.campaign.info.title} — {unit.name}"
-                sid = self.api.create_spreadsheet(
-                    name, self.backend.folder_id, i18n.t("google.what.create", unit=unit.name)
-                )
+                what = i18n.t("google.what.create", unit=unit.name)
+                template = self.template_id()
+                if template:  # the copy carries the add-on bound to the template
+                    sid = self.api.copy_file(template, name, self.backend.folder_id, what)
+                else:
+                    sid = self.api.create_spreadsheet(name, self.backend.folder_id, what)
                 created = True
         if entry.get("id") != sid:
             entry.clear()
             entry["id"] = sid
             self.registry.save()
         what = i18n.t("google.what.prepare", unit=unit.name)
-        tabs = parse_tabs(self.api.get(sid, PROVISION_FIELDS, what))
-        plan = plan_unit(self.campaign, unit, tabs, created, self.account_email, self.new_tab_rows)
+        found = self.api.get(sid, PROVISION_FIELDS, what)
+        tabs = parse_tabs(found)
+        plan = plan_unit(self.campaign, unit, tabs, created, self.account_emails, self.new_tab_rows)
+        wanted = self.addon_settings(unit) if self.addon_settings is not None else {}
+        settings = addon_metadata(found.get("developerMetadata") or [], wanted)
+        if settings:
+            plan.requests += settings
+            plan.actions.append(
+                "Ghi cấu hình tiện ích (" + ", ".join(sorted(wanted)) + ") vào bảng tính"
+            )
         if plan.requests:
             self.api.batch_update(sid, plan.requests, what)
         self._seen.pop(unit.id, None)
@@ -193,6 +228,19 @@ class GoogleStore(Store):
         if not report.actions:
             report.actions.append(i18n.t("plan.no_change"))
         return report
+
+    def template_id(self) -> str | None:
+        """The organiser's template spreadsheet (`backend.template_spreadsheet`), if any."""
+        text = self.backend.template_spreadsheet
+        if not text:
+            return None
+        sid = spreadsheet_id(text)
+        if sid is None:
+            raise StoreError(
+                f"backend.template_spreadsheet ('{text}') không phải đường dẫn bảng tính Google: "
+                "hãy chép đúng đường dẫn dạng https://docs.google.com/spreadsheets/d/<mã>/edit."
+            )
+        return sid
 
     # -- reading ------------------------------------------------------------------------
     def _read_tabs(self, unit: Unit, sid: str) -> tuple[dict[str, Any], dict[str, Tab]]:
@@ -227,6 +275,37 @@ class GoogleStore(Store):
             return self.api.modified_time(sid, i18n.t("google.what.modified_time", unit=unit.name))
         except (SheetNotFound, PermissionDenied):
             return None
+
+    def capacity(self) -> int | None:
+        """Reads and writes the quota budget would let out at once (each unit of a pass
+        costs one of each)."""
+        budget, accounts = self.http.budget, list(self.http.sessions)
+        if budget is None or not accounts:
+            return None
+        return min(budget.free("read", accounts), budget.free("write", accounts))
+
+    def revisions(self, units: Sequence[Unit]) -> dict[str, Revision]:
+        """`modifiedTime` of every unit spreadsheet from ONE Drive `files.list` (pages of
+        1 000), and whether one of the store's accounts made the last change."""
+        from .watch import poll_query
+
+        ids = {sid: u.id for u in units if (sid := self.spreadsheet_id(u))}
+        out: dict[str, Revision] = {u.id: Revision(None) for u in units}
+        ours = {e.lower() for e in self.account_emails}
+        q = poll_query(self, "1970-01-01T00:00:00.000Z")
+        fields = "nextPageToken,files(id,modifiedTime,lastModifyingUser(emailAddress))"
+        token: str | None = None
+        while True:
+            page = self.api.list_files(q, fields, "xem các bảng tính vừa thay đổi", token)
+            for file in page.get("files") or []:
+                unit_id = ids.get(str(file.get("id")))
+                if unit_id is not None:
+                    who = str((file.get("lastModifyingUser") or {}).get("emailAddress") or "")
+                    modified = file.get("modifiedTime")
+                    out[unit_id] = Revision(modified, who.lower() in ours, _seconds(modified))
+            token = page.get("nextPageToken")
+            if not token:
+                return out
 
     # -- feedback -----------------------------------------------------------------------
     def write_feedback(self, unit: Unit, feedback: UnitFeedback) -> bool:
@@ -318,8 +397,8 @@ class GoogleStore(Store):
             "description": description,
             "warningOnly": False,
         }
-        if self.account_email:
-            protected["editors"] = {"users": [self.account_email]}
+        if self.account_emails:
+            protected["editors"] = {"users": list(self.account_emails)}
         self.api.batch_update(sid, [{"addProtectedRange": {"protectedRange": protected}}], what)
         self._seen.pop(unit.id, None)
 
@@ -385,6 +464,16 @@ class GoogleStore(Store):
             number += 1
         if requests:
             self.api.batch_update(sid, requests, i18n.t("google.what.test_input"))
+
+
+def _seconds(stamp: str | None) -> float | None:
+    """UNIX seconds of a Drive RFC 3339 time (`2025-04-01T02:03:04.567Z`)."""
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _typed_cell(sheet_id: int, row: int, col: int, value: Any) -> dict[str, Any]:

@@ -80,6 +80,16 @@ class Api:
         found = self._call(what, "post", DRIVE_FILES_API_V3_URL, params=params, json=body)
         return str(found["id"])
 
+    def copy_file(self, file_id: str, name: str, folder_id: str | None, what: str) -> str:
+        """Drive `files.copy`: a copy of a spreadsheet carries its bound Apps Script."""
+        body: dict[str, Any] = {"name": name}
+        if folder_id:
+            body["parents"] = [folder_id]
+        params = {"supportsAllDrives": "true", "fields": "id"}
+        url = f"{DRIVE_FILES_API_V3_URL}/{file_id}/copy"
+        found = self._call(what, "post", url, params=params, json=body)
+        return str(found["id"])
+
     def share(self, file_id: str, email: str, notify: bool, what: str) -> None:
         params = {
             "supportsAllDrives": "true",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import i18n
 from ...errors import ConfigError, PermissionDenied
+from .budget import Budget, DatabaseBudget, Limits, RedisBudget
 
 if TYPE_CHECKING:
     from ...campaign import Campaign
@@ -29,20 +30,20 @@ def _path(campaign: Campaign, value: str) -> Path:
     return path if path.is_absolute() else campaign.base_dir / path
 
 
-def load_credentials(campaign: Campaign) -> Any:
-    """google-auth credentials for the campaign's Google backend."""
+def load_credentials(campaign: Campaign) -> list[Any]:
+    """google-auth credentials for the campaign's Google backend (several service accounts
+    when `backend.credentials` lists several key files)."""
     backend = campaign.google
     if backend is None:
         raise ConfigError(i18n.t("google.not_google"))
-    if backend.credentials:
-        return _service_account(_path(campaign, backend.credentials))
+    if backend.credential_files:
+        return [_service_account(_path(campaign, f)) for f in backend.credential_files]
     if backend.oauth_client:
-        return _user_oauth(
-            _path(campaign, backend.oauth_client), campaign.base_dir / ".thidua" / TOKEN_NAME
-        )
+        token = campaign.base_dir / ".thidua" / TOKEN_NAME
+        return [_user_oauth(_path(campaign, backend.oauth_client), token)]
     env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     if env:
-        return _service_account(Path(env))
+        return [_service_account(Path(env))]
     raise ConfigError(i18n.t("google.no_credentials"))
 
 
@@ -93,11 +94,26 @@ def account_email(creds: Any) -> str | None:
     return str(email) if email else None
 
 
-def build_client(campaign: Campaign) -> tuple[Any, str | None]:
-    """A gspread client for production, and the account e-mail when known."""
+def build_clients(campaign: Campaign) -> list[tuple[Any, str | None]]:
+    """A gspread client per credential, with the account e-mail when known."""
     import gspread
 
     from .retry import RetryingHTTPClient
 
-    creds = load_credentials(campaign)
-    return gspread.Client(auth=creds, http_client=RetryingHTTPClient), account_email(creds)
+    return [
+        (gspread.Client(auth=creds, http_client=RetryingHTTPClient), account_email(creds))
+        for creds in load_credentials(campaign)
+    ]
+
+
+def shared_budget(campaign: Campaign, limits: Limits) -> Budget:
+    """The quota budget every process of the campaign shares: Redis when
+    `THIDUA_REDIS_URL` is set, else the audit database."""
+    redis_url = os.environ.get("THIDUA_REDIS_URL")
+    if redis_url:
+        import redis
+
+        return RedisBudget(redis.Redis.from_url(redis_url), limits)
+    from ...audit import campaign_url, open_engine
+
+    return DatabaseBudget(open_engine(campaign_url(campaign, None)), limits)

@@ -10,6 +10,7 @@ duplicate) and only on new columns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -125,7 +126,7 @@ def _range_key(rng: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _protect(
-    plan: Plan, tab: Tab, description: str, rng: dict[str, Any], editor: str | None
+    plan: Plan, tab: Tab, description: str, rng: dict[str, Any], editors: Sequence[str]
 ) -> bool:
     """Keep our protected range if it covers `rng`, else replace it; True when added."""
     mine = [p for p in tab.protected if p.get("description") == description]
@@ -136,13 +137,13 @@ def _protect(
             {"deleteProtectedRange": {"protectedRangeId": old["protectedRangeId"]}}
         )
     protected: dict[str, Any] = {"range": rng, "description": description, "warningOnly": False}
-    if editor:
-        protected["editors"] = {"users": [editor]}
+    if editors:
+        protected["editors"] = {"users": list(editors)}
     plan.requests.append({"addProtectedRange": {"protectedRange": protected}})
     return True
 
 
-def _protections(plan: Plan, tab: Tab, form: Form, status: int, editor: str | None) -> bool:
+def _protections(plan: Plan, tab: Tab, form: Form, status: int, editors: Sequence[str]) -> bool:
     header = {"sheetId": tab.sheet_id, "startRowIndex": 0, "endRowIndex": form.header_row}
     column = {
         "sheetId": tab.sheet_id,
@@ -150,11 +151,11 @@ def _protections(plan: Plan, tab: Tab, form: Form, status: int, editor: str | No
         "startColumnIndex": status,
         "endColumnIndex": status + 1,
     }
-    added = _protect(plan, tab, PROTECT_HEADER, header, editor)
-    return _protect(plan, tab, PROTECT_STATUS, column, editor) or added
+    added = _protect(plan, tab, PROTECT_HEADER, header, editors)
+    return _protect(plan, tab, PROTECT_STATUS, column, editors) or added
 
 
-def new_form_tab(plan: Plan, form: Form, index: int | None, editor: str | None) -> None:
+def new_form_tab(plan: Plan, form: Form, index: int | None, editors: Sequence[str]) -> None:
     """addSheet + title block + header row (notes, colours) + dropdowns + protection."""
     sheet_id = new_sheet_id(form.tab, plan.taken)
     width = len(form.columns) + 1
@@ -196,10 +197,10 @@ def new_form_tab(plan: Plan, form: Form, index: int | None, editor: str | None) 
         plan.requests += column_requests(sheet_id, form.header_row, col, idx)
     plan.requests.append(_width(sheet_id, len(form.columns), _pixels(STATUS_WIDTH)))
     tab = Tab(sheet_id=sheet_id, title=form.tab, index=0, rows=plan.rows, cols=width)
-    _protections(plan, tab, form, len(form.columns), editor)
+    _protections(plan, tab, form, len(form.columns), editors)
 
 
-def existing_form_tab(plan: Plan, name: str, tab: Tab, form: Form, editor: str | None) -> None:
+def existing_form_tab(plan: Plan, name: str, tab: Tab, form: Form, editors: Sequence[str]) -> None:
     """Add missing columns / status column, restore frozen header and protections."""
     layout = locate_header(tab.values, form)
     col_plan = plan_columns(form, tab.values, layout)
@@ -276,7 +277,7 @@ def existing_form_tab(plan: Plan, name: str, tab: Tab, form: Form, editor: str |
             }
         )
         plan.actions.append(i18n.t("plan.freeze_header", header_row=layout.header_row, tab=name))
-    if _protections(plan, tab, form, status, editor) and col_plan is None:
+    if _protections(plan, tab, form, status, editors) and col_plan is None:
         plan.actions.append(i18n.t("plan.protect_header", column=form.status_header, tab=name))
 
 
@@ -327,7 +328,7 @@ def plan_unit(
     unit: Unit,
     tabs: dict[str, Tab],
     created: bool,
-    editor: str | None,
+    editors: Sequence[str],
     rows: int = DEFAULT_ROWS,
 ) -> Plan:
     """All requests provisioning one unit's spreadsheet (empty when nothing is missing)."""
@@ -361,14 +362,46 @@ def plan_unit(
     for i, form in enumerate(campaign.forms_for(unit.id)):
         name = find_tab(tabs, form.tab)
         if name is None:
-            new_form_tab(plan, form, 2 + i if created else None, editor)
+            new_form_tab(plan, form, 2 + i if created else None, editors)
             if not created:
                 plan.actions.append(i18n.t("plan.add_tab", tab=form.tab))
         else:
-            existing_form_tab(plan, name, tabs[name], form, editor)
+            existing_form_tab(plan, name, tabs[name], form, editors)
     if created:
         own = {GUIDE_TAB, SUMMARY_TAB, *(f.tab for f in campaign.forms)}
         for title, tab in tabs.items():
             if title not in own and not any(tab.values):
                 plan.requests.append({"deleteSheet": {"sheetId": tab.sheet_id}})
     return plan
+
+
+def addon_metadata(current: list[dict[str, Any]], wanted: dict[str, str]) -> list[dict[str, Any]]:
+    """Requests that leave exactly one spreadsheet-level developer metadata entry per key of
+    `wanted` with its value (document visibility: the bound add-on reads it through
+    SpreadsheetApp under `spreadsheets.currentonly`)."""
+    out: list[dict[str, Any]] = []
+    for key, value in wanted.items():
+        mine = [m for m in current if m.get("metadataKey") == key]
+        if len(mine) == 1 and mine[0].get("metadataValue") == value:
+            continue
+        for old in mine:
+            out.append(
+                {
+                    "deleteDeveloperMetadata": {
+                        "dataFilter": {"developerMetadataLookup": {"metadataId": old["metadataId"]}}
+                    }
+                }
+            )
+        out.append(
+            {
+                "createDeveloperMetadata": {
+                    "developerMetadata": {
+                        "metadataKey": key,
+                        "metadataValue": value,
+                        "location": {"spreadsheet": True},
+                        "visibility": "DOCUMENT",
+                    }
+                }
+            }
+        )
+    return out

@@ -4,8 +4,9 @@
   dropped connections, bounded in attempts (6) and total time (60 s); a `Retry-After`
   header is honoured (the wait is at least what Google asks). gspread's own
   `BackOffHTTPClient` retries without bound and cannot be used.
-- Pacing: a token bucket shared by all calls of a store keeps the request rate under
-  `backend.requests_per_minute` (Google: 300/min per project, 60/min per user).
+- Budget: every Sheets request first reserves a slot in the quota budget (`budget.py`,
+  shared by every process) on the service account that frees up first, and waits for it;
+  Drive requests are paced by a token bucket under `backend.requests_per_minute`.
 - Errors: gspread/google-auth/requests errors never leave this package; `translate` turns
   them into the project's exceptions with a Vietnamese message saying what to do.
 """
@@ -27,6 +28,7 @@ from gspread.http_client import HTTPClient
 
 from ... import i18n
 from ...errors import PermissionDenied, QuotaExceeded, RemoteError, SheetNotFound, StoreError
+from .budget import Budget, Kind
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +96,37 @@ def _retry_after(response: requests.Response | None) -> float | None:
         return None
 
 
+SHEETS_HOST = "https://sheets.googleapis.com/"
+_READ_POSTS = (":getByDataFilter", ":batchGetByDataFilter", "developerMetadata:search")
+
+
+def sheets_kind(method: str, endpoint: str) -> Kind | None:
+    """ "read"/"write" for a Sheets API request (each has its own quota); None for Drive."""
+    if not endpoint.startswith(SHEETS_HOST):
+        return None
+    if method.lower() == "get" or endpoint.endswith(_READ_POSTS):
+        return "read"
+    return "write"
+
+
 class RetryingHTTPClient(HTTPClient):
     """gspread's HTTP client with bounded retries and pacing (one place for every call)."""
 
     policy: RetryPolicy
     bucket: TokenBucket | None
+    budget: Budget | None
+    sessions: dict[str, requests.Session]
     calls: int
+    refused: int
 
     def __init__(self, auth: Any = None, session: requests.Session | None = None) -> None:
         super().__init__(auth, session)
         self.policy = RetryPolicy()
         self.bucket = None
+        self.budget = None
+        self.sessions = {}
         self.calls = 0
+        self.refused = 0
         self.timeout = DEFAULT_TIMEOUT
 
     @classmethod
@@ -118,6 +139,18 @@ class RetryingHTTPClient(HTTPClient):
             out.auth = http.auth
         out.policy, out.bucket = policy, bucket
         return out
+
+    def _session(self, kind: Kind | None) -> tuple[requests.Session, float]:
+        """The session to send with, after waiting for a quota slot (Sheets) or the
+        pacing bucket (Drive); and how long the quota wait was."""
+        if kind is None or self.budget is None or not self.sessions:
+            if self.bucket is not None:
+                self.bucket.acquire()
+            return self.session, 0.0
+        account, wait = self.budget.reserve(kind, list(self.sessions))
+        if wait > 0:
+            self.policy.sleep(wait)
+        return self.sessions[account], wait
 
     def request(
         self,
@@ -133,14 +166,16 @@ class RetryingHTTPClient(HTTPClient):
         start = policy.clock()
         attempt = 0
         waited = 0.0
+        kind = sheets_kind(method, endpoint)
+        queued = 0.0  # waiting for quota is not time spent retrying
         while True:
             attempt += 1
-            if self.bucket is not None:
-                self.bucket.acquire()
+            session, wait = self._session(kind)
+            queued += wait
             self.calls += 1
             retry_after: float | None = None
             try:
-                response = self.session.request(
+                response = session.request(
                     method=method,
                     url=endpoint,
                     json=json,
@@ -159,8 +194,10 @@ class RetryingHTTPClient(HTTPClient):
                 if response.status_code not in RETRY_STATUSES:
                     raise failure
                 retry_after = _retry_after(response)
+                if response.status_code == 429:
+                    self.refused += 1
             wait = policy.delay(attempt, retry_after)
-            spent = max(policy.clock() - start, waited)
+            spent = max(policy.clock() - start - queued, waited)
             if attempt >= policy.attempts or spent + wait > policy.total:
                 log.warning("giving up %s %s after %d attempts", method, endpoint, attempt)
                 raise failure

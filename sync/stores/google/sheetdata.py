@@ -18,7 +18,8 @@ READ_FIELDS = f"sheets({SHEET_PROPS},data(rowData(values({CELL_FIELDS}))))"
 """The one call that reads a unit: every tab's titles and cells (values, notes, colours)."""
 PROVISION_FIELDS = (
     f"sheets({SHEET_PROPS},protectedRanges(protectedRangeId,description,range),"
-    f"data(rowData(values({CELL_FIELDS}))))"
+    f"data(rowData(values({CELL_FIELDS})))),"
+    "developerMetadata(metadataId,metadataKey,metadataValue,visibility)"
 )
 
 EPOCH = datetime(1899, 12, 30)

@@ -12,13 +12,17 @@ streaming writer can set. Layout of each tab:
 
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -50,6 +54,7 @@ GROUP_FILL = PatternFill("solid", fgColor="FFF2F2F2")
 TOTAL_FILL = PatternFill("solid", fgColor="FFF7F7F7")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(horizontal="center", vertical="top")
+TOP = Alignment(vertical="top")
 MAX_WIDTH = 40
 EMPTY_NOTE = "Chưa có dữ liệu."
 WIDTH_SAMPLE = 500
@@ -61,6 +66,13 @@ def _font(**kw: Any) -> Font:
 
 BODY = _font()
 BOLD = _font(bold=True)
+
+
+@functools.cache
+def _tone(tone: str) -> tuple[Font, PatternFill]:
+    """Font and fill of a state cell in the dashboard's colours."""
+    text, background = TONE_RGB[tone]
+    return _font(color="FF" + text), PatternFill("solid", fgColor="FF" + background)
 
 
 def _width(value: Any) -> int:
@@ -87,13 +99,28 @@ def _widths(headers: list[str], rows: list[tuple[Any, ...]]) -> list[float]:
     return out
 
 
+_Seen = dict[tuple[tuple[str, int], ...], tuple[StyleArray, tuple[Any, ...]]]
+_STYLES: WeakKeyDictionary[Any, _Seen] = WeakKeyDictionary()
+"""Per workbook: the style array of each combination of style objects already applied.
+openpyxl hashes every style object on every assignment; with 80 000 cells that was most of
+the time of writing Tong-hop.xlsx. Keys are object ids, kept valid by holding the objects."""
+
+
 def _cell(ws: WriteOnlyWorksheet, value: Any, **style: Any) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=value)
+    if style:
+        key = tuple((name, id(item)) for name, item in style.items())
+        seen = _STYLES.setdefault(ws.parent, {})
+        found = seen.get(key)
+        if found is None:
+            for name, item in style.items():
+                setattr(cell, name, item)
+            seen[key] = (copy.copy(cell._style), tuple(style.values()))
+        else:
+            cell._style = copy.copy(found[0])
     if looks_like_formula(value):
         cell.data_type = "s"
         cell.quotePrefix = True
-    for key, item in style.items():
-        setattr(cell, key, item)
     return cell
 
 
@@ -213,7 +240,7 @@ def _write_tab(wb: Workbook, tab: str, consolidated: Consolidated, campaign: Cam
             style: dict[str, Any] = {
                 "font": BOLD if total else BODY,
                 "border": GRID,
-                "alignment": WRAP_TOP if isinstance(value, str) else Alignment(vertical="top"),
+                "alignment": WRAP_TOP if isinstance(value, str) else TOP,
             }
             if fmt:
                 style["number_format"] = fmt
@@ -222,9 +249,7 @@ def _write_tab(wb: Workbook, tab: str, consolidated: Consolidated, campaign: Cam
             elif j == state_at and isinstance(value, str):
                 tone = state_tone(value)
                 if tone:
-                    text, background = TONE_RGB[tone]
-                    style["fill"] = PatternFill("solid", fgColor="FF" + background)
-                    style["font"] = _font(color="FF" + text)
+                    style["font"], style["fill"] = _tone(tone)
             cells.append(_cell(ws, value, **style))
         ws.append(cells)
 
