@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from sync import i18n
 from sync.audit.models import SignatureUse
 from sync.campaign import Unit
 
@@ -47,10 +48,10 @@ def raw_body() -> bytes:
     """The raw body, refused (413) above MAX_BODY."""
     limit = current_app.config["MAX_BODY"]
     if request.content_length is not None and request.content_length > limit:
-        raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
+        raise Refused(json_error(413, message=i18n.t("api.too_large", limit=limit)))
     body = request.get_data(cache=True)
     if len(body) > limit:
-        raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
+        raise Refused(json_error(413, message=i18n.t("api.too_large", limit=limit)))
     return body
 
 
@@ -126,7 +127,7 @@ def rate_limit(key: str) -> None:
         seconds = max(1, math.ceil(wait))
         resp = json_error(
             429,
-            message=f"Bảng tính gửi quá nhiều sự kiện: vui lòng đợi {seconds} giây rồi thử lại.",
+            message=i18n.t("api.too_many_events", seconds=seconds),
             retry_after=seconds,
         )
         resp.headers["Retry-After"] = str(seconds)

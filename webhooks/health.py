@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from sync import i18n
 from sync.audit import ping
 
 from .errors import json_error
@@ -27,7 +28,7 @@ def readyz() -> Response:
         return json_error(
             503,
             "database_unavailable",
-            "Cơ sở dữ liệu chưa sẵn sàng: thử lại sau ít phút.",
+            i18n.t("api.database_not_ready"),
             reasons=["Cơ sở dữ liệu kiểm toán không trả lời."],
         )
     problems = svc.readiness()

@@ -91,7 +91,7 @@ def settings_from_env() -> dict[str, Any]:
             try:
                 out[key] = kind(raw)
             except ValueError:
-                raise ConfigError(f"Biến môi trường {var}='{raw}' không hợp lệ") from None
+                raise ConfigError(i18n.t("service.bad_env", var=var, raw=raw)) from None
     return out
 
 
@@ -100,9 +100,7 @@ class Service:
 
     def __init__(self, config: dict[str, Any]) -> None:
         if not config.get("CAMPAIGN"):
-            raise ConfigError(
-                "Chưa chỉ định tệp đợt (campaign.yaml): đặt THIDUA_CAMPAIGN hoặc cấu hình CAMPAIGN"
-            )
+            raise ConfigError(i18n.t("service.no_campaign"))
         self.config = config
         self.campaign = load_campaign(config["CAMPAIGN"])
         # the server's key: never given to a unit (each unit has its own, see sync.keys)
