@@ -6,6 +6,7 @@ import os
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from . import i18n
 from .errors import ConfigError
 from .normalize import parse_when
 
@@ -17,9 +18,7 @@ def _parse(text: str) -> datetime:
     try:
         value = parse_when(text)
     except ValueError as exc:
-        raise ConfigError(
-            f"Thời điểm '{text}' không hợp lệ: {exc} — ví dụ 2025-04-20T17:00 hoặc 20/04/2025 17:00"
-        ) from None
+        raise ConfigError(i18n.t("cli.bad_now", text=text, exc=exc)) from None
     return value if isinstance(value, datetime) else datetime.combine(value, time(0, 0))
 
 

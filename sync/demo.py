@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import i18n
 from .campaign import Campaign, Form, builtin_dir, load_campaign
 from .errors import SubmissionError, ThiduaError
 from .operations import check_units, consolidate, open_workspace, submit
@@ -171,10 +172,10 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     ws = open_workspace(campaign)
     store = ws.store
     rng = random.Random(2025)
-    say(f"Đợt mẫu: {campaign.info.title}")
+    say(i18n.t("demo.campaign", title=campaign.info.title))
     for unit in campaign.units:
         store.provision(unit)
-    say(f"Đã tạo sổ cho {len(campaign.units)} đơn vị trong {campaign.local_path}")
+    say(i18n.t("demo.provisioned", count=len(campaign.units), folder=campaign.local_path))
     form = (
         campaign.form("dai_bieu")
         if any(f.id == "dai_bieu" for f in campaign.forms)
@@ -203,7 +204,7 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
                 result.submitted.append(s.unit)
             except SubmissionError as exc:
                 say(f"  {s.unit}: {exc}")
-    say(f"{len(result.submitted)} đơn vị đã nộp đúng hạn")
+    say(i18n.t("demo.submitted_on_time", count=len(result.submitted)))
     # The last unit fills in after the deadline, within the grace period.
     quota = campaign.quota(late_unit.id, form.id) or 2
     store.put_rows(
@@ -212,15 +213,21 @@ def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
     try:
         submit(ws, late_unit.id, form.id, now=late_at, run_id=f"demo-submit-{late_unit.id}")
         result.late.append(late_unit.id)
-        say(f"{late_unit.name} nộp lúc {late_at.astimezone(campaign.tz):%d/%m/%Y %H:%M} — trễ hạn")
+        say(
+            i18n.t(
+                "demo.submitted_late",
+                unit=late_unit.name,
+                when=f"{late_at.astimezone(campaign.tz):%d/%m/%Y %H:%M}",
+            )
+        )
     except SubmissionError as exc:
         say(f"  {late_unit.id}: {exc}")
     run = check_units(ws, now=late_at, run_id="demo-2")
     result.consolidated = str(consolidate(ws, now=late_at, run_id="demo-3").location)
     result.errors = run.result.report.errors
     result.warnings = run.result.report.warnings
-    say(f"Bảng tổng hợp: {result.consolidated}")
-    say(f"Sổ của các đơn vị (có phản hồi): {campaign.local_path}")
+    say(i18n.t("demo.consolidated", path=result.consolidated))
+    say(i18n.t("demo.workbooks", folder=campaign.local_path))
     return result
 
 
@@ -253,8 +260,8 @@ def _plant_mistakes(
 
 def print_summary(result: DemoResult, say: Callable[[str], None] = print) -> None:
     say("")
-    say(f"Tổng cộng: {result.errors} lỗi, {result.warnings} cảnh báo cần các đơn vị xử lý.")
-    say(f"Mở bằng Excel/LibreOffice: {result.consolidated}")
+    say(i18n.t("demo.totals", errors=result.errors, warnings=result.warnings))
+    say(i18n.t("demo.open_with", path=result.consolidated))
 
 
 __all__ = ["DemoResult", "ThiduaError", "prepare", "print_summary", "run_demo", "sample_rows"]

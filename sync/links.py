@@ -18,6 +18,7 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from . import i18n
 from .campaign import Campaign, Unit
 from .errors import ThiduaError
 
@@ -28,6 +29,10 @@ DEFAULT_GRACE = timedelta(days=30)
 
 class LinkError(ThiduaError):
     """An upload link that is malformed, forged, for another campaign, or expired."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
 
 
 def campaign_secret(campaign_dir: Path) -> str:
@@ -82,24 +87,17 @@ def read_link(campaign: Campaign, secret: str, token: str, now: float | None = N
     try:
         data = _serializer(secret).loads(token)
     except BadSignature:
-        raise LinkError(
-            "Đường dẫn nộp bài không hợp lệ (có thể bị chép thiếu hoặc đã được cấp lại): "
-            "hãy mở lại đúng đường dẫn ban tổ chức gửi, hoặc xin đường dẫn mới."
-        ) from None
+        raise LinkError(i18n.t("link.invalid")) from None
     if not isinstance(data, dict) or data.get("c") != campaign.id:
-        raise LinkError("Đường dẫn này thuộc một đợt thi đua khác: hãy xin đường dẫn của đợt này.")
+        raise LinkError(i18n.t("link.other_campaign"))
     try:
         unit = campaign.unit(str(data.get("u")))
     except KeyError:
-        raise LinkError(
-            "Đơn vị của đường dẫn này không còn trong danh sách của đợt: liên hệ ban tổ chức."
-        ) from None
+        raise LinkError(i18n.t("link.unit_gone")) from None
     expires = float(data.get("e", 0))
     if (now if now is not None else time.time()) > expires:
-        when = datetime.fromtimestamp(expires, campaign.tz).strftime("%H:%M ngày %d/%m/%Y")
-        raise LinkError(
-            f"Đường dẫn nộp bài đã hết hạn lúc {when}: liên hệ ban tổ chức để được cấp đường dẫn mới."
-        )
+        when = datetime.fromtimestamp(expires, campaign.tz).strftime(i18n.t("format.time_on_day"))
+        raise LinkError(i18n.t("link.expired", when=when), expired=True)
     return unit
 
 

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import i18n
 from .vietnamese import detect_many, tone_key
 
 # ---------------------------------------------------------------------------- status codes
@@ -355,23 +356,22 @@ def parse_when(text: str) -> date | datetime:
     else:
         m = _WHEN_ISO_RE.fullmatch(raw)
         if m is None:
-            raise ValueError(
-                f"'{text}' không phải ngày — viết dd/mm/yyyy (20/04/2025), có thể kèm giờ"
-                " (20/04/2025 17:00), hoặc 2025-04-20"
-            )
+            raise ValueError(i18n.t("date.not_a_date", text=text))
         year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
         offset = m.group(7)
     try:
         day_value = date(year, month, day)
     except ValueError:
-        raise ValueError(f"ngày {day:02d}/{month:02d}/{year} không tồn tại") from None
+        raise ValueError(
+            i18n.t("date.no_such_day", day=f"{day:02d}", month=f"{month:02d}", year=year)
+        ) from None
     if m.group(4) is None:
         if offset:
-            raise ValueError(f"'{text}': múi giờ chỉ ghi kèm giờ, ví dụ 2025-04-20T17:00+07:00")
+            raise ValueError(i18n.t("date.timezone_needs_time", text=text))
         return day_value
     hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"giờ {hour:02d}:{minute:02d} không tồn tại (từ 00:00 đến 23:59)")
+        raise ValueError(i18n.t("date.bad_time", hour=f"{hour:02d}", minute=f"{minute:02d}"))
     moment = datetime.combine(day_value, time(hour, minute, second))
     if offset:
         iso = moment.isoformat() + ("+00:00" if offset == "Z" else offset)

@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
-from . import lifecycle
+from . import i18n, lifecycle
 from .audit.frames import Held
 from .campaign import Campaign, Deadline, Form, Unit
 from .consolidate import display_value
@@ -488,11 +488,11 @@ def submit(
     try:
         unit = campaign.unit(unit_id)
     except KeyError:
-        raise SubmissionError(f"Không có đơn vị '{unit_id}' trong đợt này") from None
+        raise SubmissionError(i18n.t("submit.no_such_unit", unit=unit_id)) from None
     try:
         form = campaign.form(form_id)
     except KeyError:
-        raise SubmissionError(f"Không có biểu mẫu '{form_id}' trong đợt này") from None
+        raise SubmissionError(i18n.t("submit.no_such_form", form=form_id)) from None
     key = (unit.id, form.id)
     lifecycle.accept_submission(
         campaign,
@@ -508,10 +508,10 @@ def submit(
     if run.sheets[unit.id].problem is not None:
         raise SubmissionError(str(run.sheets[unit.id].problem.message))  # type: ignore[union-attr]
     if summary.rows == 0:
-        raise SubmissionError(f"{unit.name} chưa nhập dòng nào trong «{form.title}»: chưa thể nộp")
+        raise SubmissionError(i18n.t("submit.no_rows", unit=unit.name, form=form.title))
     if summary.errors:
         raise SubmissionError(
-            f"«{form.title}» của {unit.name} còn {summary.errors} lỗi: sửa hết lỗi rồi nộp lại"
+            i18n.t("submit.has_errors", form=form.title, unit=unit.name, errors=summary.errors)
         )
     sheet = run.sheets[unit.id].forms[form.id]
     digest = content_hash(sheet.frame, form.keys)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from . import i18n
 from .campaign import Campaign
 from .consolidate import subtree, tree_order
 from .rules.engine import UnitSummary
@@ -67,7 +68,7 @@ def progress(campaign: Campaign, summaries: Iterable[UnitSummary]) -> list[Progr
     out = []
     for form in campaign.forms:
         everyone = [by_key[(u.id, form.id)] for u in campaign.units if (u.id, form.id) in by_key]
-        out.append(_count(form.id, "*", "Toàn đợt", 0, everyone))
+        out.append(_count(form.id, "*", i18n.t("progress.whole_campaign"), 0, everyone))
         for unit, depth in tree_order(campaign):
             if not campaign.children(unit.id):
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from . import i18n
 from .campaign.campaign import Campaign, Unit
 from .campaign.policies import resolve_quota, tiered
 from .errors import AllocationError
@@ -19,9 +20,7 @@ def exact_shares(weights: Mapping[str, float], total: int) -> dict[str, float]:
     """Each unit's exact proportional share of `total` (what rounding aims at)."""
     weight_sum = sum(max(0.0, float(w)) for w in weights.values())
     if weight_sum <= 0:
-        raise AllocationError(
-            "Tổng trọng số (số cán bộ, người lao động) bằng 0: không thể chia tỷ lệ"
-        )
+        raise AllocationError(i18n.t("quota.zero_weights"))
     return {u: total * max(0.0, float(w)) / weight_sum for u, w in weights.items()}
 
 
@@ -59,20 +58,31 @@ def allocate(
     """
     ids = list(order) if order is not None else list(weights)
     if not ids:
-        raise AllocationError("Không có đơn vị nào để phân bổ")
+        raise AllocationError(i18n.t("quota.no_units"))
     if total < 0 or minimum < 0:
-        raise AllocationError("Tổng số và mức tối thiểu phải không âm")
+        raise AllocationError(i18n.t("quota.negative"))
     if minimum * len(ids) > total:
         raise AllocationError(
-            f"Tổng {total} không đủ cho mức tối thiểu {minimum} × {len(ids)} đơn vị"
-            f" = {minimum * len(ids)}"
+            i18n.t(
+                "quota.total_below_minimum",
+                total=total,
+                minimum=minimum,
+                count=len(ids),
+                needed=minimum * len(ids),
+            )
         )
     if maximum is not None:
         if maximum < minimum:
-            raise AllocationError(f"Mức tối đa {maximum} nhỏ hơn mức tối thiểu {minimum}")
+            raise AllocationError(i18n.t("quota.max_below_min", maximum=maximum, minimum=minimum))
         if maximum * len(ids) < total:
             raise AllocationError(
-                f"Tổng {total} vượt mức tối đa {maximum} × {len(ids)} đơn vị = {maximum * len(ids)}"
+                i18n.t(
+                    "quota.total_above_maximum",
+                    total=total,
+                    maximum=maximum,
+                    count=len(ids),
+                    allowed=maximum * len(ids),
+                )
             )
     exact = exact_shares({u: weights[u] for u in ids}, total)
     parts = _hamilton(exact, weights, ids)
@@ -111,7 +121,9 @@ def allocation_units(
         unknown = [i for i in ids if i not in known]
         if unknown:
             raise AllocationError(
-                f"Không có đơn vị {', '.join(unknown)} (có: {', '.join(sorted(known))})"
+                i18n.t(
+                    "quota.no_such_units", units=", ".join(unknown), known=", ".join(sorted(known))
+                )
             )
         wanted = set(ids)
         units = [u for u in units if u.id in wanted]
@@ -119,6 +131,6 @@ def allocation_units(
         levels = sorted({u.level for u in units if u.level})
         units = [u for u in units if u.level == level]
         if not units:
-            shown = ", ".join(levels) or "chưa đơn vị nào khai báo units[].level"
-            raise AllocationError(f"Không có đơn vị nào ở cấp '{level}' (các cấp: {shown})")
+            shown = ", ".join(levels) or i18n.t("quota.no_levels")
+            raise AllocationError(i18n.t("quota.no_units_at_level", level=level, shown=shown))
     return units

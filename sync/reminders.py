@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import i18n
 from .audit.db import AuditError
 from .audit.models import Reminder as ReminderRow
 from .campaign import Campaign, Form, Unit
@@ -80,15 +81,14 @@ def smtp_settings(env: Mapping[str, str] | None = None) -> SmtpSettings | None:
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ConfigError(
-            f"THIDUA_SMTP_URL '{parts.scheme}://{parts.hostname or ''}…' không hợp lệ: "
-            "cần dạng smtp://người_dùng:mật_khẩu@máy_chủ:587?starttls=1 hoặc smtps://…"
+            i18n.t("mail.bad_smtp_url", scheme=parts.scheme, host=parts.hostname or "")
         )
     query = parse_qs(parts.query)
     tls = parts.scheme == "smtps"
     try:
         port = parts.port or (465 if tls else 25)
     except ValueError:
-        raise ConfigError("THIDUA_SMTP_URL: cổng không hợp lệ") from None
+        raise ConfigError(i18n.t("mail.bad_smtp_port")) from None
     return SmtpSettings(
         host=parts.hostname,
         port=port,
@@ -248,7 +248,7 @@ def recently_sent(engine: Engine, campaign_id: str, since: float) -> set[tuple[s
                 )
             ).all()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được lịch sử nhắc nhở: {exc}") from exc
+        raise AuditError(i18n.t("mail.history_read_failed", exc=exc)) from exc
     return {(r.unit, r.form) for r in rows}
 
 
@@ -264,7 +264,7 @@ def history(
             rows = conn.execute(query.order_by(ReminderRow.id.desc()).limit(limit))
             found = [dict(r._mapping) for r in rows]
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được lịch sử nhắc nhở: {exc}") from exc
+        raise AuditError(i18n.t("mail.history_read_failed", exc=exc)) from exc
     for r in found:
         r["recipients"] = list(r.get("recipients") or [])
         r["error"] = r.get("error") or ""
@@ -292,7 +292,7 @@ def _record(
                 )
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được nhắc nhở vào cơ sở dữ liệu: {exc}") from exc
+        raise AuditError(i18n.t("mail.history_write_failed", exc=exc)) from exc
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:

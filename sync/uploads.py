@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import i18n
 from .audit.db import AuditError
 from .audit.models import Submission, Upload
 from .clock import parse_instant
@@ -59,7 +60,6 @@ CHUNK = 64 * 1024
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UNIT_IN_GUIDE = re.compile(r"\(([^()]+)\)\s*$")
-AGAIN = "Hãy tải sổ của đơn vị ở bước 1, điền vào đó rồi gửi lại."
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,16 @@ class Limits:
 
 
 class UploadRefused(ThiduaError):
-    """An upload that is not accepted; the message (Vietnamese) says why and what to do."""
+    """An upload that is not accepted; the message says why and what to do.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    The message is the catalogue's `upload.<code>` (in the current language) filled with
+    `params`, unless a ready `message` is given."""
+
+    def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
+        text = message if message is not None else i18n.t(f"upload.{code}", **params)
+        super().__init__(text)
         self.code = code
-        self.message = message
+        self.message = text
 
 
 def size_text(n: int) -> str:
@@ -93,7 +97,7 @@ def size_text(n: int) -> str:
 
 
 def when_text(value: datetime, campaign: Campaign) -> str:
-    return value.astimezone(campaign.tz).strftime("%H:%M ngày %d/%m/%Y")
+    return value.astimezone(campaign.tz).strftime(i18n.t("format.time_on_day"))
 
 
 # --- 1. the bytes -----------------------------------------------------------------------------
@@ -101,11 +105,7 @@ def when_text(value: datetime, campaign: Campaign) -> str:
 
 def too_large(size: int | None, limits: Limits) -> UploadRefused:
     got = f" ({size_text(size)})" if size else ""
-    return UploadRefused(
-        "too_large",
-        f"Tệp quá lớn{got}, tối đa {size_text(limits.max_bytes)}: sổ của một đơn vị thường chỉ "
-        "vài trăm KB. Hãy kiểm tra đã chọn đúng tệp; xoá ảnh, tab thừa rồi gửi lại.",
-    )
+    return UploadRefused("too_large", got=got, limit=size_text(limits.max_bytes))
 
 
 FETCH_WORKBOOK = (
@@ -128,87 +128,45 @@ def _not_a_workbook(head: bytes, filename: str = "") -> UploadRefused:
         kind = "CSV" if suffix != ".txt" else "văn bản"
         return UploadRefused("csv", f"Tệp {kind} ({suffix}) — hãy " + FETCH_WORKBOOK)
     if head.startswith(OLE2_MAGIC):
-        return UploadRefused(
-            "ole2",
-            "Tệp này là sổ Excel đang đặt mật khẩu (mã hoá) hoặc định dạng Excel cũ (.xls): "
-            "hãy gỡ mật khẩu (Tệp › Thông tin › Bảo vệ sổ làm việc) hoặc mở bằng Excel, chọn "
-            "Lưu thành › 'Sổ làm việc Excel (.xlsx)' rồi gửi lại.",
-        )
+        return UploadRefused("ole2")
     if head.startswith(b"%PDF"):
-        return UploadRefused(
-            "pdf",
-            "Tệp này là tệp PDF, không phải sổ Excel: hãy gửi chính tệp Excel (.xlsx) của "
-            "đơn vị, không gửi bản in hay bản quét.",
-        )
+        return UploadRefused("pdf")
     images = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
     if head.startswith(images):
-        return UploadRefused(
-            "image",
-            "Tệp này là ảnh (chụp hoặc quét), không phải sổ Excel: hệ thống chỉ đọc được "
-            "tệp Excel (.xlsx). " + AGAIN,
-        )
+        return UploadRefused("image")
     text = head.lstrip(codecs.BOM_UTF8).lstrip()
     if text.startswith(b"<"):
-        return UploadRefused(
-            "html",
-            "Tệp này là trang web hoặc tệp XML (ví dụ 'XML Spreadsheet 2003') bị đổi đuôi "
-            "thành .xlsx, không phải sổ Excel: hãy mở bằng Excel, chọn Lưu thành › 'Sổ làm "
-            "việc Excel (.xlsx)' rồi gửi lại.",
-        )
+        return UploadRefused("html")
     if b"\x00" not in head[:1024]:
-        return UploadRefused(
-            "text",
-            "Tệp này là tệp văn bản/CSV bị đổi đuôi thành .xlsx, không phải sổ Excel: hãy mở "
-            "bằng Excel, chọn Lưu thành › 'Sổ làm việc Excel (.xlsx)' rồi gửi lại (đổi tên "
-            "tệp không đổi được định dạng).",
-        )
-    return UploadRefused(
-        "unknown",
-        "Tệp này không phải sổ Excel .xlsx (nội dung không đúng định dạng, dù tên tệp có "
-        "đuôi gì). " + AGAIN,
-    )
+        return UploadRefused("text")
+    return UploadRefused("unknown")
 
 
 def _bomb() -> UploadRefused:
-    return UploadRefused(
-        "zip_bomb",
-        "Tệp có cấu trúc bất thường (dữ liệu nén quá mức, dấu hiệu tệp độc hại) nên không "
-        "được nhận: hãy mở sổ bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại.",
-    )
+    return UploadRefused("zip_bomb")
 
 
 def _damaged() -> UploadRefused:
-    return UploadRefused(
-        "damaged",
-        "Tệp bị hỏng hoặc tải lên chưa trọn vẹn (không giải nén được): hãy mở bằng Excel "
-        "(Excel sẽ đề nghị sửa tệp), lưu lại rồi gửi lại.",
-    )
+    return UploadRefused("damaged")
 
 
 def _other_package(names: set[str], zf: zipfile.ZipFile) -> UploadRefused:
     """A ZIP that is not a workbook: say what it is (Word, OpenDocument…)."""
     if "word/document.xml" in names:
-        what = "văn bản Word (.docx)"
+        what = i18n.t("upload.what.docx")
     elif "ppt/presentation.xml" in names:
-        what = "bài trình chiếu PowerPoint (.pptx)"
+        what = i18n.t("upload.what.pptx")
     elif "mimetype" in names:
         try:
             kind = zf.read("mimetype")[:100].decode("ascii", "replace")
         except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, NotImplementedError):
             kind = ""
         if "spreadsheet" in kind:
-            return UploadRefused(
-                "opendocument",
-                "Tệp này là bảng tính OpenDocument (.ods của LibreOffice) bị đổi đuôi: hãy mở "
-                "bằng LibreOffice, chọn Lưu thành › 'Excel 2007-365 (.xlsx)' rồi gửi lại.",
-            )
-        what = "tệp OpenDocument (LibreOffice)"
+            return UploadRefused("opendocument")
+        what = i18n.t("upload.what.opendocument")
     else:
-        what = "tệp nén (zip)"
-    return UploadRefused(
-        "not_workbook",
-        f"Tệp này là {what}, không phải sổ Excel (dù tên tệp có đuôi .xlsx). " + AGAIN,
-    )
+        what = i18n.t("upload.what.zip")
+    return UploadRefused("not_workbook", what=what)
 
 
 def _scan_entry(
@@ -250,9 +208,7 @@ def check_package(data: bytes, limits: Limits | None = None, filename: str = "")
     `filename` (as uploaded) only words the refusal of a .csv or .xls."""
     limits = limits or Limits()
     if not data:
-        raise UploadRefused(
-            "empty", "Tệp gửi lên rỗng (0 byte): hãy chọn đúng tệp sổ Excel đã điền rồi gửi lại."
-        )
+        raise UploadRefused("empty")
     if len(data) > limits.max_bytes:
         raise too_large(len(data), limits)
     if not data.startswith(ZIP_MAGIC):
@@ -276,11 +232,7 @@ def check_package(data: bytes, limits: Limits | None = None, filename: str = "")
             ):
                 raise _bomb()
         if any(i.flag_bits & 0x1 for i in infos):
-            raise UploadRefused(
-                "encrypted",
-                "Tệp có phần bị mã hoá (đặt mật khẩu): hãy gỡ mật khẩu trong Excel, lưu lại "
-                "dưới dạng .xlsx rồi gửi lại.",
-            )
+            raise UploadRefused("encrypted")
         budget = limits.max_total
         unsafe: list[str] = []
         for info in infos:
@@ -296,22 +248,12 @@ def check_package(data: bytes, limits: Limits | None = None, filename: str = "")
             if declared:
                 unsafe.append(info.filename)
         if unsafe:
-            raise UploadRefused(
-                "xml_declaration",
-                "Tệp chứa khai báo XML không được phép (DOCTYPE/ENTITY — dấu hiệu tệp đã bị "
-                "sửa bằng công cụ khác hoặc độc hại) nên không được nhận: hãy mở bằng Excel, "
-                "lưu lại dưới dạng .xlsx rồi gửi lại.",
-            )
+            raise UploadRefused("xml_declaration")
         types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
         if any(n.lower().endswith("vbaproject.bin") for n in names) or (
             "macroEnabled" in types or "vbaProject" in types
         ):
-            raise UploadRefused(
-                "macro",
-                "Sổ có macro (VBA, định dạng .xlsm) không được nhận vì lý do an toàn: hãy mở "
-                "bằng Excel, chọn Lưu thành › 'Sổ làm việc Excel (.xlsx)' (macro sẽ được bỏ) "
-                "rồi gửi lại.",
-            )
+            raise UploadRefused("macro")
 
 
 # --- 2. the workbook --------------------------------------------------------------------------
@@ -355,13 +297,17 @@ def all_locked_message(campaign: Campaign, unit_id: str, deadline: DeadlineOf | 
     )
 
 
+UNIT_LABELS = frozenset(i18n.t("guide.unit", lang) for lang in i18n.LANGUAGES)
+"""The guide tab's "Đơn vị" label in every language (the tab follows the campaign's)."""
+
+
 def _guide_unit(path: Path) -> str | None:
     """The unit id provisioning wrote in the `Hướng dẫn` tab ('Đơn vị' | 'Name (ID)')."""
     wb = open_workbook(path)
     if GUIDE_TAB not in wb.sheetnames:
         return None
     for row in worksheet_rows(wb[GUIDE_TAB], 12):
-        if len(row) > 1 and str(row[0] or "").strip() == "Đơn vị" and row[1]:
+        if len(row) > 1 and str(row[0] or "").strip() in UNIT_LABELS and row[1]:
             match = _UNIT_IN_GUIDE.search(str(row[1]))
             return match.group(1).strip() if match else None
     return None
@@ -382,7 +328,7 @@ def check_workbook(
     sheets = read_workbook(path, campaign, unit, None)
     if sheets.problem is not None:
         text = sheets.problem.message
-        prefix = f"Đơn vị {unit.name}: "
+        prefix = i18n.t("store.unit_problem", unit=unit.name, problem="")
         raise UploadRefused("unreadable", text[len(prefix) :] if text.startswith(prefix) else text)
     other = _guide_unit(path)
     if other and other != unit.id:
@@ -390,12 +336,8 @@ def check_workbook(
             owner = campaign.unit(other)
             who = f"«{owner.name}» ({owner.id})"
         except KeyError:
-            who = f"mã {other}, không thuộc đợt này"
-        raise UploadRefused(
-            "other_unit",
-            f"Tệp này là sổ của đơn vị khác: {who}, không phải của {unit.name}. Hãy gửi đúng "
-            "sổ của đơn vị mình (tải ở bước 1).",
-        )
+            who = i18n.t("upload.other_unit.unknown", unit_id=other)
+        raise UploadRefused("other_unit", who=who, unit=unit.name)
     missing_tabs: list[str] = []
     missing_cols: list[str] = []
     for form in campaign.forms_for(unit.id):
@@ -404,20 +346,18 @@ def check_workbook(
             if finding.code == "missing_tab":
                 missing_tabs.append(f"'{form.tab}'")
             elif finding.code == "header_mismatch" and finding.severity == "error":
-                missing_cols.append(f"'{form.header_of(finding.column)}' (tab '{form.tab}')")
+                missing_cols.append(
+                    i18n.t(
+                        "upload.column_in_tab", header=form.header_of(finding.column), tab=form.tab
+                    )
+                )
     if missing_tabs or missing_cols:
         parts = []
         if missing_tabs:
-            parts.append("thiếu tab " + ", ".join(missing_tabs))
+            parts.append(i18n.t("upload.missing_tabs", tabs=", ".join(missing_tabs)))
         if missing_cols:
-            parts.append("thiếu cột " + ", ".join(missing_cols))
-        raise UploadRefused(
-            "wrong_template",
-            "Tệp này không phải mẫu của đợt này: "
-            + "; ".join(parts)
-            + ". Không đổi tên tab, tiêu đề cột của mẫu. "
-            + AGAIN,
-        )
+            parts.append(i18n.t("upload.missing_columns", columns=", ".join(missing_cols)))
+        raise UploadRefused("wrong_template", problems="; ".join(parts))
     locked = locked_forms(campaign, now, unit.id, deadline)
     if locked:
         before = read_workbook(current, campaign, unit, None) if current is not None else None
@@ -461,7 +401,7 @@ def clean_filename(name: str | None) -> str:
     """The name the browser sent, shown in the history: no folders, no control characters."""
     base = re.split(r"[\\/]", name or "")[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip()
-    return (base or "(không tên)")[:200]
+    return (base or i18n.t("upload.no_name"))[:200]
 
 
 @dataclass
@@ -535,7 +475,7 @@ def record_upload(
                 stored = str(target.relative_to(campaign.base_dir))
                 conn.execute(update(Upload).where(Upload.id == new_id).values(stored_path=stored))
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được lịch sử gửi tệp: {exc}") from exc
+        raise AuditError(i18n.t("upload.history_failed", exc=exc)) from exc
     return UploadRecord(new_id, t, name, size, digest, accepted, message, {}, stored)
 
 
@@ -547,7 +487,7 @@ def set_result(engine: Engine, upload_id: int, result: dict[str, Any], message: 
                 update(Upload).where(Upload.id == upload_id).values(result=result, message=message)
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được lịch sử gửi tệp: {exc}") from exc
+        raise AuditError(i18n.t("upload.history_failed", exc=exc)) from exc
 
 
 def history(engine: Engine, campaign_id: str, unit_id: str, limit: int = 50) -> list[UploadRecord]:

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from . import i18n
 from .audit import AuditError
 from .audit.models import User
 from .errors import ThiduaError
@@ -79,21 +80,18 @@ def check_username(username: str) -> str:
     """The normalised username, or UserError saying what a valid one looks like."""
     value = username.strip().lower()
     if not USERNAME.match(value):
-        raise UserError(
-            f"Tên đăng nhập '{username}' không hợp lệ: dùng 2–40 ký tự chữ thường không dấu, "
-            "số, dấu chấm, gạch ngang hoặc gạch dưới, bắt đầu bằng chữ hoặc số."
-        )
+        raise UserError(i18n.t("user.bad_name", username=username))
     return value
 
 
 def check_password(password: str, username: str = "") -> None:
     """UserError when the password is too weak to guard leadership's data."""
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"Mật khẩu quá ngắn: cần ít nhất {MIN_PASSWORD} ký tự.")
+        raise UserError(i18n.t("user.password_too_short", minimum=MIN_PASSWORD))
     if username and username.lower() in password.lower():
-        raise UserError("Mật khẩu không được chứa tên đăng nhập.")
+        raise UserError(i18n.t("user.password_has_name"))
     if len(set(password)) < 4:
-        raise UserError("Mật khẩu quá đơn giản: dùng nhiều ký tự khác nhau hơn.")
+        raise UserError(i18n.t("user.password_too_simple"))
 
 
 def add_user(
@@ -122,11 +120,9 @@ def add_user(
                 )
             )
     except IntegrityError:
-        raise UserError(
-            f"Tài khoản '{username}' đã có: dùng 'thidua user passwd' để đổi mật khẩu."
-        ) from None
+        raise UserError(i18n.t("user.exists", username=username)) from None
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được tài khoản vào cơ sở dữ liệu: {exc}") from exc
+        raise AuditError(i18n.t("user.write_failed", exc=exc)) from exc
     found = get_user(engine, campaign, username)
     assert found is not None
     return found
@@ -142,7 +138,7 @@ def get_user(engine: Engine, campaign: str, username: str) -> Account | None:
                 )
             ).first()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được tài khoản: {exc}") from exc
+        raise AuditError(i18n.t("user.read_failed", exc=exc)) from exc
     return _account(row) if row is not None else None
 
 
@@ -155,7 +151,7 @@ def list_users(engine: Engine, campaign: str) -> list[Account]:
             ).all()
             return [_account(r) for r in rows]
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được danh sách tài khoản: {exc}") from exc
+        raise AuditError(i18n.t("user.list_failed", exc=exc)) from exc
 
 
 def authenticate(engine: Engine, campaign: str, username: str, password: str) -> Account | None:
@@ -165,7 +161,7 @@ def authenticate(engine: Engine, campaign: str, username: str, password: str) ->
         with engine.connect() as conn:
             row = conn.execute(select(User).where(where)).first()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được tài khoản: {exc}") from exc
+        raise AuditError(i18n.t("user.read_failed", exc=exc)) from exc
     stored = row.password_hash if row is not None else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
@@ -196,7 +192,7 @@ def set_password(engine: Engine, campaign: str, username: str, password: str) ->
             )
         )
     if not done.rowcount:
-        raise UserError(f"Không có tài khoản '{username}'.")
+        raise UserError(i18n.t("user.no_such_user", username=username))
     found = get_user(engine, campaign, username)
     assert found is not None
     return found
@@ -210,4 +206,4 @@ def remove_user(engine: Engine, campaign: str, username: str) -> None:
             delete(User).where((User.campaign == campaign) & (User.username == username))
         )
     if not done.rowcount:
-        raise UserError(f"Không có tài khoản '{username}'.")
+        raise UserError(i18n.t("user.no_such_user", username=username))

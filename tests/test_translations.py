@@ -162,3 +162,96 @@ def test_an_english_campaign_reads_english_findings_from_its_store(tmp_path: Pat
     (finding,) = store.read_unit(unit).forms[form.id].findings
     assert finding.code == "missing_tab"
     assert "is not in the unit's workbook" in finding.message
+
+
+# --- library errors follow the current language; pages set it to the reader's -------------
+
+
+def test_errors_are_written_in_the_current_language(tmp_path: Path) -> None:
+    from sync import uploads as up
+    from sync.users import UserError, check_password
+
+    with pytest.raises(UserError) as info:
+        check_password("ngắn")
+    assert str(info.value) == "Mật khẩu quá ngắn: cần ít nhất 10 ký tự."
+    with i18n.use_language("en"), pytest.raises(UserError) as info:
+        check_password("short")
+    assert str(info.value) == "Password too short: at least 10 characters."
+    with i18n.use_language("en"), pytest.raises(up.UploadRefused) as refused:
+        up.check_package(b"")
+    assert refused.value.code == "empty"
+    assert refused.value.message.startswith("The uploaded file is empty (0 bytes)")
+
+
+def test_the_upload_page_refuses_in_the_readers_language(app: Any, client: Any) -> None:
+    from tests.test_upload_page import post_file, text_of, token_for
+
+    token = token_for(app)
+    client.get(f"/u/{token}?lang=en")
+    post_file(client, token, "Họ và tên,Năm sinh\nA,1980\n".encode(), "danh-sach.xlsx")
+    text = text_of(client.get(f"/u/{token}").get_data(as_text=True))
+    assert "This file is a text/CSV file renamed to .xlsx" in text
+    client.get(f"/u/{token}?lang=vi")
+    post_file(client, token, b"", "rong.xlsx")
+    assert "Tệp gửi lên rỗng (0 byte)" in text_of(client.get(f"/u/{token}").get_data(as_text=True))
+
+
+def _vietnamese_in_raises(root: Path) -> list[str]:
+    """Vietnamese string literals written directly in `raise` statements (not via the catalogue)."""
+    import ast
+    import re
+
+    vietnamese = re.compile(
+        "[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.IGNORECASE
+    )
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            for inner in ast.walk(node.exc):
+                if (
+                    isinstance(inner, ast.Constant)
+                    and isinstance(inner.value, str)
+                    and vietnamese.search(inner.value)
+                ):
+                    found.append(f"{path.relative_to(root.parent)}:{inner.lineno}")
+    return found
+
+
+def test_no_error_text_is_written_outside_the_catalogue() -> None:
+    """A `raise` with a Vietnamese literal is a text the English reader never gets:
+    put it in sync/i18n (docs/messages.md) and raise `i18n.t("id", …)`."""
+    root = Path(__file__).resolve().parents[1]
+    found = _vietnamese_in_raises(root / "sync")
+    assert [f for f in found if f.split(":")[0] not in NOT_YET_MIGRATED] == []
+
+
+NOT_YET_MIGRATED = {
+    # landed together with the catalogue's last merge; their texts still to be moved
+    "sync/audit/official.py",
+    "sync/audit/states.py",
+    "sync/campaign/model.py",
+    "sync/cli/record_cmds.py",
+    "sync/cli/sheet_cmds.py",
+    "sync/lifecycle.py",
+    "sync/operations/review.py",
+    "sync/stores/google/__init__.py",
+    "sync/uploads.py",
+    "sync/users.py",
+}
+
+
+def test_the_guide_tab_follows_the_campaign_language() -> None:
+    from sync import uploads as up
+    from sync.stores.layout import guide_rows
+    from tests.rules_helpers import make_campaign
+
+    english = make_campaign(language="en")
+    rows = guide_rows(english, english.units[0])
+    assert rows[0] == ["HOW TO FILL IN THIS WORKBOOK"]
+    assert rows[1] == ["Unit", "LĐLĐ huyện Tam Đường (TAMDUONG)"]
+    assert ["Quota", 3] in rows and ["Lock", "no lock"] in rows
+    vietnamese = make_campaign()
+    assert guide_rows(vietnamese, vietnamese.units[0])[1][0] == "Đơn vị"
+    assert {"Đơn vị", "Unit"} == up.UNIT_LABELS  # an upload names its unit in either language

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from sync import clock
+from sync import clock, i18n
 from sync.audit import campaign_statuses, unit_statuses
 from sync.campaign import Unit
 from sync.feedback import state_fields
@@ -68,7 +68,7 @@ def _unit(spreadsheet: str) -> Unit:
             json_error(
                 404,
                 "unknown_spreadsheet",
-                "Bảng tính này không thuộc đơn vị nào của đợt: kiểm tra lại mã bảng tính.",
+                i18n.t("api.unknown_spreadsheet"),
             )
         )
     return unit
@@ -78,9 +78,7 @@ def _locked(unit: Unit) -> str:
     """Take the spreadsheet's lock for a synchronous check; 503 when busy too long."""
     holder = worker_id()
     if not service().jobs.acquire(unit.id, holder, wait=10.0):
-        raise Refused(
-            json_error(503, "busy", "Bảng tính đang được kiểm tra: vui lòng thử lại sau vài giây.")
-        )
+        raise Refused(json_error(503, "busy", i18n.t("api.busy")))
     return holder
 
 
@@ -157,17 +155,13 @@ def unit_submit(spreadsheet: str) -> Response:
         try:
             data = json.loads(body) if body.strip() else {}
         except (ValueError, UnicodeDecodeError):
-            raise Refused(
-                json_error(400, "malformed_json", "Nội dung không phải JSON hợp lệ.")
-            ) from None
+            raise Refused(json_error(400, "malformed_json", i18n.t("api.bad_json"))) from None
         form_id = data.get("form") if isinstance(data, dict) else None
         if form_id is None and len(svc.campaign.forms) == 1:
             form_id = svc.campaign.forms[0].id
         if not isinstance(form_id, str) or form_id not in {f.id for f in svc.campaign.forms}:
             known = ", ".join(f.id for f in svc.campaign.forms)
-            raise Refused(
-                json_error(400, "unknown_form", f"Cần chọn biểu mẫu để nộp (một trong: {known}).")
-            )
+            raise Refused(json_error(400, "unknown_form", i18n.t("api.choose_form", known=known)))
         event_id, duplicate = svc.jobs.add_event(
             source="api",
             spreadsheet=spreadsheet,
@@ -180,9 +174,7 @@ def unit_submit(spreadsheet: str) -> Response:
         )
         if duplicate:
             raise Refused(
-                json_error(
-                    409, "duplicate", "Yêu cầu nộp này đã được nhận trước đó.", event_id=event_id
-                )
+                json_error(409, "duplicate", i18n.t("api.already_received"), event_id=event_id)
             )
         holder = _locked(unit)
         try:
@@ -208,7 +200,7 @@ def unit_submit(spreadsheet: str) -> Response:
             "form": form_id,
             "submitted_at": when,
             "late": late,
-            "message": f"Đã nộp «{form.title}» của {unit.name}"
-            + (" — TRỄ HẠN." if late else " — đúng hạn."),
+            "message": i18n.t("api.submitted", form=form.title, unit=unit.name)
+            + (i18n.t("api.submitted.late") if late else i18n.t("api.submitted.on_time")),
         }
     )

@@ -1,4 +1,5 @@
-"""JSON error bodies: a stable `error` code and a Vietnamese `message`, nothing internal."""
+"""JSON error bodies: a stable `error` code and a `message` from the catalogue (in the
+reader's language, Vietnamese by default), nothing internal; HTML error pages."""
 
 from __future__ import annotations
 
@@ -8,26 +9,30 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from sync import i18n
+
 log = logging.getLogger(__name__)
 
-MESSAGES = {
-    400: ("bad_request", "Yêu cầu không hợp lệ: kiểm tra lại nội dung gửi lên."),
-    401: ("unauthorized", "Chữ ký không hợp lệ hoặc đã hết hạn: kiểm tra khoá bí mật và đồng hồ."),
-    404: ("not_found", "Không tìm thấy địa chỉ này."),
-    405: ("method_not_allowed", "Phương thức không được hỗ trợ tại địa chỉ này."),
-    413: ("payload_too_large", "Nội dung gửi lên quá lớn."),
-    429: ("rate_limited", "Gửi quá nhiều yêu cầu: vui lòng đợi rồi thử lại."),
-    500: ("internal_error", "Lỗi máy chủ: vui lòng thử lại sau ít phút."),
-    503: ("unavailable", "Dịch vụ tạm thời không sẵn sàng: vui lòng thử lại sau ít phút."),
+ERRORS = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
 }
+"""HTTP status → stable `error` code; its message is the catalogue's `http.<code>`."""
 
 
 def json_error(
     status: int, error: str | None = None, message: str | None = None, **extra: object
 ) -> Response:
     """A JSON error response."""
-    code, text = MESSAGES.get(status, ("error", "Có lỗi xảy ra."))
-    resp = jsonify({"error": error or code, "message": message or text, **extra})
+    code = ERRORS.get(status, "error")
+    text = message or i18n.t(f"http.{code}")
+    resp = jsonify({"error": error or code, "message": text, **extra})
     resp.status_code = status
     return resp
 
@@ -88,7 +93,7 @@ def register(app: Flask) -> None:
         if status == 413:
             return json_error(
                 413,
-                message=f"Nội dung gửi lên quá lớn (tối đa {app.config['MAX_BODY']} byte).",
+                message=i18n.t("api.too_large", limit=app.config["MAX_BODY"]),
             )
         return json_error(status)
 
@@ -99,5 +104,5 @@ def register(app: Flask) -> None:
             try:
                 return page_error(500)
             except Exception:  # the template itself failed: plain text, never a traceback
-                return Response("Lỗi máy chủ: vui lòng thử lại sau ít phút.", 500)
+                return Response(i18n.t("http.internal_error"), 500)
         return json_error(500)

@@ -8,6 +8,8 @@ from typing import cast
 
 from flask import Response, current_app, request
 
+from sync import i18n
+
 from .errors import json_error
 from .service import Service
 from .signing import HEADER, SignatureError, verify
@@ -29,19 +31,19 @@ def signed_body() -> tuple[bytes, str]:
     """The raw body after size and signature checks; and a digest of the signature."""
     limit = current_app.config["MAX_BODY"]
     if request.content_length is not None and request.content_length > limit:
-        raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
+        raise Refused(json_error(413, message=i18n.t("api.too_large", limit=limit)))
     body = request.get_data(cache=True)
     if len(body) > limit:
-        raise Refused(json_error(413, message=f"Nội dung gửi lên quá lớn (tối đa {limit} byte)."))
+        raise Refused(json_error(413, message=i18n.t("api.too_large", limit=limit)))
     header = request.headers.get(HEADER)
     try:
         verify(service().secret, body, header)
     except SignatureError as exc:
         reason = "missing_signature" if not header else "bad_signature"
         message = (
-            f"Thiếu chữ ký {HEADER}: cấu hình lại tiện ích Apps Script với khoá bí mật."
+            i18n.t("api.missing_signature", header=HEADER)
             if not header
-            else "Chữ ký không đúng hoặc đã quá 5 phút: kiểm tra khoá bí mật và đồng hồ máy."
+            else i18n.t("api.bad_signature")
         )
         raise Refused(json_error(401, reason, message)) from exc
     assert header is not None
@@ -55,7 +57,7 @@ def rate_limit(key: str) -> None:
         seconds = max(1, math.ceil(wait))
         resp = json_error(
             429,
-            message=f"Bảng tính gửi quá nhiều sự kiện: vui lòng đợi {seconds} giây rồi thử lại.",
+            message=i18n.t("api.too_many_events", seconds=seconds),
             retry_after=seconds,
         )
         resp.headers["Retry-After"] = str(seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from sync import i18n
 from sync.audit import ping
 
 from .errors import json_error
@@ -22,7 +23,5 @@ def healthz() -> Response:
 def readyz() -> Response:
     """The audit database answers."""
     if not ping(service().engine):
-        return json_error(
-            503, "database_unavailable", "Cơ sở dữ liệu chưa sẵn sàng: thử lại sau ít phút."
-        )
+        return json_error(503, "database_unavailable", i18n.t("api.database_not_ready"))
     return jsonify({"status": "ready", "database": "ok"})

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
+from sync import i18n
 from sync.audit.models import Channel
 
 from .errors import json_error
@@ -34,21 +35,27 @@ def parse_event(body: bytes) -> dict[str, str]:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise Refused(
-            json_error(400, "malformed_json", "Nội dung không phải JSON hợp lệ.")
-        ) from None
+        raise Refused(json_error(400, "malformed_json", i18n.t("api.bad_json"))) from None
     if not isinstance(data, dict):
-        raise Refused(json_error(400, "malformed_json", "Nội dung phải là một đối tượng JSON."))
+        raise Refused(json_error(400, "malformed_json", i18n.t("api.not_an_object")))
     missing = [f for f in FIELDS if f not in data]
     if missing:
         raise Refused(
-            json_error(400, "missing_field", f"Thiếu trường: {', '.join(missing)}.", fields=missing)
+            json_error(
+                400,
+                "missing_field",
+                i18n.t("api.missing_fields", fields=", ".join(missing)),
+                fields=missing,
+            )
         )
     wrong = [f for f in FIELDS if not isinstance(data[f], str)]
     if wrong:
         raise Refused(
             json_error(
-                400, "invalid_field", f"Trường phải là chuỗi: {', '.join(wrong)}.", fields=wrong
+                400,
+                "invalid_field",
+                i18n.t("api.fields_not_strings", fields=", ".join(wrong)),
+                fields=wrong,
             )
         )
     if data["event"] not in EVENTS:
@@ -56,12 +63,11 @@ def parse_event(body: bytes) -> dict[str, str]:
             json_error(
                 400,
                 "invalid_event",
-                f"Loại sự kiện '{data['event'][:40]}' không hợp lệ: cần một trong "
-                f"{', '.join(EVENTS)}.",
+                i18n.t("api.bad_event_type", event=data["event"][:40], types=", ".join(EVENTS)),
             )
         )
     if not data["spreadsheetId"].strip():
-        raise Refused(json_error(400, "invalid_field", "spreadsheetId đang để trống."))
+        raise Refused(json_error(400, "invalid_field", i18n.t("api.empty_spreadsheet_id")))
     return {f: data[f] for f in FIELDS}
 
 
@@ -87,7 +93,7 @@ def sheets() -> Response:
                 json_error(
                     404,
                     "unknown_spreadsheet",
-                    "Bảng tính này không thuộc đơn vị nào của đợt: kiểm tra lại mã bảng tính.",
+                    i18n.t("api.unknown_spreadsheet"),
                 )
             )
         rate_limit(event["spreadsheetId"])
@@ -99,8 +105,7 @@ def sheets() -> Response:
                     json_error(
                         400,
                         "unknown_form",
-                        f"Tab '{event['sheet'][:60]}' không phải biểu mẫu nào: mở tab của biểu "
-                        "mẫu cần nộp rồi chọn Nộp báo cáo.",
+                        i18n.t("api.tab_not_a_form", tab=event["sheet"][:60]),
                     )
                 )
         event_id, duplicate = svc.jobs.add_event(
@@ -153,7 +158,7 @@ def drive() -> Response:
         ).first()
     if channel is None or not hmac.compare_digest(channel.token.encode(), token.encode()):
         log_event("drive refused", logging.WARNING, source="drive", status=401)
-        return json_error(401, "unknown_channel", "Kênh thông báo không hợp lệ.")
+        return json_error(401, "unknown_channel", i18n.t("api.bad_channel"))
     if state == "sync":
         log_event("drive sync", source="drive", unit=channel.unit)
         return Response(status=200)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sync import i18n
 from sync.audit import campaign_url, checked_forms, open_engine
 from sync.audit.frames import SharedSheetCache
 from sync.audit.jobs import JobStore
@@ -78,7 +79,7 @@ def settings_from_env() -> dict[str, Any]:
             try:
                 out[key] = kind(raw)
             except ValueError:
-                raise ConfigError(f"Biến môi trường {var}='{raw}' không hợp lệ") from None
+                raise ConfigError(i18n.t("service.bad_env", var=var, raw=raw)) from None
     return out
 
 
@@ -87,9 +88,7 @@ class Service:
 
     def __init__(self, config: dict[str, Any]) -> None:
         if not config.get("CAMPAIGN"):
-            raise ConfigError(
-                "Chưa chỉ định tệp đợt (campaign.yaml): đặt THIDUA_CAMPAIGN hoặc cấu hình CAMPAIGN"
-            )
+            raise ConfigError(i18n.t("service.no_campaign"))
         self.config = config
         self.campaign = load_campaign(config["CAMPAIGN"])
         self.secret: str = config.get("SECRET") or campaign_secret(self.campaign.base_dir)

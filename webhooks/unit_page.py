@@ -72,8 +72,7 @@ def _unit(token: str) -> Unit:
     try:
         return read_link(svc.campaign, svc.secret, token, now=clock.now().timestamp())
     except LinkError as exc:
-        expired = "hết hạn" in str(exc)
-        status = 410 if expired else 403
+        status = 410 if exc.expired else 403
         log_event("upload link refused", logging.WARNING, source="web", status=status)
         raise Stop(page_error(status, str(exc), _("Đường dẫn không dùng được"))) from None
 

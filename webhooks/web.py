@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from babel.support import Translations
-from flask import Flask, Response, request, session
+from flask import Flask, Response, g, request, session
 from flask_babel import Babel, Domain, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -138,6 +138,17 @@ def init_web(app: Flask, service: Service) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_secure_headers)
+
+    @app.before_request
+    def _reader_language() -> None:
+        # library texts made during this request (errors, refusals) in the reader's language
+        g.thidua_language = i18n.set_language(page_language())
+
+    @app.teardown_request
+    def _default_language(_exc: BaseException | None) -> None:
+        token = g.pop("thidua_language", None)
+        if token is not None:
+            i18n.reset_language(token)
 
     @app.before_request
     def _first_check() -> None:

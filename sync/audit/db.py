@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from .. import i18n
 from ..errors import StoreError
 from .models import FormStateRow
 
@@ -66,7 +67,7 @@ def make_engine(url: str) -> Engine:
             return create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True)
         return create_engine(url, poolclass=NullPool)
     except (SQLAlchemyError, ValueError, OSError) as exc:
-        raise AuditError(f"Không mở được cơ sở dữ liệu kiểm toán ({_safe(url)}): {exc}") from exc
+        raise AuditError(i18n.t("audit.open_failed", url=_safe(url), exc=exc)) from exc
 
 
 def _no_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
@@ -100,7 +101,7 @@ def migrate(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không cập nhật được cấu trúc cơ sở dữ liệu kiểm toán: {exc}") from exc
+        raise AuditError(i18n.t("audit.upgrade_failed", exc=exc)) from exc
 
 
 def open_engine(url: str) -> Engine:

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import i18n
 from ..form_state import FormCheck
 from ..rules.engine import UnitSummary
 from .db import AuditError, upsert_form_state
@@ -50,7 +51,7 @@ def record_checks(
                 ).hexdigest()
                 _store_form(conn, campaign_id, check, run_id, snap_id, digest, stamp)
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được kết quả kiểm tra vào cơ sở dữ liệu: {exc}") from exc
+        raise AuditError(i18n.t("audit.record_failed", exc=exc)) from exc
 
 
 def _store_form(
@@ -214,7 +215,7 @@ def checked_forms(engine: Engine, campaign_id: str) -> int:
                 ).scalar_one()
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
+        raise AuditError(i18n.t("audit.read_failed", exc=exc)) from exc
 
 
 def unit_statuses(engine: Engine, campaign: Campaign, unit: str) -> dict[str, FormStatus]:
@@ -247,7 +248,7 @@ def unit_statuses(engine: Engine, campaign: Campaign, unit: str) -> dict[str, Fo
                     ).all()
                 )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
+        raise AuditError(i18n.t("audit.read_failed", exc=exc)) from exc
     return {
         f.id: _status(campaign, unit, f.id, rows.get(f.id), found.get(f.id, ()))
         for f in campaign.forms
@@ -265,7 +266,7 @@ def campaign_statuses(engine: Engine, campaign: Campaign) -> dict[tuple[str, str
                 ).all()
             }
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được kết quả kiểm tra: {exc}") from exc
+        raise AuditError(i18n.t("audit.read_failed", exc=exc)) from exc
     return {
         (u.id, f.id): _status(campaign, u.id, f.id, rows.get((u.id, f.id)))
         for u in campaign.units
@@ -315,7 +316,7 @@ def latest_rows(
                     continue
                 out[snap.unit] = [list(row) for row in snap.rows]
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được danh sách đã lưu: {exc}") from exc
+        raise AuditError(i18n.t("audit.read_rows_failed", exc=exc)) from exc
     return out
 
 
@@ -336,7 +337,7 @@ def mark_submitted(engine: Engine, campaign_id: str, unit: str, form: str, late:
             summary["on_time"] = not late
             conn.execute(update(FormStateRow).where(where).values(summary=summary))
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được trạng thái nộp: {exc}") from exc
+        raise AuditError(i18n.t("audit.submission_failed", exc=exc)) from exc
 
 
 def _cell(value: Any) -> Any:
@@ -452,5 +453,5 @@ def official_rows_of(
                 bad = {r.row for r in found if r.row is not None}
                 errors[unit] = {i for i, n in enumerate(numbers) if n in bad}
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được danh sách đã lưu: {exc}") from exc
+        raise AuditError(i18n.t("audit.read_rows_failed", exc=exc)) from exc
     return rows, set(submitted), errors

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import i18n
 from ..form_state import ClaimMap, FormCheck, FormState
 from .db import AuditError, upsert_form_state
 from .models import FormStateRow, Snapshot, Submission
@@ -161,7 +162,7 @@ class AuditStates:
                     ).all():
                         snaps[found.id] = found
         except SQLAlchemyError as exc:
-            raise AuditError(f"Không đọc được trạng thái từ cơ sở dữ liệu: {exc}") from exc
+            raise AuditError(i18n.t("audit.states_read_failed", exc=exc)) from exc
         for row in rows:
             state = FormState(**{f: getattr(row, f) for f in _STATE_FIELDS})
             key = (row.unit, row.form)
@@ -241,7 +242,7 @@ class AuditStates:
                 ).scalar_one()
                 self._upsert(conn, unit, form, state, submission_id=sub_id)
         except SQLAlchemyError as exc:
-            raise AuditError(f"Không lưu được bản nộp vào cơ sở dữ liệu: {exc}") from exc
+            raise AuditError(i18n.t("audit.snapshot_failed", exc=exc)) from exc
         return state
 
     def save(self) -> None:
@@ -259,7 +260,7 @@ class AuditStates:
                 for unit, form, state in dirty:
                     self._upsert(conn, unit, form, state)
         except SQLAlchemyError as exc:
-            raise AuditError(f"Không lưu được trạng thái vào cơ sở dữ liệu: {exc}") from exc
+            raise AuditError(i18n.t("audit.states_write_failed", exc=exc)) from exc
 
     def _upsert(
         self, conn: Any, unit: str, form: str, state: FormState, submission_id: int | None = None

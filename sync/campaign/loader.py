@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from .. import i18n
 from ..errors import ConfigError, ConfigIssue
 from ..normalize import ChoiceMatcher, Invalid, loose_key, parser_for
 from .campaign import Campaign, Column, Deadline, Form, Unit
@@ -51,10 +52,10 @@ def choice_list(name: str) -> tuple[str, ...]:
     file = builtin_dir("lists") / f"{name}.yaml"
     if not file.is_file():
         raise KeyError(name)
-    doc = read_yaml(file, "danh sách lựa chọn")
+    doc = read_yaml(file, i18n.t("config.what.choice_list"))
     items = doc.data.get("items")
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise ConfigError([doc.issue(("items",), "cần một danh sách các chuỗi")])
+        raise ConfigError([doc.issue(("items",), i18n.t("config.list_of_strings"))])
     return tuple(items)
 
 
@@ -69,7 +70,7 @@ def load_template(ref: str, base_dir: Path | None = None) -> tuple[TemplateSpec,
         file = builtin_dir("forms") / f"{ref}.yaml"
         if not file.is_file():
             raise KeyError(ref)
-    doc = read_yaml(file, "mẫu biểu")
+    doc = read_yaml(file, i18n.t("config.what.template"))
     try:
         spec = TemplateSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -86,10 +87,15 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
     headers = [c.header for c in spec.columns]
     for i, col in enumerate(spec.columns):
         if keys.count(col.key) > 1 and keys.index(col.key) != i:
-            issues.append(doc.issue(("columns", i, "key"), f"khoá cột '{col.key}' bị trùng"))
+            issues.append(
+                doc.issue(("columns", i, "key"), i18n.t("config.duplicate_column_key", key=col.key))
+            )
         if headers.count(col.header) > 1 and headers.index(col.header) != i:
             issues.append(
-                doc.issue(("columns", i, "header"), f"tiêu đề cột '{col.header}' bị trùng")
+                doc.issue(
+                    ("columns", i, "header"),
+                    i18n.t("config.duplicate_column_header", header=col.header),
+                )
             )
         if isinstance(col.choices, str):
             try:
@@ -99,7 +105,7 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
                 issues.append(
                     doc.issue(
                         ("columns", i, "choices"),
-                        f"không có danh sách lựa chọn '{col.choices}' (có sẵn: {known})",
+                        i18n.t("config.no_such_choice_list", name=col.choices, known=known),
                     )
                 )
     placed: list[tuple[PathKey, RuleSpecBase]] = [
@@ -119,7 +125,7 @@ def _check_rules(
     for path, rule in rules:
         for col in sorted(rule.reads() - set(by_key)):
             issues.append(
-                doc.issue(path, f"quy tắc '{rule.kind}' dùng cột '{col}' không có trong biểu mẫu")
+                doc.issue(path, i18n.t("config.rule_unknown_column", kind=rule.kind, column=col))
             )
         if rule.message:
             problem = _placeholder_problem(rule)
@@ -161,16 +167,16 @@ def _duplicates(rules: list[tuple[PathKey, RuleSpecBase]], doc: YamlDoc) -> list
             if other_path == path:
                 continue  # both from the template: reported when the template was read
             if rule.id is not None and rule.id == other.id:
-                issues.append(doc.issue((*path, "id"), f"mã quy tắc '{rule.id}' bị trùng"))
+                issues.append(
+                    doc.issue((*path, "id"), i18n.t("config.duplicate_rule_id", rule=rule.id))
+                )
             elif rule.kind == other.kind and rule.effect() == other.effect():
-                name = f"'{other.id}'" if other.id else f"'{other.kind}' ở trên"
-                fix = f", hoặc sửa quy tắc của mẫu bằng {{id: {other.id}, …}}" if other.id else ""
+                name = f"'{other.id}'" if other.id else i18n.t("config.rule_above", kind=other.kind)
+                fix = i18n.t("config.override_hint", rule=other.id) if other.id else ""
                 issues.append(
                     doc.issue(
                         path,
-                        f"quy tắc này trùng với quy tắc {name} (cùng loại '{rule.kind}', cùng"
-                        f" tham số): mỗi đơn vị sẽ nhận hai thông báo giống nhau — bỏ quy tắc"
-                        f" này{fix}",
+                        i18n.t("config.duplicate_rule", name=name, kind=rule.kind, fix=fix),
                     )
                 )
     return issues
@@ -178,19 +184,18 @@ def _duplicates(rules: list[tuple[PathKey, RuleSpecBase]], doc: YamlDoc) -> list
 
 def _placeholder_problem(rule: RuleSpecBase) -> str | None:
     """Unknown `{name}`s or broken braces in a rule's custom message."""
-    allowed = ", ".join(f"{{{p}}}" for p in sorted(rule.placeholders)) or "không có"
+    allowed = ", ".join(f"{{{p}}}" for p in sorted(rule.placeholders)) or i18n.t("config.none")
     try:
         names = [field for _text, field, _spec, _conv in Formatter().parse(rule.message or "")]
     except ValueError:
-        return (
-            "dấu ngoặc { } trong thông báo không khớp — chỗ trống viết {tên}, dấu ngoặc thường"
-            f" viết {{{{ }}}}; dùng được: {allowed}"
-        )
+        return i18n.t("config.message_braces", allowed=allowed)
     unknown = sorted({n for n in names if n is not None and n not in rule.placeholders})
     if not unknown:
         return None
     shown = ", ".join(f"{{{n}}}" for n in unknown)
-    return f"thông báo dùng {shown} nhưng quy tắc '{rule.kind}' không có — dùng được: {allowed}"
+    return i18n.t(
+        "config.message_placeholder_unknown", shown=shown, kind=rule.kind, allowed=allowed
+    )
 
 
 _OPERATOR_RE = re.compile(r"^\s*(!=|<>|<=|>=|==|=|<|>|!|≠|≤|≥)")
@@ -208,7 +213,7 @@ def _choices_of(col: ColumnSpec) -> tuple[str, ...] | None:
 def _shown_choices(choices: tuple[str, ...], limit: int = 12) -> str:
     if len(choices) <= limit:
         return ", ".join(choices)
-    return ", ".join(choices[:limit]) + f", … ({len(choices)} lựa chọn)"
+    return ", ".join(choices[:limit]) + i18n.t("config.more_choices", count=len(choices))
 
 
 def _value_problem(col: ColumnSpec, value: Scalar) -> str | None:
@@ -216,11 +221,10 @@ def _value_problem(col: ColumnSpec, value: Scalar) -> str | None:
     choices = _choices_of(col)
     if isinstance(value, str) and _OPERATOR_RE.match(value):
         bare = _OPERATOR_RE.sub("", value).strip()
-        hint = f"; để chọn các giá trị khác «{bare}» viết {{not: {bare}}}" if bare else ""
-        allowed = f" — giá trị của cột: {_shown_choices(choices)}" if choices else ""
-        return (
-            f"«{value}» trông như một phép so sánh nhưng điều kiện chỉ so khớp giá trị"
-            f"{hint}{allowed}"
+        hint = i18n.t("config.condition_not_hint", bare=bare) if bare else ""
+        allowed = i18n.t("config.column_values", values=_shown_choices(choices)) if choices else ""
+        return i18n.t(
+            "config.condition_looks_like_comparison", value=value, hint=hint, allowed=allowed
         )
     if col.type == "choice" and choices is not None:
         try:
@@ -228,10 +232,14 @@ def _value_problem(col: ColumnSpec, value: Scalar) -> str | None:
         except Invalid:
             loose = {loose_key(c): c for c in choices}
             near = difflib.get_close_matches(loose_key(str(value)), list(loose), n=1, cutoff=0.7)
-            maybe = f" (có phải «{loose[near[0]]}»?)" if near else ""
-            return (
-                f"«{value}» không có trong danh sách của cột '{col.key}' ({col.header}){maybe}"
-                f" — chọn một trong: {_shown_choices(choices)}"
+            maybe = i18n.t("config.did_you_mean", loose=loose[near[0]]) if near else ""
+            return i18n.t(
+                "config.condition_not_a_choice",
+                value=value,
+                column=col.key,
+                header=col.header,
+                maybe=maybe,
+                choices=_shown_choices(choices),
             )
         return None
     if col.type in ("text", "email", "phone"):
@@ -239,7 +247,13 @@ def _value_problem(col: ColumnSpec, value: Scalar) -> str | None:
     try:
         parser_for(col.type)(value)
     except Invalid:
-        return f"«{value}» không phải giá trị kiểu {col.type} của cột '{col.key}' ({col.header})"
+        return i18n.t(
+            "config.condition_bad_type",
+            value=value,
+            type=col.type,
+            column=col.key,
+            header=col.header,
+        )
     return None
 
 
@@ -286,7 +300,7 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
     file = Path(path)
     if file.is_dir():
         file = file / "campaign.yaml"
-    doc = read_yaml(file, "tệp đợt thi đua")
+    doc = read_yaml(file, i18n.t("config.what.campaign"))
     try:
         spec = CampaignSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -299,7 +313,7 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
         issues.append(
             doc.issue(
                 ("campaign", "timezone"),
-                f"múi giờ '{spec.campaign.timezone}' không tồn tại (ví dụ đúng: Asia/Ho_Chi_Minh)",
+                i18n.t("config.bad_timezone", timezone=spec.campaign.timezone),
             )
         )
         tz = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -308,7 +322,9 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
     form_ids = [f.id for f in spec.forms]
     for i, fspec in enumerate(spec.forms):
         if form_ids.count(fspec.id) > 1 and form_ids.index(fspec.id) != i:
-            issues.append(doc.issue(("forms", i, "id"), f"mã biểu mẫu '{fspec.id}' bị trùng"))
+            issues.append(
+                doc.issue(("forms", i, "id"), i18n.t("config.duplicate_form_id", form=fspec.id))
+            )
         form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues, pending_quotas)
         if form is not None:
             forms.append(form)
@@ -319,7 +335,7 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
     tabs = [f.tab for f in forms]
     for i, form in enumerate(forms):
         if tabs.count(form.tab) > 1 and tabs.index(form.tab) != i:
-            issues.append(doc.issue(("forms", i), f"hai biểu mẫu dùng cùng tên tab '{form.tab}'"))
+            issues.append(doc.issue(("forms", i), i18n.t("config.duplicate_tab", tab=form.tab)))
 
     if issues:
         raise ConfigError(issues)
@@ -351,7 +367,7 @@ def _resolve_form(
         issues.append(
             doc.issue(
                 ("forms", i, "template"),
-                f"không có mẫu biểu '{fspec.template}' (mẫu có sẵn: {known}; hoặc đường dẫn tới tệp .yaml)",
+                i18n.t("config.no_such_template", template=fspec.template, known=known),
             )
         )
         return None
@@ -366,7 +382,11 @@ def _resolve_form(
         issues.append(
             doc.issue(
                 ("forms", i, "due"),
-                f"hạn nộp {due:%d/%m/%Y %H:%M} phải sau ngày mở {opens:%d/%m/%Y %H:%M}",
+                i18n.t(
+                    "config.due_before_opens",
+                    due=f"{due:%d/%m/%Y %H:%M}",
+                    opens=f"{opens:%d/%m/%Y %H:%M}",
+                ),
             )
         )
     if isinstance(fspec.quota, PolicyRef) and fspec.quota.policy not in spec.quota_policies:
@@ -379,7 +399,7 @@ def _resolve_form(
         issues.append(
             doc.issue(
                 ("forms", i, "rules"),
-                f"biểu mẫu '{fspec.id}' có quy tắc dùng chỉ tiêu nhưng không đơn vị nào có chỉ tiêu",
+                i18n.t("config.quota_rule_without_quotas", form=fspec.id),
             )
         )
     try:
@@ -528,13 +548,15 @@ def _form_rules(
     """The template's rules minus `disable`, with overrides applied, plus the form's own."""
     rules = with_ids(template.rules)
     index = {r.id: n for n, r in enumerate(rules)}
-    known = ", ".join(str(r.id) for r in rules) or "mẫu biểu này không có quy tắc nào"
-    where = f"mẫu biểu '{template.id}' (có: {known})"
+    known = ", ".join(str(r.id) for r in rules) or i18n.t("config.template_has_no_rules")
+    where = i18n.t("config.template_named", template=template.id, known=known)
     disabled: set[str] = set()
     for j, rid in enumerate(fspec.disable):
         if rid not in index:
             issues.append(
-                doc.issue(("forms", i, "disable", j), f"không có quy tắc '{rid}' trong {where}")
+                doc.issue(
+                    ("forms", i, "disable", j), i18n.t("config.no_such_rule", rule=rid, where=where)
+                )
             )
         disabled.add(rid)
     placed: list[tuple[PathKey, RuleSpecBase]] = [(("forms", i, "template"), r) for r in rules]
@@ -550,13 +572,13 @@ def _form_rules(
             issues.append(
                 doc.issue(
                     (*path, "id"),
-                    f"không có quy tắc '{entry.id}' trong {where} — quy tắc mới cần khoá 'kind'",
+                    i18n.t("config.no_such_rule_to_change", rule=entry.id, where=where),
                 )
             )
             continue
         if entry.id in disabled:
             issues.append(
-                doc.issue((*path, "id"), f"quy tắc '{entry.id}' vừa bị tắt (disable) vừa được sửa")
+                doc.issue((*path, "id"), i18n.t("config.rule_disabled_and_changed", rule=entry.id))
             )
         current = rules[n]
         data = {**current.model_dump(exclude_unset=True), "id": entry.id, **entry.changes}
@@ -575,8 +597,8 @@ def _form_rules(
 
 
 def _unknown_policy(doc: YamlDoc, path: PathKey, name: str, spec: CampaignSpec) -> ConfigIssue:
-    known = ", ".join(spec.quota_policies) or "chưa khai báo chính sách nào trong quota_policies"
-    return doc.issue(path, f"chính sách chỉ tiêu '{name}' không tồn tại ({known})")
+    known = ", ".join(spec.quota_policies) or i18n.t("config.no_policies")
+    return doc.issue(path, i18n.t("config.no_such_policy", name=name, known=known))
 
 
 def _check_units(
@@ -585,17 +607,23 @@ def _check_units(
     ids = [u.id for u in spec.units]
     for i, unit in enumerate(spec.units):
         if ids.count(unit.id) > 1 and ids.index(unit.id) != i:
-            issues.append(doc.issue(("units", i, "id"), f"mã đơn vị '{unit.id}' bị trùng"))
+            issues.append(
+                doc.issue(("units", i, "id"), i18n.t("config.duplicate_unit_id", unit=unit.id))
+            )
         if unit.parent is not None and unit.parent not in ids:
             issues.append(
-                doc.issue(("units", i, "parent"), f"đơn vị cấp trên '{unit.parent}' không tồn tại")
+                doc.issue(
+                    ("units", i, "parent"), i18n.t("config.no_such_parent", parent=unit.parent)
+                )
             )
         for form_id, quota in unit.quotas.items():
             if form_id not in form_ids:
                 issues.append(
                     doc.issue(
                         ("units", i, "quotas", form_id),
-                        f"chỉ tiêu cho biểu mẫu '{form_id}' không có trong forms ({', '.join(form_ids)})",
+                        i18n.t(
+                            "config.quota_unknown_form", form=form_id, forms=", ".join(form_ids)
+                        ),
                     )
                 )
             if isinstance(quota, PolicyRef):
@@ -609,7 +637,7 @@ def _check_units(
                     issues.append(
                         doc.issue(
                             ("units", i, "quotas", form_id),
-                            f"chỉ tiêu theo chính sách '{quota.policy}' cần khai báo 'staff' của đơn vị",
+                            i18n.t("config.policy_needs_staff", policy=quota.policy),
                         )
                     )
     parents = {u.id: u.parent for u in spec.units}
@@ -624,7 +652,7 @@ def _check_units(
                     issues.append(
                         doc.issue(
                             ("units", i, "parent"),
-                            "quan hệ cấp trên tạo thành vòng: " + " → ".join(cycle),
+                            i18n.t("config.parent_cycle") + " → ".join(cycle),
                         )
                     )
                     reported.update(cycle)
@@ -646,7 +674,7 @@ def _check_cross_form_rules(
                     issues.append(
                         doc.issue(
                             where,
-                            f"quy tắc {rule.kind} tham chiếu biểu mẫu '{ref.form}' không có trong forms",
+                            i18n.t("config.rule_unknown_form", kind=rule.kind, form=ref.form),
                         )
                     )
                     continue
@@ -655,6 +683,13 @@ def _check_cross_form_rules(
                         issues.append(
                             doc.issue(
                                 where,
-                                f"quy tắc {rule.kind} (#{j + 1}): cột '{col}' phải có ở cả '{form.id}' và '{other.id}'",
+                                i18n.t(
+                                    "config.rule_column_in_both",
+                                    kind=rule.kind,
+                                    number=j + 1,
+                                    column=col,
+                                    form=form.id,
+                                    other=other.id,
+                                ),
                             )
                         )

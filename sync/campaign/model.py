@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .. import i18n
 from ..normalize import parse_when
 from .rulespec import RuleEntry, RuleSpec
 
@@ -60,17 +61,15 @@ class ColumnSpec(_Model):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"biểu thức chính quy không hợp lệ: {exc}") from exc
+                raise ValueError(i18n.t("campaign.bad_pattern", exc=exc)) from exc
         return value
 
     @model_validator(mode="after")
     def _choices_need_choice(self) -> ColumnSpec:
         if self.type == "choice" and not self.choices:
-            raise ValueError(
-                "cột kiểu 'choice' cần 'choices' (danh sách hoặc tên danh sách có sẵn)"
-            )
+            raise ValueError(i18n.t("campaign.choice_needs_choices"))
         if self.min is not None and self.max is not None and self.min > self.max:  # type: ignore[operator]
-            raise ValueError(f"'min' ({self.min}) lớn hơn 'max' ({self.max})")
+            raise ValueError(i18n.t("campaign.min_above_max", min=self.min, max=self.max))
         return self
 
 
@@ -99,22 +98,26 @@ class TemplateSpec(_Model):
     def _tab_name(cls, value: str) -> str:
         bad = set(value) & set("[]:*?/\\")
         if bad:
-            raise ValueError(f"tên tab không được chứa ký tự {''.join(sorted(bad))}")
+            raise ValueError(i18n.t("campaign.bad_tab_characters", characters="".join(sorted(bad))))
         return value
 
     @model_validator(mode="after")
     def _title_block_fits(self) -> TemplateSpec:
         if len(self.title_block) >= self.header_row:
             raise ValueError(
-                f"title_block có {len(self.title_block)} dòng nhưng header_row là {self.header_row}"
+                i18n.t(
+                    "campaign.title_block_too_long",
+                    count=len(self.title_block),
+                    header_row=self.header_row,
+                )
             )
         keys = {c.key for c in self.columns}
         for item in self.print_sort:
             key = item if isinstance(item, str) else item.key
             if key not in keys:
-                raise ValueError(f"print_sort: không có cột '{key}'")
+                raise ValueError(i18n.t("campaign.print_sort_unknown_column", key=key))
         if not any(c.print for c in self.columns):
-            raise ValueError("phải có ít nhất một cột được in (print: true)")
+            raise ValueError(i18n.t("campaign.nothing_printed"))
         return self
 
 
@@ -135,14 +138,12 @@ class TieredPolicy(_Model):
     def _ordered(self) -> TieredPolicy:
         bounds = [t.below for t in self.tiers]
         if bounds[-1] is not None:
-            raise ValueError(
-                "bậc cuối cùng không được có 'below' (áp dụng cho mọi giá trị còn lại)"
-            )
+            raise ValueError(i18n.t("campaign.last_tier_below"))
         if any(b is None for b in bounds[:-1]):
-            raise ValueError("mọi bậc trừ bậc cuối phải có 'below'")
+            raise ValueError(i18n.t("campaign.tier_needs_below"))
         numbers = [b for b in bounds[:-1] if b is not None]
         if numbers != sorted(set(numbers)):
-            raise ValueError("các giá trị 'below' phải tăng dần")
+            raise ValueError(i18n.t("campaign.tiers_not_increasing"))
         return self
 
 
@@ -172,7 +173,7 @@ class UnitSpec(_Model):
     def _emails(cls, value: list[str]) -> list[str]:
         for email in value:
             if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-                raise ValueError(f"'{email}' không phải địa chỉ e-mail")
+                raise ValueError(i18n.t("campaign.bad_email", email=email))
         return value
 
 
@@ -342,7 +343,7 @@ def parse_duration(value: object) -> timedelta:
         return timedelta(0)
     parts = _DURATION_RE.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"'{value}' không phải khoảng thời gian (ví dụ: 2d, 12h, 1d12h, 30m)")
+        raise ValueError(i18n.t("campaign.bad_duration", value=value))
     total = timedelta(0)
     for number, unit in parts:
         total += timedelta(**{_UNITS[unit]: float(number)})

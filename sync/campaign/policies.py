@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Protocol
 
+from .. import i18n
 from ..errors import ConfigError
 from .model import PolicyRef, TieredPolicy
 
@@ -50,7 +51,7 @@ def resolve_quota(
         return value
     policy = policies.get(value.policy)
     if policy is None:
-        raise ConfigError(f"Chính sách chỉ tiêu '{value.policy}' không tồn tại")
+        raise ConfigError(i18n.t("quota.no_such_policy", policy=value.policy))
     if unit.staff is None:
-        raise ConfigError(f"Đơn vị {unit.id} cần 'staff' để tính chỉ tiêu theo '{value.policy}'")
+        raise ConfigError(i18n.t("quota.needs_staff", unit=unit.id, policy=value.policy))
     return tiered(policy, unit.staff)

@@ -14,6 +14,8 @@ from typing import Annotated, Any, ClassVar, Literal, NamedTuple, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
+from .. import i18n
+
 Severity = Literal["error", "warning"]
 Scalar = str | int | float | bool
 
@@ -39,10 +41,7 @@ def _scalar(value: Any) -> bool:
 def _values(column: str, op: str, arg: Any) -> tuple[Scalar, ...]:
     items = arg if isinstance(arg, list) else [arg]
     if not items or not all(_scalar(v) for v in items):
-        raise ValueError(
-            f"cột '{column}': '{op}' cần một giá trị hoặc một danh sách giá trị"
-            f" (ví dụ {column}: {{{op}: [A, B]}})"
-        )
+        raise ValueError(i18n.t("config.condition_needs_values", column=column, op=op))
     return tuple(items)
 
 
@@ -51,21 +50,18 @@ def _test(path: tuple[str | int, ...], column: str, wanted: Any) -> Test:
     if isinstance(wanted, dict):
         if len(wanted) != 1 or next(iter(wanted)) not in OPERATORS:
             shown = ", ".join(str(k) for k in wanted) or "{}"
-            raise ValueError(
-                f"cột '{column}': '{shown}' không phải phép so khớp; dùng một trong"
-                f" not, in, not_in, empty (ví dụ {column}: {{not: Kinh}})"
-            )
+            raise ValueError(i18n.t("config.condition_bad_operator", column=column, shown=shown))
         op, arg = next(iter(wanted.items()))
         if op == "empty":
             if not isinstance(arg, bool):
-                raise ValueError(f"cột '{column}': 'empty' cần true hoặc false")
+                raise ValueError(i18n.t("config.condition_empty_bool", column=column))
             return Test(path, column, "empty", empty=arg)
         if op in ("in", "not_in") and not isinstance(arg, list):
-            raise ValueError(f"cột '{column}': '{op}' cần một danh sách, ví dụ {{{op}: [A, B]}}")
+            raise ValueError(i18n.t("config.condition_needs_list", column=column, op=op))
         kind: Literal["in", "not_in"] = "in" if op == "in" else "not_in"
         return Test(path, column, kind, _values(column, op, arg))
     if wanted is None:
-        raise ValueError(f"cột '{column}': thiếu giá trị (ô trống: {column}: {{empty: true}})")
+        raise ValueError(i18n.t("config.condition_missing_value", column=column))
     return Test(path, column, "in", _values(column, "in", wanted))
 
 
@@ -77,15 +73,12 @@ def is_group(key: str, wanted: Any) -> bool:
 def condition_tests(condition: Mapping[str, Any], path: tuple[str | int, ...] = ()) -> list[Test]:
     """Every column test of a condition, nested groups included, with its path."""
     if not condition:
-        raise ValueError("điều kiện trống — ví dụ: {gioi_tinh: Nữ}")
+        raise ValueError(i18n.t("config.condition_empty"))
     tests: list[Test] = []
     for key, wanted in condition.items():
         if key in GROUPS and isinstance(wanted, list) and any(isinstance(c, dict) for c in wanted):
             if not is_group(key, wanted):
-                raise ValueError(
-                    f"'{key}' cần một danh sách các điều kiện, ví dụ"
-                    f" {key}: [{{gioi_tinh: Nữ}}, {{dan_toc: {{not: Kinh}}}}]"
-                )
+                raise ValueError(i18n.t("config.conditions_list", key=key))
             for i, sub in enumerate(wanted):
                 tests += condition_tests(sub, (*path, key, i))
         else:
@@ -200,14 +193,16 @@ def _validate_rule(value: Any) -> RuleSpecBase:
     if isinstance(value, RuleSpecBase):
         return value
     if not isinstance(value, dict):
-        raise PydanticCustomError("model_type", "cần một bảng khoá: giá trị")
+        raise PydanticCustomError("model_type", i18n.t("config.pydantic.dict_type"))
     if "kind" not in value:
-        raise PydanticCustomError("union_tag_not_found", "thiếu khoá 'kind'")
+        raise PydanticCustomError(
+            "union_tag_not_found", i18n.t("config.pydantic.union_tag_not_found")
+        )
     model = SPECS.get(value["kind"]) if isinstance(value["kind"], str) else None
     if model is None:
         raise PydanticCustomError(
             "union_tag_invalid",
-            "kind {tag} không được hỗ trợ",
+            i18n.t("config.pydantic.union_tag_invalid_tag"),
             {"tag": value["kind"], "expected_tags": ", ".join(f"'{k}'" for k in sorted(SPECS))},
         )
     return model.model_validate(value)

@@ -12,6 +12,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from .. import i18n
 from ..errors import ConfigError, ConfigIssue
 
 PathKey = tuple[str | int, ...]
@@ -109,19 +110,27 @@ class YamlDoc:
         return f"{_SUBJECTS[str(path[0])]} {ident}" if isinstance(ident, (str, int)) else None
 
 
-def read_yaml(file: Path, what: str = "tệp") -> YamlDoc:
-    """Read a YAML file; every failure becomes a ConfigError naming file and line."""
+def read_yaml(file: Path, what: str | None = None) -> YamlDoc:
+    """Read a YAML file; every failure becomes a ConfigError naming file and line. `what`
+    names the file in messages (default: "tệp")."""
+    what = what or i18n.t("config.what.file")
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise ConfigError([ConfigIssue(str(file), "", f"không tìm thấy {what}")]) from None
+        raise ConfigError(
+            [ConfigIssue(str(file), "", i18n.t("config.not_found", what=what))]
+        ) from None
     except IsADirectoryError:
         raise ConfigError(
-            [ConfigIssue(str(file), "", f"đây là thư mục, không phải {what}")]
+            [ConfigIssue(str(file), "", i18n.t("config.is_a_directory", what=what))]
         ) from None
     except OSError as exc:
         raise ConfigError(
-            [ConfigIssue(str(file), "", f"không đọc được {what}: {exc.strerror}")]
+            [
+                ConfigIssue(
+                    str(file), "", i18n.t("config.cannot_read", what=what, reason=exc.strerror)
+                )
+            ]
         ) from None
     try:
         text = raw.decode("utf-8-sig")
@@ -132,7 +141,7 @@ def read_yaml(file: Path, what: str = "tệp") -> YamlDoc:
                 ConfigIssue(
                     str(file),
                     "",
-                    "tệp không phải văn bản UTF-8 (hãy lưu lại với mã hoá UTF-8)",
+                    i18n.t("config.not_utf8"),
                     line,
                 )
             ]
@@ -146,74 +155,84 @@ def read_yaml(file: Path, what: str = "tệp") -> YamlDoc:
         mark_line = mark.line + 1 if mark is not None else None
         problem = (exc.problem or exc.context or "").strip()
         raise ConfigError(
-            [ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {yaml_problem(problem)}", mark_line)]
+            [
+                ConfigIssue(
+                    str(file),
+                    "",
+                    i18n.t("config.yaml_error", problem=yaml_problem(problem)),
+                    mark_line,
+                )
+            ]
         ) from None
     except YAMLError as exc:
         raise ConfigError(
-            [ConfigIssue(str(file), "", f"lỗi cú pháp YAML: {yaml_problem(str(exc))}")]
+            [
+                ConfigIssue(
+                    str(file), "", i18n.t("config.yaml_error", problem=yaml_problem(str(exc)))
+                )
+            ]
         ) from None
     lines: dict[PathKey, int] = {}
     data = _plain(node, (), lines)
     if not isinstance(data, Mapping):
         raise ConfigError(
-            [ConfigIssue(str(file), "", f"{what} phải là một bảng khoá: giá trị (mapping) YAML", 1)]
+            [ConfigIssue(str(file), "", i18n.t("config.not_a_mapping", what=what), 1)]
         )
     return YamlDoc(file, data, lines)
 
 
-_YAML_VI = (
-    (
-        "mapping values are not allowed",
-        "dấu ':' không đúng chỗ — một giá trị có dấu ':' (ví dụ một thông báo) phải đặt trong"
-        " ngoặc kép \"…\"; hoặc dòng trên thiếu dấu ':' sau tên khoá",
-    ),
-    ("character '\\t'", "có ký tự Tab — YAML chỉ thụt lề bằng dấu cách"),
-    ("expected <block end>", "thụt lề không đều — các khoá cùng cấp phải thẳng cột với nhau"),
-    ("expected ',' or ']'", "danh sách [ … ] chưa đóng, hoặc thiếu dấu phẩy giữa các phần tử"),
-    ("expected ',' or '}'", "bảng { … } chưa đóng, hoặc thiếu dấu phẩy giữa các khoá"),
-    ("end of stream", "thiếu dấu đóng (nháy kép, nháy đơn hoặc ngoặc) trước khi hết tệp"),
-    ("duplicate key", "một khoá được ghi hai lần trong cùng một bảng — giữ lại một"),
-    ("undefined alias", "dấu * dùng như tham chiếu YAML — nếu là chữ, đặt trong ngoặc kép"),
-    (
-        "unknown escape character",
-        "ký tự sau dấu \\ không hợp lệ trong chuỗi \"…\" — dùng nháy đơn '…'",
-    ),
-    ("could not find expected ':'", "thiếu dấu ':' sau tên khoá"),
-    ("did not find expected key", "thụt lề hoặc dấu '-' không đúng chỗ"),
-    ("did not find expected '-'", "phần tử danh sách cần bắt đầu bằng '- '"),
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "config.yaml.colon"),
+    ("character '\\t'", "config.yaml.tab"),
+    ("expected <block end>", "config.yaml.indent"),
+    ("expected ',' or ']'", "config.yaml.list"),
+    ("expected ',' or '}'", "config.yaml.mapping"),
+    ("end of stream", "config.yaml.unclosed"),
+    ("duplicate key", "config.yaml.duplicate_key"),
+    ("undefined alias", "config.yaml.alias"),
+    ("unknown escape character", "config.yaml.escape"),
+    ("could not find expected ':'", "config.yaml.missing_colon"),
+    ("did not find expected key", "config.yaml.misplaced"),
+    ("did not find expected '-'", "config.yaml.list_item"),
 )
+"""YAML parser problem (a phrase of its English message) → message id in the catalogue."""
 
 
 def yaml_problem(problem: str) -> str:
     """A YAML parser problem in Vietnamese (unknown ones keep the parser's words)."""
-    for needle, text in _YAML_VI:
+    for needle, key in _YAML_PROBLEMS:
         if needle in problem:
-            return text
-    return f"cú pháp YAML không hợp lệ ({problem})" if problem else "cú pháp YAML không hợp lệ"
+            return i18n.t(key)
+    return (
+        i18n.t("config.yaml_invalid_detail", problem=problem)
+        if problem
+        else i18n.t("config.yaml_invalid")
+    )
 
 
-_PYDANTIC_VI = {
-    "missing": "thiếu khoá bắt buộc",
-    "extra_forbidden": "khoá không được hỗ trợ (sai chính tả?)",
-    "int_parsing": "cần một số nguyên",
-    "int_type": "cần một số nguyên",
-    "int_from_float": "cần một số nguyên",
-    "float_parsing": "cần một số",
-    "float_type": "cần một số",
-    "bool_parsing": "cần true hoặc false",
-    "bool_type": "cần true hoặc false",
-    "string_type": "cần một chuỗi văn bản",
-    "list_type": "cần một danh sách",
-    "dict_type": "cần một bảng khoá: giá trị",
-    "model_type": "cần một bảng khoá: giá trị",
-    "date_from_datetime_parsing": "cần một ngày dạng YYYY-MM-DD",
-    "date_parsing": "cần một ngày dạng YYYY-MM-DD",
-    "datetime_parsing": "cần ngày giờ dạng YYYY-MM-DDTHH:MM",
-    "datetime_from_date_parsing": "cần ngày giờ dạng YYYY-MM-DDTHH:MM",
-    "time_delta_parsing": "cần khoảng thời gian (ví dụ: 2d, 12h)",
-    "union_tag_invalid": "giá trị 'kind' không được hỗ trợ",
-    "union_tag_not_found": "thiếu khoá 'kind'",
+_PYDANTIC_MESSAGES = {
+    "missing": "config.pydantic.missing",
+    "extra_forbidden": "config.pydantic.extra_forbidden",
+    "int_parsing": "config.pydantic.int_parsing",
+    "int_type": "config.pydantic.int_parsing",
+    "int_from_float": "config.pydantic.int_parsing",
+    "float_parsing": "config.pydantic.float_parsing",
+    "float_type": "config.pydantic.float_parsing",
+    "bool_parsing": "config.pydantic.bool_parsing",
+    "bool_type": "config.pydantic.bool_parsing",
+    "string_type": "config.pydantic.string_type",
+    "list_type": "config.pydantic.list_type",
+    "dict_type": "config.pydantic.dict_type",
+    "model_type": "config.pydantic.dict_type",
+    "date_from_datetime_parsing": "config.pydantic.date_parsing",
+    "date_parsing": "config.pydantic.date_parsing",
+    "datetime_parsing": "config.pydantic.datetime_parsing",
+    "datetime_from_date_parsing": "config.pydantic.datetime_parsing",
+    "time_delta_parsing": "config.pydantic.time_delta_parsing",
+    "union_tag_invalid": "config.pydantic.union_tag_invalid",
+    "union_tag_not_found": "config.pydantic.union_tag_not_found",
 }
+"""Pydantic error type → message id in the catalogue."""
 
 
 def _pydantic_message(err: Mapping[str, Any]) -> str:
@@ -223,34 +242,50 @@ def _pydantic_message(err: Mapping[str, Any]) -> str:
         for k, v in (err.get("ctx") or {}).items()
     }
     if kind == "greater_than_equal":
-        return f"phải ≥ {ctx.get('ge')} (đang là {err.get('input')!r})"
+        return i18n.t(
+            "config.pydantic.greater_than_equal", limit=ctx.get("ge"), value=f"{err.get('input')!r}"
+        )
     if kind == "greater_than":
-        return f"phải > {ctx.get('gt')} (đang là {err.get('input')!r})"
+        return i18n.t(
+            "config.pydantic.greater_than", limit=ctx.get("gt"), value=f"{err.get('input')!r}"
+        )
     if kind == "less_than_equal":
-        return f"phải ≤ {ctx.get('le')} (đang là {err.get('input')!r})"
+        return i18n.t(
+            "config.pydantic.less_than_equal", limit=ctx.get("le"), value=f"{err.get('input')!r}"
+        )
     if kind == "literal_error":
-        return f"giá trị {err.get('input')!r} không hợp lệ, cần một trong: {ctx.get('expected')}"
+        return i18n.t(
+            "config.pydantic.literal_error",
+            value=f"{err.get('input')!r}",
+            expected=ctx.get("expected"),
+        )
     if kind == "string_pattern_mismatch":
-        return f"giá trị {err.get('input')!r} không đúng dạng (mẫu {ctx.get('pattern')})"
+        return i18n.t(
+            "config.pydantic.string_pattern_mismatch",
+            value=f"{err.get('input')!r}",
+            pattern=ctx.get("pattern"),
+        )
     if kind == "too_short":
-        return "không được để trống"
+        return i18n.t("config.pydantic.too_short")
     if kind == "string_too_long":
-        return f"quá dài (tối đa {ctx.get('max_length')} ký tự)"
+        return i18n.t("config.pydantic.string_too_long", limit=ctx.get("max_length"))
     if kind == "union_tag_invalid":
-        return (
-            f"kind {ctx.get('tag')!r} không được hỗ trợ, cần một trong: {ctx.get('expected_tags')}"
+        return i18n.t(
+            "config.pydantic.union_tag_invalid_kind",
+            kind=f"{ctx.get('tag')!r}",
+            expected=ctx.get("expected_tags"),
         )
     if kind == "value_error":
         return str(ctx.get("error", err.get("msg", "")))
-    if kind in _PYDANTIC_VI:
-        return _PYDANTIC_VI[kind]
-    return str(err.get("msg", "giá trị không hợp lệ"))
+    if kind in _PYDANTIC_MESSAGES:
+        return i18n.t(_PYDANTIC_MESSAGES[kind])
+    return str(err.get("msg", i18n.t("config.invalid_value")))
 
 
 def validation_issues(
     doc: YamlDoc, exc: ValidationError, prefix: PathKey = ()
 ) -> list[ConfigIssue]:
-    """Pydantic errors → issues with YAML paths, lines and Vietnamese messages."""
+    """Pydantic errors → issues with YAML paths, lines and messages (current language)."""
     issues = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors():

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .. import clock
+from .. import clock, i18n
 from ..errors import ConfigError, ThiduaError
 from . import language
 
@@ -53,15 +53,15 @@ class ThiduaGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            click.secho("Lỗi cấu hình:", fg="red", err=True)
+            click.secho(i18n.t("cli.config_error"), fg="red", err=True)
             for issue in exc.issues:
                 click.echo(f"  {issue}", err=True)
             ctx.exit(EXIT_USAGE)
         except ThiduaError as exc:
-            click.secho(f"Lỗi: {exc}", fg="red", err=True)
+            click.secho(i18n.t("cli.error", exc=exc), fg="red", err=True)
             ctx.exit(EXIT_USAGE)
         except KeyboardInterrupt:
-            click.echo("Đã dừng.", err=True)
+            click.echo(i18n.t("cli.stopped"), err=True)
             ctx.exit(130)
 
 

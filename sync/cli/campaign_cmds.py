@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .. import clock
+from .. import clock, i18n
 from ..campaign import builtin_dir, builtin_names, load_campaign
 from ..errors import AllocationError, ConfigError, ThiduaError
 from ..quotas import allocate, allocation_units, exact_shares
@@ -25,10 +25,10 @@ def init(directory: Path, example: str, force: bool) -> None:
     """Tạo thư mục đợt thi đua mới từ một đợt mẫu."""
     names = builtin_names("samples")
     if example not in names:
-        raise ThiduaError(f"Không có đợt mẫu '{example}' (có: {', '.join(names)})")
+        raise ThiduaError(i18n.t("cli.no_such_example", example=example, examples=", ".join(names)))
     target = directory / "campaign.yaml"
     if target.exists() and not force:
-        raise ThiduaError(f"{target} đã tồn tại: dùng --force để ghi đè")
+        raise ThiduaError(i18n.t("cli.target_exists", target=target))
     source = builtin_dir("samples") / example
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -36,9 +36,11 @@ def init(directory: Path, example: str, force: bool) -> None:
             if item.is_file():
                 shutil.copy2(item, directory / item.name)
     except OSError as exc:
-        raise ThiduaError(f"Không tạo được {directory}: {exc.strerror}") from exc
-    echo_ok(f"Đã tạo {target} từ đợt mẫu '{example}'.")
-    click.echo(f"Tiếp theo: thidua check {target}  rồi  thidua provision {target}")
+        raise ThiduaError(
+            i18n.t("cli.cannot_create", directory=directory, reason=exc.strerror)
+        ) from exc
+    echo_ok(i18n.t("cli.init_done", target=target, example=example))
+    click.echo(i18n.t("cli.init_next", target=target))
 
 
 @cli.command()
@@ -50,10 +52,15 @@ def check(campaign: Path) -> None:
     echo_ok("OK")
     click.echo(f"{c.info.title}")
     click.echo(
-        f"Đơn vị tổ chức: {c.info.organizer} · múi giờ {c.info.timezone} · backend {c.backend.kind}"
+        i18n.t(
+            "cli.check_organizer",
+            organizer=c.info.organizer,
+            timezone=c.info.timezone,
+            backend=c.backend.kind,
+        )
     )
     roots = len(c.children(None))
-    click.echo(f"{len(c.units)} đơn vị ({roots} cấp trên cùng), {len(c.forms)} biểu mẫu")
+    click.echo(i18n.t("cli.check_counts", units=len(c.units), roots=roots, forms=len(c.forms)))
     rows = []
     for form in c.forms:
         quotas = [q for q in c.quotas(form.id).values() if q is not None]
@@ -66,13 +73,26 @@ def check(campaign: Path) -> None:
                 opens,
                 due,
                 _duration(form.grace),
-                "có" if form.lock else "không",
+                i18n.t("word.yes") if form.lock else i18n.t("word.no"),
                 sum(quotas) if quotas else "",
             ]
         )
-    click.echo(table(["Mã", "Biểu mẫu", "Mở", "Hạn nộp", "Gia hạn", "Khoá", "Tổng chỉ tiêu"], rows))
+    click.echo(
+        table(
+            [
+                i18n.t("cli.col.id"),
+                i18n.t("cli.col.form"),
+                i18n.t("cli.col.opens"),
+                i18n.t("cli.col.due"),
+                i18n.t("cli.col.grace"),
+                i18n.t("cli.col.lock"),
+                i18n.t("cli.col.total_quota"),
+            ],
+            rows,
+        )
+    )
     now = clock.now(tz)
-    click.echo(f"Bây giờ: {now:%d/%m/%Y %H:%M}")
+    click.echo(i18n.t("cli.now", now=f"{now:%d/%m/%Y %H:%M}"))
 
 
 def _duration(value: object) -> str:
@@ -81,7 +101,9 @@ def _duration(value: object) -> str:
         return ""
     days, rest = divmod(seconds, 86400)
     hours = rest // 3600
-    return (f"{days} ngày " if days else "") + (f"{hours} giờ" if hours else "")
+    return (i18n.t("cli.duration_days", days=days) if days else "") + (
+        i18n.t("cli.duration_hours", hours=hours) if hours else ""
+    )
 
 
 @cli.command("allocate")
@@ -131,24 +153,37 @@ def allocate_cmd(
         c.form(form_id)
     except KeyError:
         raise ThiduaError(
-            f"Không có biểu mẫu '{form_id}' (có: {', '.join(f.id for f in c.forms)})"
+            i18n.t("cli.no_such_form", form=form_id, forms=", ".join(f.id for f in c.forms))
         ) from None
     ids = [i.strip() for i in unit_ids.split(",") if i.strip()] if unit_ids else None
     units = allocation_units(c, form_id, ids, level)
     missing = [u.id for u in units if u.staff is None]
     if missing:
-        raise AllocationError(f"Các đơn vị chưa khai báo 'staff': {', '.join(missing)}")
+        raise AllocationError(i18n.t("cli.units_without_staff", units=", ".join(missing)))
     weights = {u.id: float(u.staff or 0) for u in units}
     parts = allocate(weights, total, minimum, order=[u.id for u in units], maximum=maximum)
     exact = exact_shares(weights, total)
     rows: list[list[object]] = [
         [u.id, u.name, u.staff, f"{exact[u.id]:.2f}".replace(".", ","), parts[u.id]] for u in units
     ]
-    rows.append(["", "Tổng", sum(u.staff or 0 for u in units), str(total), sum(parts.values())])
-    click.echo(table(["Mã", "Đơn vị", "Số CB, NLĐ", "Tỷ lệ đúng", "Chỉ tiêu"], rows))
+    rows.append(
+        ["", i18n.t("cli.total"), sum(u.staff or 0 for u in units), str(total), sum(parts.values())]
+    )
+    click.echo(
+        table(
+            [
+                i18n.t("cli.col.id"),
+                i18n.t("cli.col.unit"),
+                i18n.t("cli.col.staff"),
+                i18n.t("cli.col.exact_share"),
+                i18n.t("cli.col.quota"),
+            ],
+            rows,
+        )
+    )
     if write:
         write_quotas(c.source, form_id, parts)
-        echo_ok(f"Đã ghi chỉ tiêu '{form_id}' vào {c.source}")
+        echo_ok(i18n.t("cli.quotas_written", form=form_id, path=c.source))
 
 
 def write_quotas(path: Path, form_id: str, parts: dict[str, int]) -> None:
@@ -163,7 +198,7 @@ def write_quotas(path: Path, form_id: str, parts: dict[str, int]) -> None:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"Không đọc được {path}: {exc.strerror}") from exc
+        raise ConfigError(i18n.t("cli.cannot_read", path=path, reason=exc.strerror)) from exc
     for unit in data["units"]:
         if unit["id"] not in parts:
             continue
@@ -179,5 +214,5 @@ def write_quotas(path: Path, form_id: str, parts: dict[str, int]) -> None:
             yaml.dump(data, fh)
         tmp.replace(path)
     except OSError as exc:
-        raise ConfigError(f"Không ghi được {path}: {exc.strerror}") from exc
+        raise ConfigError(i18n.t("cli.cannot_write", path=path, reason=exc.strerror)) from exc
     load_campaign(path)  # the written file must still be valid

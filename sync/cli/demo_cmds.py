@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .. import clock
+from .. import clock, i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import Campaign, load_campaign
 from ..demo import print_summary, run_demo
@@ -38,8 +38,8 @@ def run_sample(ctx: click.Context, directory: Path, port: int, no_serve: bool) -
         result = run_demo(directory, say=click.echo)
         print_summary(result, say=click.echo)
     else:
-        click.echo(f"Đợt mẫu đã có ở {directory} (xoá thư mục để tạo lại).")
-    click.echo(f"Sổ của các đơn vị: {directory / 'workbooks'}")
+        click.echo(i18n.t("cli.demo_exists", directory=directory))
+    click.echo(i18n.t("cli.demo_workbooks", folder=directory / "workbooks"))
     campaign = load_campaign(directory / "campaign.yaml")
     login = demo_organiser(campaign)
     moment = pin_demo_clock(campaign)
@@ -48,19 +48,15 @@ def run_sample(ctx: click.Context, directory: Path, port: int, no_serve: bool) -
     until = datetime.now(campaign.tz) + timedelta(days=30)
     link = make_link(campaign, campaign_secret(campaign.base_dir), unit, until).url(base)
     click.echo("")
-    click.echo(f"Trang tổng hợp (ban tổ chức): {base}/dashboard")
-    click.echo(f"  đăng nhập mẫu: tên '{login[0]}', mật khẩu '{login[1]}'")
-    click.echo(f"Trang nộp bài của {unit.name}: {link}")
-    click.echo(f"  đường dẫn của mọi đơn vị: thidua links {directory / 'campaign.yaml'}")
+    click.echo(i18n.t("cli.dashboard_at", base=base))
+    click.echo(i18n.t("cli.demo_login", username=login[0], password=login[1]))
+    click.echo(i18n.t("cli.demo_unit_page", unit=unit.name, link=link))
+    click.echo(i18n.t("cli.demo_all_links", campaign=directory / "campaign.yaml"))
     if moment is not None:
-        click.echo(
-            f"Đồng hồ của dịch vụ mẫu được ghim lúc {moment:%H:%M %d/%m/%Y} (đợt mẫu năm "
-            f"{moment:%Y}: danh sách đại biểu đã quá hạn, đang trong thời gian gia hạn); "
-            "đặt THIDUA_NOW để chọn thời điểm khác."
-        )
+        click.echo(i18n.t("cli.demo_clock", moment=f"{moment:%H:%M %d/%m/%Y}", year=f"{moment:%Y}"))
     if no_serve:
         return
-    click.echo("Dừng dịch vụ: Ctrl+C\n")
+    click.echo(i18n.t("cli.stop_hint"))
     ctx.invoke(serve, campaign=directory / "campaign.yaml", port=port)
 
 
@@ -80,7 +76,7 @@ def demo_organiser(campaign: Campaign) -> tuple[str, str]:
     engine = open_engine(campaign_url(campaign))
     try:
         if get_user(engine, campaign.id, DEMO_USER) is None:
-            add_user(engine, campaign.id, DEMO_USER, password, name="Ban Tổ chức (mẫu)")
+            add_user(engine, campaign.id, DEMO_USER, password, name=i18n.t("cli.demo_organiser"))
         else:
             set_password(engine, campaign.id, DEMO_USER, password)
     finally:

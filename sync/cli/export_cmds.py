@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import clock, operations
+from .. import clock, i18n, operations
 from ..campaign import load_campaign
 from ..errors import ThiduaError
 from ..operations import new_run_id, open_workspace
@@ -50,7 +50,7 @@ def export(
         form = c.form(form_id)
     except KeyError:
         raise ThiduaError(
-            f"Không có biểu mẫu '{form_id}' (có: {', '.join(f.id for f in c.forms)})"
+            i18n.t("cli.no_such_form", form=form_id, forms=", ".join(f.id for f in c.forms))
         ) from None
     _units(c, unit)
     engine = open_engine(campaign_url(c))
@@ -64,7 +64,7 @@ def export(
     try:
         write_docx(doc, target)
     except OSError as exc:
-        raise ThiduaError(f"Không ghi được {target}: {exc.strerror}") from exc
-    echo_ok(f"Đã ghi {target}: {doc.row_count} dòng của {len(doc.groups)} đơn vị.")
+        raise ThiduaError(i18n.t("cli.cannot_write", path=target, reason=exc.strerror)) from exc
+    echo_ok(i18n.t("cli.export_done", target=target, rows=doc.row_count, units=len(doc.groups)))
     if doc.error_rows:
-        click.secho(f"{doc.error_rows} dòng còn lỗi được đánh dấu (!).", fg="yellow")
+        click.secho(i18n.t("cli.export_error_rows", rows=doc.error_rows), fg="yellow")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .. import clock
+from .. import clock, i18n
 from ..campaign import load_campaign
 from ..links import campaign_secret, default_expiry, unit_links
 from .app import cli
@@ -43,7 +43,7 @@ def links(campaign: Path, base_url: str, days: int | None, unit_id: str | None, 
     """In đường dẫn nộp bài có chữ ký của từng đơn vị (chế độ không dùng Google)."""
     c = load_campaign(campaign)
     if not base_url.startswith(("http://", "https://")):
-        raise click.BadParameter("cần bắt đầu bằng http:// hoặc https://", param_hint="--base-url")
+        raise click.BadParameter(i18n.t("cli.bad_base_url"), param_hint="--base-url")
     now = clock.now(c.tz)
     until = now + timedelta(days=days) if days else max(default_expiry(c), now + timedelta(days=7))
     items = unit_links(c, campaign_secret(c.base_dir), until)
@@ -52,12 +52,11 @@ def links(campaign: Path, base_url: str, days: int | None, unit_id: str | None, 
         if not items:
             known = ", ".join(u.id for u in c.units)
             raise click.BadParameter(
-                f"không có đơn vị '{unit_id}' (có: {known})", param_hint="--unit"
+                i18n.t("cli.links_no_such_unit", unit=unit_id, units=known), param_hint="--unit"
             )
     if c.google is not None:
         click.echo(
-            "Lưu ý: đợt này dùng Google Trang tính — đơn vị nhập thẳng vào bảng tính của mình; "
-            "đường dẫn dưới đây chỉ mở trang giải thích, không nhận tệp gửi lên.",
+            i18n.t("cli.links_google_note"),
             err=True,
         )
     rows = [[i.unit.id, i.unit.name, i.url(base_url)] for i in items]
@@ -78,11 +77,14 @@ def links(campaign: Path, base_url: str, days: int | None, unit_id: str | None, 
         import sys
 
         writer = csv.writer(sys.stdout)
-        writer.writerow(["Mã đơn vị", "Đơn vị", "Đường dẫn"])
+        writer.writerow([i18n.t("cli.col.unit_id"), i18n.t("cli.col.unit"), i18n.t("cli.col.link")])
         writer.writerows(rows)
         return
-    click.echo(table(["Mã", "Đơn vị", "Đường dẫn nộp bài"], rows, max_col=400))
     click.echo(
-        f"\nHiệu lực đến {until.strftime('%H:%M ngày %d/%m/%Y')}. Gửi mỗi đơn vị đúng đường dẫn "
-        "của mình: ai có đường dẫn đều nộp được thay đơn vị đó."
+        table(
+            [i18n.t("cli.col.id"), i18n.t("cli.col.unit"), i18n.t("cli.col.upload_link")],
+            rows,
+            max_col=400,
+        )
     )
+    click.echo(i18n.t("cli.links_valid_until", until=until.strftime(i18n.t("format.time_on_day"))))

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import click
 from tqdm import tqdm
 
+from .. import i18n
+
 T = TypeVar("T")
 
 
@@ -49,7 +51,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_col: int = 
 def progress(items: Sequence[T], desc: str) -> Iterator[T]:
     """A progress bar on stderr when it is a terminal; silent otherwise."""
     quiet = not sys.stderr.isatty()
-    yield from tqdm(items, desc=desc, disable=quiet, leave=False, unit="đơn vị", file=sys.stderr)
+    yield from tqdm(
+        items, desc=desc, disable=quiet, leave=False, unit=i18n.t("cli.unit_word"), file=sys.stderr
+    )
 
 
 def echo_ok(message: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import clock, operations
+from .. import clock, i18n, operations
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
 from ..reminders import REASONS, SETUP_HINT, Status, link_maker, plan, send, smtp_settings
@@ -45,11 +45,13 @@ def remind(
     c = load_campaign(campaign)
     if form_id is not None and form_id not in {f.id for f in c.forms}:
         raise click.BadParameter(
-            f"không có biểu mẫu '{form_id}' (có: {', '.join(f.id for f in c.forms)})",
+            i18n.t("cli.remind_no_such_form", form=form_id, forms=", ".join(f.id for f in c.forms)),
             param_hint="--form",
         )
     if unit_id is not None and unit_id not in {u.id for u in c.units}:
-        raise click.BadParameter(f"không có đơn vị '{unit_id}'", param_hint="--unit")
+        raise click.BadParameter(
+            i18n.t("cli.remind_no_such_unit", unit=unit_id), param_hint="--unit"
+        )
     settings = smtp_settings()
     if settings is None and not dry_run:
         click.secho(SETUP_HINT, fg="red", err=True)
@@ -71,7 +73,15 @@ def remind(
         return
     click.echo(
         table(
-            ["Mã", "Đơn vị", "Biểu mẫu", "Lý do", "Lỗi", "Gửi tới", "Kết quả"],
+            [
+                i18n.t("cli.col.id"),
+                i18n.t("cli.col.unit"),
+                i18n.t("cli.col.form"),
+                "Lý do",
+                i18n.t("severity.error"),
+                "Gửi tới",
+                "Kết quả",
+            ],
             [
                 [
                     r.unit.id,

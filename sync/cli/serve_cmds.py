@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from .. import i18n
 from .app import cli
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -59,17 +60,16 @@ def serve(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     svc = app.extensions["thidua"]
     base = f"http://{host}:{port}"
-    click.echo(f"Dịch vụ thidua cho đợt «{svc.campaign.info.title}» tại {base}")
-    click.echo(f"Trang tổng hợp (ban tổ chức): {base}/dashboard")
+    click.echo(i18n.t("cli.serving", campaign=svc.campaign.info.title, base=base))
+    click.echo(i18n.t("cli.dashboard_at", base=base))
     if not loopback and not behind_proxy:
         click.secho(
-            "Lưu ý: phiên đăng nhập chỉ gửi qua HTTPS; hãy đặt dịch vụ sau một reverse proxy "
-            "HTTPS và dùng --behind-proxy (xem docs/web.md).",
+            i18n.t("cli.https_note"),
             fg="yellow",
         )
     if not app.config.get("SECRET") and not os.environ.get("THIDUA_SECRET"):
         secret_file = svc.campaign.base_dir / ".thidua" / "secret"
-        click.echo(f"Khoá bí mật ký sự kiện: {secret_file} (đặt THIDUA_SECRET để dùng khoá khác)")
+        click.echo(i18n.t("cli.secret_file", secret_file=secret_file))
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="thidua")
     finally:

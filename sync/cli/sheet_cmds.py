@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from .. import operations
+from .. import i18n, operations
 from ..campaign import Campaign, load_campaign
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_fields, summary_label
@@ -36,7 +36,7 @@ def _units(c: Campaign, unit: str | None) -> list[str] | None:
         c.unit(unit)
     except KeyError:
         raise ThiduaError(
-            f"Không có đơn vị '{unit}' (có: {', '.join(u.id for u in c.units)})"
+            i18n.t("cli.no_such_unit", unit=unit, units=", ".join(u.id for u in c.units))
         ) from None
     return [unit]
 
@@ -47,12 +47,12 @@ def _form(c: Campaign, form: str | None) -> None:
             c.form(form)
         except KeyError:
             raise ThiduaError(
-                f"Không có biểu mẫu '{form}' (có: {', '.join(f.id for f in c.forms)})"
+                i18n.t("cli.no_such_form", form=form, forms=", ".join(f.id for f in c.forms))
             ) from None
 
 
 def _ticker(c: Campaign) -> Callable[[str], None]:
-    ticker = iter(bar([u.id for u in c.units], "Đọc bảng tính"))
+    ticker = iter(bar([u.id for u in c.units], i18n.t("cli.bar_read")))
 
     def tick(_unit: str) -> None:
         next(ticker, None)
@@ -94,7 +94,7 @@ def provision(campaign: Path, service_url: str | None, check_addon: bool) -> Non
         address = url.rstrip("/")
         store.addon_settings = lambda _unit: {"THIDUA_URL": address}
     failed = 0
-    for unit in bar(list(c.units), "Tạo bảng tính"):
+    for unit in bar(list(c.units), i18n.t("cli.bar_provision")):
         try:
             report = store.provision(unit)
         except StoreError as exc:
@@ -105,8 +105,8 @@ def provision(campaign: Path, service_url: str | None, check_addon: bool) -> Non
         for action in report.actions:
             click.echo(f"    {action}")
     if failed:
-        raise ThiduaError(f"{failed}/{len(c.units)} đơn vị chưa tạo được bảng tính (xem ở trên)")
-    echo_ok(f"Xong: {len(c.units)} đơn vị.")
+        raise ThiduaError(i18n.t("cli.provision_failed", failed=failed, count=len(c.units)))
+    echo_ok(i18n.t("cli.provision_done", count=len(c.units)))
 
 
 def _check_addon(c: Campaign) -> None:
@@ -204,7 +204,9 @@ def validate(
     else:
         _print_table(c, run, findings, summaries)
     for unit, message in run.write_errors.items():
-        click.secho(f"Chưa ghi được phản hồi cho {unit}: {message}", fg="yellow", err=True)
+        click.secho(
+            i18n.t("cli.feedback_failed", unit=unit, message=message), fg="yellow", err=True
+        )
     if errors:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
@@ -223,11 +225,24 @@ def _print_table(
         for f in findings:
             form = forms.get(f["form"])
             header = form.header_of(f["column"]) if form is not None else f["column"] or ""
-            sev = "Lỗi" if f["severity"] == "error" else "Cảnh báo"
+            sev = (
+                i18n.t("severity.error") if f["severity"] == "error" else i18n.t("severity.warning")
+            )
             title = form.title if form is not None else f["form"]
             rows.append([f["unit"], title, f["row"] or "", header, sev, f["message"]])
         click.echo(
-            table(["Đơn vị", "Biểu mẫu", "Dòng", "Cột", "Mức độ", "Nội dung"], rows, max_col=90)
+            table(
+                [
+                    i18n.t("cli.col.unit"),
+                    i18n.t("cli.col.form"),
+                    i18n.t("cli.col.rows"),
+                    i18n.t("cli.col.column"),
+                    i18n.t("cli.col.severity"),
+                    i18n.t("cli.col.message"),
+                ],
+                rows,
+                max_col=90,
+            )
         )
         click.echo()
     rows = [
@@ -247,15 +262,15 @@ def _print_table(
     click.echo(
         table(
             [
-                "Mã",
-                "Đơn vị",
-                "Biểu mẫu",
-                "Chỉ tiêu",
-                "Dòng",
-                "Hợp lệ",
-                "Lỗi",
-                "Cảnh báo",
-                "Trạng thái",
+                i18n.t("cli.col.id"),
+                i18n.t("cli.col.unit"),
+                i18n.t("cli.col.form"),
+                i18n.t("cli.col.quota"),
+                i18n.t("cli.col.rows"),
+                i18n.t("cli.col.valid"),
+                i18n.t("severity.error"),
+                i18n.t("severity.warning"),
+                i18n.t("cli.col.state"),
             ],
             rows,
         )
@@ -264,11 +279,13 @@ def _print_table(
     warnings = len(findings) - errors
     click.echo()
     if run.written or run.unchanged:
-        click.echo(f"Phản hồi: ghi {len(run.written)} bảng tính, {len(run.unchanged)} không đổi.")
+        click.echo(
+            i18n.t("cli.feedback_written", written=len(run.written), unchanged=len(run.unchanged))
+        )
     if errors:
-        click.secho(f"Còn {errors} lỗi và {warnings} cảnh báo.", fg="red")
+        click.secho(i18n.t("cli.errors_left", errors=errors, warnings=warnings), fg="red")
     else:
-        echo_ok(f"Không có lỗi ({warnings} cảnh báo).")
+        echo_ok(i18n.t("cli.no_errors", warnings=warnings))
 
 
 @cli.command()
@@ -289,13 +306,15 @@ def consolidate(campaign: Path, out: Path | None) -> None:
         try:
             export.export_xlsx(tables, out)
         except OSError as exc:
-            raise ThiduaError(f"Không ghi được {out}: {exc.strerror}") from exc
+            raise ThiduaError(i18n.t("cli.cannot_write", path=out, reason=exc.strerror)) from exc
         location = str(out)
     else:
         location = str(done.location)
-    echo_ok(f"Đã ghi bảng tổng hợp: {location}")
+    echo_ok(i18n.t("cli.consolidated_written", location=location))
     summary = tables.tables["Tổng hợp"]
-    click.echo(f"{len(summary)} dòng tổng hợp, {len(tables.tables['Cần sửa'])} mục cần sửa.")
+    click.echo(
+        i18n.t("cli.consolidated_counts", rows=len(summary), findings=len(tables.tables["Cần sửa"]))
+    )
 
 
 @cli.command()
@@ -334,7 +353,7 @@ def status(campaign: Path, fmt: str) -> None:
     tz = c.tz
     for form in c.forms:
         due = form.due.astimezone(tz).strftime("%d/%m/%Y %H:%M")
-        click.secho(f"{form.title} — hạn {due}", bold=True)
+        click.secho(i18n.t("cli.status_form", form=form.title, due=due), bold=True)
         rows = [
             [
                 "  " * p.depth + p.group_name,
@@ -353,15 +372,15 @@ def status(campaign: Path, fmt: str) -> None:
         click.echo(
             table(
                 [
-                    "Nhóm",
-                    "Số ĐV",
-                    "Đã nhập",
-                    "Hợp lệ",
-                    "Đã nộp",
-                    "Đúng hạn",
-                    "Trễ",
-                    "Hoàn thành",
-                    "Đúng hạn %",
+                    i18n.t("cli.col.group"),
+                    i18n.t("cli.col.units"),
+                    i18n.t("cli.col.started"),
+                    i18n.t("cli.col.valid"),
+                    i18n.t("cli.col.submitted"),
+                    i18n.t("cli.col.on_time"),
+                    i18n.t("cli.col.late"),
+                    i18n.t("cli.col.complete"),
+                    i18n.t("cli.col.on_time_pct"),
                 ],
                 rows,
             )
@@ -380,7 +399,7 @@ def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     late, now, corrected = done.late, done.at, done.corrected
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
-    what = "Đã nộp bổ sung" if corrected else "Đã nộp"
+    what = "Đã nộp bổ sung" if corrected else i18n.t("cli.col.submitted")
     if late:
         click.secho(
             f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"

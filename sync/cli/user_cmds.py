@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
 from ..users import ROLES, add_user, list_users, remove_user, set_password
@@ -28,7 +29,11 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         return line.rstrip("\r\n")
-    value: str = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    value: str = click.prompt(
+        i18n.t("cli.password_prompt"),
+        hide_input=True,
+        confirmation_prompt=i18n.t("cli.password_again"),
+    )
     return value
 
 
@@ -71,17 +76,23 @@ def user_list(campaign: Path) -> None:
     finally:
         engine.dispose()
     if not accounts:
-        click.echo("Chưa có tài khoản nào: tạo bằng 'thidua user add CAMPAIGN TÊN'.")
+        click.echo(i18n.t("cli.no_users"))
         return
 
     def when(ts: float | None) -> str:
         if ts is None:
-            return "chưa đăng nhập"
+            return i18n.t("cli.never_logged_in")
         return datetime.fromtimestamp(ts, c.tz).strftime("%d/%m/%Y %H:%M")
 
     click.echo(
         table(
-            ["Tên đăng nhập", "Họ tên", "Vai trò", "Tạo lúc", "Đăng nhập gần nhất"],
+            [
+                i18n.t("cli.col.username"),
+                i18n.t("cli.col.name"),
+                "Vai trò",
+                i18n.t("cli.col.created"),
+                i18n.t("cli.col.last_login"),
+            ],
             [
                 [a.username, a.name, ROLE_LABELS[a.role], when(a.created_at), when(a.last_login_at)]
                 for a in accounts
@@ -102,7 +113,7 @@ def user_passwd(campaign: Path, username: str, password_stdin: bool) -> None:
         set_password(engine, c.id, username, _password(password_stdin))
     finally:
         engine.dispose()
-    echo_ok(f"Đã đổi mật khẩu của '{username.strip().lower()}'.")
+    echo_ok(i18n.t("cli.user_password_changed", username=username.strip().lower()))
 
 
 @user.command("remove")
@@ -116,4 +127,4 @@ def user_remove(campaign: Path, username: str) -> None:
         remove_user(engine, c.id, username)
     finally:
         engine.dispose()
-    echo_ok(f"Đã xoá tài khoản '{username.strip().lower()}'.")
+    echo_ok(i18n.t("cli.user_removed", username=username.strip().lower()))

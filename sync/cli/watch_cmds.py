@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..audit.jobs import JobStore
 from ..campaign import Campaign, load_campaign
@@ -28,10 +29,7 @@ def watching_store(c: Campaign) -> WatchesChanges:
     """The campaign's store, when it signals changes (the commands mean nothing otherwise)."""
     store = open_store(c)
     if not isinstance(store, WatchesChanges):
-        raise ThiduaError(
-            f"Đợt này dùng backend.kind: {c.backend.kind}: lệnh thidua watch chỉ dùng với "
-            "backend.kind: google (kho local không có thông báo thay đổi từ Drive)."
-        )
+        raise ThiduaError(i18n.t("cli.watch_needs_google", kind=c.backend.kind))
     return store
 
 
@@ -44,9 +42,7 @@ def _seconds(text: str) -> float:
             return float(raw)
         return parse_duration(raw).total_seconds()
     except (ValueError, TypeError):
-        raise ThiduaError(
-            f"Khoảng thời gian '{text}' không hợp lệ: viết ví dụ 30s, 5m, 1h."
-        ) from None
+        raise ThiduaError(i18n.t("cli.bad_interval", text=text)) from None
 
 
 def _setup(campaign: Path) -> tuple[Campaign, WatchesChanges, Engine]:
@@ -57,16 +53,20 @@ def _setup(campaign: Path) -> tuple[Campaign, WatchesChanges, Engine]:
 
 def _report(ctx: click.Context, report: WatchReport, done: str) -> None:
     if report.created:
-        click.echo(f"Đã mở {len(report.created)} kênh mới: {', '.join(report.created)}")
+        click.echo(
+            i18n.t("cli.watch_created", count=len(report.created), units=", ".join(report.created))
+        )
     if report.kept:
-        click.echo(f"Giữ {len(report.kept)} kênh còn hạn: {', '.join(report.kept)}")
+        click.echo(i18n.t("cli.watch_kept", count=len(report.kept), units=", ".join(report.kept)))
     if report.stopped:
-        click.echo(f"Đã dừng {len(report.stopped)} kênh: {', '.join(report.stopped)}")
+        click.echo(
+            i18n.t("cli.watch_closed", count=len(report.stopped), units=", ".join(report.stopped))
+        )
     for unit, message in report.failed.items():
         click.secho(f"✗ {unit}: {message}", fg="red", err=True)
     if report.failed:
         click.secho(
-            f"{len(report.failed)} đơn vị chưa xong: sửa lỗi ở trên rồi chạy lại lệnh.",
+            i18n.t("cli.watch_failed", count=len(report.failed)),
             fg="red",
             err=True,
         )
@@ -92,7 +92,7 @@ def start(ctx: click.Context, campaign: Path, base_url: str | None, ttl: str) ->
     """Mở một kênh thông báo (files.watch) cho bảng tính của mỗi đơn vị."""
     _c, store, engine = _setup(campaign)
     report = store.change_channels(engine).start(base_url, ttl=_seconds(ttl))
-    _report(ctx, report, "Xong: gia hạn kênh bằng thidua watch renew (dịch vụ tự gia hạn).")
+    _report(ctx, report, i18n.t("cli.watch_started"))
 
 
 @watch.command()
@@ -114,7 +114,7 @@ def stop(ctx: click.Context, campaign: Path) -> None:
     """Dừng mọi kênh thông báo của đợt (khi đợt kết thúc)."""
     _c, store, engine = _setup(campaign)
     report = store.change_channels(engine).stop()
-    _report(ctx, report, "Đã dừng mọi kênh thông báo của đợt.")
+    _report(ctx, report, i18n.t("cli.watch_stopped"))
 
 
 @watch.command()
@@ -126,10 +126,10 @@ def poll(campaign: Path, interval: str, once: bool) -> None:
     c, store, engine = _setup(campaign)
     every = _seconds(interval)
     if every <= 0:
-        raise ThiduaError(f"--interval phải lớn hơn 0 (đang là {interval}).")
+        raise ThiduaError(i18n.t("cli.interval_not_positive", interval=interval))
     jobs = JobStore(engine, c.id)
     if not once:
-        click.echo(f"Hỏi Drive mỗi {every:g} giây; Ctrl+C để dừng.")
+        click.echo(i18n.t("cli.poll_every", every=f"{every:g}"))
     while True:
         started = time.monotonic()
         since = store.poll_since(time.time() - every)
@@ -150,7 +150,7 @@ def poll(campaign: Path, interval: str, once: bool) -> None:
             queued += not duplicate
         if newest != since:
             store.save_poll_since(newest)
-        click.echo(f"{len(changes)} bảng tính thay đổi, {queued} việc kiểm tra mới được xếp hàng.")
+        click.echo(i18n.t("cli.poll_changes", changed=len(changes), queued=queued))
         if once:
             return
         time.sleep(max(0.0, every - (time.monotonic() - started)))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import i18n
 from ..errors import ThiduaError
 from .app import cli
 
@@ -20,10 +21,7 @@ def worker(campaign: Path, burst: bool) -> None:
     """Chạy tiến trình xử lý việc qua Redis/RQ (cần THIDUA_REDIS_URL và PostgreSQL)."""
     url = os.environ.get("THIDUA_REDIS_URL")
     if not url:
-        raise ThiduaError(
-            "Chưa đặt THIDUA_REDIS_URL: tiến trình worker chỉ dùng khi mở rộng với Redis. "
-            "Chế độ mặc định đã có sẵn luồng xử lý trong `thidua serve`."
-        )
+        raise ThiduaError(i18n.t("cli.worker_needs_redis"))
     from rq import Queue, Worker
 
     from ..operations import rq as rq_queue
@@ -31,5 +29,5 @@ def worker(campaign: Path, burst: bool) -> None:
     os.environ["THIDUA_CAMPAIGN"] = str(campaign.resolve())
     redis = rq_queue.connect(url)
     name = os.environ.get("THIDUA_RQ_QUEUE", rq_queue.DEFAULT_QUEUE)
-    click.echo(f"Worker RQ: hàng đợi '{name}', đợt {campaign}")
+    click.echo(i18n.t("cli.rq_worker", name=name, campaign=campaign))
     Worker([Queue(name, connection=redis)], connection=redis).work(burst=burst)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,15 @@ def language() -> str:
     return _language.get()
 
 
-def set_language(lang: str | None) -> None:
-    """Make `lang` the current language (unknown or empty: Vietnamese)."""
-    _language.set(lang if lang in LANGUAGES else DEFAULT)
+def set_language(lang: str | None) -> Token[str]:
+    """Make `lang` the current language (unknown or empty: Vietnamese); the token undoes it
+    (`reset_language`)."""
+    return _language.set(lang if lang in LANGUAGES else DEFAULT)
+
+
+def reset_language(token: Token[str]) -> None:
+    """Back to the language before `set_language` returned `token`."""
+    _language.reset(token)
 
 
 @contextlib.contextmanager
@@ -88,11 +94,12 @@ def template(key: str, lang: str | None = None) -> str:
 
 def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     """Message `key` in `lang` (default: the current language) with `{name}` placeholders
-    filled from `params`; placeholders without a value stay as written."""
+    filled from `params`; placeholders without a value stay as written, `{{ }}` are braces."""
     text = template(key, lang)
-    if not params:
+    try:
+        return text.format_map(Keep(params))
+    except (ValueError, IndexError, AttributeError):  # a malformed entry never raises
         return text
-    return text.format_map(Keep(params))
 
 
 def has(key: str, lang: str = DEFAULT) -> bool:

@@ -43,7 +43,9 @@ def is_message_id(msgid: str) -> bool:
 
 def placeholders(text: str, *, page: bool) -> list[str]:
     """The placeholders of a text: `%(name)s` for page texts, `{name}` for message ids."""
-    return sorted(PERCENT.findall(text) if page else BRACE.findall(text))
+    if page:
+        return sorted(PERCENT.findall(text))
+    return sorted(BRACE.findall(text.replace("{{", "").replace("}}", "")))
 
 
 def page_texts(root: Path = ROOT) -> set[str]:

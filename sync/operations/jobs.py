@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import Any
 
+from .. import i18n
 from ..audit.jobs import ClaimedJob, JobStore
 from ..errors import SubmissionError
 from ..logs import log_event
@@ -62,7 +63,7 @@ def consolidate_job(ws: Workspace, run_id: str) -> dict[str, Any]:
 def submit_job(ws: Workspace, unit: str, form: str | None, run_id: str) -> dict[str, Any]:
     """Submit; a refusal (errors left, locked…) is a result, not a failure."""
     if form is None:
-        return {"submitted": False, "message": "Chưa chọn biểu mẫu để nộp."}
+        return {"submitted": False, "message": i18n.t("submit.no_form")}
     try:
         done = submit(ws, unit, form, run_id=run_id)
     except SubmissionError as exc:

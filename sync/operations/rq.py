@@ -19,6 +19,7 @@ from typing import Any
 from redis import Redis
 from rq import Queue
 
+from .. import i18n
 from ..audit import campaign_url, open_engine
 from ..audit.jobs import JobStore
 from ..campaign import load_campaign
@@ -80,7 +81,7 @@ def _seconds(var: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise ConfigError(f"Biến môi trường {var}='{raw}' không hợp lệ") from None
+        raise ConfigError(i18n.t("service.bad_env", var=var, raw=raw)) from None
 
 
 def _host(campaign_path: str) -> _Host:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from .. import i18n
 from ..campaign.campaign import Campaign, Form, Unit
 from ..campaign.policies import resolve_quota
 from ..campaign.rulespec import RuleSpecBase, Test, condition_tests, is_group
@@ -56,7 +57,7 @@ class CountSpec(RuleSpecBase):
     @model_validator(mode="after")
     def _one_source(self) -> CountSpec:
         if self.quota == (self.value is not None):
-            raise ValueError("cần đúng một trong hai: 'quota: true' hoặc 'value: <số>'")
+            raise ValueError(i18n.t("campaign.quota_or_value"))
         return self
 
 

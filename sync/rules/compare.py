@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .. import i18n
 from ..campaign.rulespec import Condition, RuleSpecBase, Scalar, condition_columns
 from ..normalize import OK, Invalid, NormalizedColumn, parse_date, parser_for
 from . import messages as M
@@ -51,7 +52,7 @@ def parse_offset(value: str | int | float | None) -> float:
         return float(value)
     m = _OFFSET_RE.fullmatch(value.strip().lower())
     if m is None:
-        raise ValueError(f"'{value}' không phải độ lệch (ví dụ: -15d, 2w, hoặc một số)")
+        raise ValueError(i18n.t("config.bad_offset", value=value))
     days = int(m.group(2)) * (7 if m.group(3) == "w" else 1)
     return float(-days if m.group(1) == "-" else days)
 
@@ -80,11 +81,11 @@ class CompareRule(RuleSpecBase):
     def _sides(self) -> CompareRule:
         if isinstance(self.left, Sum):
             if not (isinstance(self.right, (Sum, int, float)) and not isinstance(self.right, bool)):
-                raise ValueError("so sánh tổng ({sum: cột}) với một tổng khác hoặc với một số")
+                raise ValueError(i18n.t("config.compare_sum_with"))
         elif not isinstance(self.left, str):
-            raise ValueError("'left' phải là một cột (khoá cột) hoặc {sum: cột}")
+            raise ValueError(i18n.t("config.compare_left"))
         elif isinstance(self.right, Sum):
-            raise ValueError("so sánh một cột từng dòng với một tổng: dùng {sum: …} ở cả hai bên")
+            raise ValueError(i18n.t("config.compare_row_with_sum"))
         return self
 
     @property
@@ -108,9 +109,11 @@ class CompareRule(RuleSpecBase):
         if left is None:
             return problems
         if left.type not in (*_NUMERIC, "date"):
-            return [(("left",), f"cột '{left_key}' kiểu {left.type}: compare cần cột số hoặc ngày")]
+            return [
+                (("left",), i18n.t("config.compare_column_type", column=left_key, type=left.type))
+            ]
         if isinstance(self.left, Sum) and left.type == "date":
-            return [(("left",), f"không cộng được cột ngày '{left_key}'")]
+            return [(("left",), i18n.t("config.compare_sum_of_dates", column=left_key))]
         right = self.right
         if isinstance(right, Sum) or (isinstance(right, str) and right in columns):
             key = right.sum if isinstance(right, Sum) else right
@@ -124,7 +127,13 @@ class CompareRule(RuleSpecBase):
                 problems.append(
                     (
                         ("right",),
-                        f"không so được cột '{left_key}' ({left.type}) với '{key}' ({other.type})",
+                        i18n.t(
+                            "config.compare_types",
+                            column=left_key,
+                            type=left.type,
+                            other=key,
+                            other_type=other.type,
+                        ),
                     )
                 )
         else:
@@ -134,11 +143,11 @@ class CompareRule(RuleSpecBase):
                 problems.append(
                     (
                         ("right",),
-                        f"«{right}» không phải cột của biểu mẫu, cũng không phải giá trị kiểu {left.type}",
+                        i18n.t("config.compare_right", right=right, type=left.type),
                     )
                 )
         if left.type == "date" and isinstance(self.offset, (int, float)):
-            problems.append((("offset",), "với cột ngày, độ lệch ghi theo ngày: ví dụ -15d"))
+            problems.append((("offset",), i18n.t("config.compare_date_offset")))
         return problems
 
 

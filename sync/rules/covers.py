@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from .. import i18n
 from ..campaign.rulespec import Condition, RuleSpecBase, Scalar, condition_columns
 from ..normalize import OK
 from . import messages as M
@@ -37,7 +38,7 @@ class CoversRule(RuleSpecBase):
     @model_validator(mode="after")
     def _one_goal(self) -> CoversRule:
         if self.values is not None and self.at_least is not None:
-            raise ValueError("dùng 'values' (đủ mọi giá trị) hoặc 'at_least' (ít nhất N giá trị)")
+            raise ValueError(i18n.t("config.covers_values_or_at_least"))
         return self
 
     def reads(self) -> set[str]:
@@ -55,9 +56,7 @@ class CoversRule(RuleSpecBase):
         if col is None or self.values is not None or self.at_least is not None:
             return []
         if col.type != "choice":
-            return [
-                ((), f"cột '{self.column}' không phải cột lựa chọn: ghi 'values' hoặc 'at_least'")
-            ]
+            return [((), i18n.t("config.covers_needs_choice", column=self.column))]
         return []
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from .. import i18n
 from ..errors import ConfigError
 from .base import ROW, FormSheet, ProvisionReport, Store, UnitSheets
 
@@ -24,7 +25,7 @@ class StoreKind:
 
     name: str
     title: str
-    """How messages name it (Vietnamese)."""
+    """Message id of the name messages give it (`store.kind.<name>` in the catalogue)."""
     module: str
     cls: str
 
@@ -36,9 +37,9 @@ def register(kind: StoreKind) -> None:
     KINDS[kind.name] = kind
 
 
-register(StoreKind("local", "thư mục sổ Excel", "sync.stores.local", "LocalStore"))
-register(StoreKind("memory", "bộ nhớ (kiểm thử)", "sync.stores.memory", "MemoryStore"))
-register(StoreKind("google", "Google Sheets", "sync.stores.google", "GoogleStore"))
+register(StoreKind("local", "store.kind.local", "sync.stores.local", "LocalStore"))
+register(StoreKind("memory", "store.kind.memory", "sync.stores.memory", "MemoryStore"))
+register(StoreKind("google", "store.kind.google", "sync.stores.google", "GoogleStore"))
 
 __all__ = [
     "KINDS",
@@ -58,18 +59,15 @@ def open_store(campaign: Campaign, kind: str | None = None) -> Store:
     name = kind or campaign.backend.kind
     found = KINDS.get(name)
     if found is None:
-        raise ConfigError(f"backend.kind '{name}' không hợp lệ: chọn một trong {', '.join(KINDS)}.")
+        raise ConfigError(i18n.t("store.bad_kind", kind=name, kinds=", ".join(KINDS)))
     try:
         module = import_module(found.module)
     except ImportError as exc:
         raise ConfigError(
-            f"Kho {found.title} (backend.kind: {name}) chưa dùng được trong bản cài đặt này "
-            f"({exc}): hãy dùng backend.kind: local hoặc cài bản có hỗ trợ kho này."
+            i18n.t("store.unavailable", title=i18n.t(found.title), kind=name, exc=exc)
         ) from None
     store_cls = getattr(module, found.cls, None)
     if store_cls is None:
-        raise ConfigError(
-            f"Kho {found.title} chưa sẵn sàng (thiếu {found.cls}): hãy dùng backend.kind: local."
-        )
+        raise ConfigError(i18n.t("store.not_ready", title=i18n.t(found.title), cls=found.cls))
     store: Store = store_cls(campaign)
     return store

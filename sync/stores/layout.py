@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .. import i18n
 from .grid import HeaderLayout, is_blank
 
 if TYPE_CHECKING:
@@ -46,39 +47,40 @@ def _when(value: datetime | None, tz: ZoneInfo) -> str:
 def guide_rows(campaign: Campaign, unit: Unit) -> list[list[Any]]:
     """Rows of the `Hướng dẫn` tab for one unit."""
     tz = campaign.tz
+    lang = campaign.language
+
+    def label(key: str, **params: Any) -> str:
+        return i18n.t(f"guide.{key}", lang, **params)
+
     rows: list[list[Any]] = [
-        ["HƯỚNG DẪN NHẬP LIỆU"],
-        ["Đơn vị", f"{unit.name} ({unit.id})"],
-        ["Đợt thi đua", campaign.info.title],
-        ["Đơn vị tổ chức", campaign.info.organizer],
-        ["Liên hệ", campaign.info.contact or campaign.info.organizer],
+        [label("title")],
+        [label("unit"), f"{unit.name} ({unit.id})"],
+        [label("campaign"), campaign.info.title],
+        [label("organizer"), campaign.info.organizer],
+        [label("contact"), campaign.info.contact or campaign.info.organizer],
         [],
-        [
-            "Cách nhập",
-            "Nhập mỗi người/mỗi mục một dòng ngay dưới dòng tiêu đề; không sửa dòng tiêu đề, "
-            "không đổi tên tab. Cột 'Kết quả kiểm tra' và tab 'Kiểm tra' do hệ thống ghi.",
-        ],
+        [label("how"), label("how_text")],
     ]
-    for form in campaign.forms_for(unit.id):
+    for form in campaign.forms:
         quota = campaign.quota(unit.id, form.id)
-        deadline = form.deadline_for(unit.id)
         rows += [
             [],
-            ["Biểu mẫu", form.title],
-            ["Tab", form.tab],
-            ["Dòng tiêu đề", f"dòng {form.header_row}; dữ liệu từ dòng {form.header_row + 1}"],
-            ["Chỉ tiêu", "không giới hạn" if quota is None else quota],
-            ["Mở từ", _when(deadline.opens, tz)],
-            ["Hạn nộp", _when(deadline.due, tz)],
-            ["Nhận muộn đến", _when(deadline.closes, tz) if deadline.grace else "không gia hạn"],
+            [label("form"), form.title],
+            [label("tab"), form.tab],
             [
-                "Khoá sổ",
-                f"sau {_when(deadline.closes, tz)} không nhận thay đổi"
-                if deadline.lock
-                else "không khoá",
+                label("header_row"),
+                label("header_row_text", row=form.header_row, first=form.header_row + 1),
+            ],
+            [label("quota"), label("unlimited") if quota is None else quota],
+            [label("opens"), _when(form.opens, tz)],
+            [label("due"), _when(form.due, tz)],
+            [label("late_until"), _when(form.closes, tz) if form.grace else label("no_grace")],
+            [
+                label("lock"),
+                label("lock_after", when=_when(form.closes, tz)) if form.lock else label("no_lock"),
             ],
         ]
-        rows += [[None if i else "Lưu ý", line] for i, line in enumerate(form.instructions)]
+        rows += [[None if i else label("note"), line] for i, line in enumerate(form.instructions)]
     return rows
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
+from .. import i18n
 from ..errors import SheetNotFound
 from ..feedback import GUIDE_TAB, SUMMARY_TAB
 from ..rules.findings import Finding
@@ -89,18 +90,18 @@ class MemoryStore(Store):
             self.books[unit.id] = book
             report.created = True
             tabs = ", ".join(f"'{f.tab}'" for f in self.campaign.forms_for(unit.id))
-            report.actions.append(f"Tạo mới sổ {report.location} với các tab {tabs}")
+            report.actions.append(i18n.t("plan.create_local", workbook=report.location, tabs=tabs))
             book.version += 1
             return report
         guide = guide_rows(self.campaign, unit)
         if book.tabs.get(GUIDE_TAB) != guide:
             book.tabs = {GUIDE_TAB: guide, **{k: v for k, v in book.tabs.items() if k != GUIDE_TAB}}
-            report.actions.append(f"Cập nhật tab '{GUIDE_TAB}'")
+            report.actions.append(i18n.t("plan.update_tab", tab=GUIDE_TAB))
         for form in self.campaign.forms_for(unit.id):
             name = find_tab(book.tabs, form.tab)
             if name is None:
                 book.tabs[form.tab] = self._new_tab(form)
-                report.actions.append(f"Thêm tab '{form.tab}'")
+                report.actions.append(i18n.t("plan.add_tab", tab=form.tab))
                 continue
             rows = book.tabs[name]
             layout = locate_header(rows, form)
@@ -110,19 +111,25 @@ class MemoryStore(Store):
             for key, idx in plan.placements.items():
                 _set(rows, layout.header_row, idx, form.column(key).header)
                 report.actions.append(
-                    f"Thêm cột '{form.column(key).header}' vào tab '{name}' "
-                    f"(cột {get_column_letter(idx + 1)})"
+                    i18n.t(
+                        "plan.add_column",
+                        column=form.column(key).header,
+                        tab=name,
+                        letter=get_column_letter(idx + 1),
+                    )
                 )
             if plan.old_status is not None or layout.status is None:
                 if plan.old_status is not None and plan.old_status not in plan.placements.values():
                     _set(rows, layout.header_row, plan.old_status, None)
                 _set(rows, layout.header_row, plan.status, form.status_header)
                 if layout.status is None:
-                    report.actions.append(f"Thêm cột '{form.status_header}' vào tab '{name}'")
+                    report.actions.append(
+                        i18n.t("plan.add_status_column", column=form.status_header, tab=name)
+                    )
         if report.actions:
             book.version += 1
         else:
-            report.actions.append("Không có thay đổi")
+            report.actions.append(i18n.t("plan.no_change"))
         return report
 
     def location(self, unit: Unit) -> str:
@@ -133,7 +140,7 @@ class MemoryStore(Store):
         try:
             return self.books[unit_id]
         except KeyError:
-            raise SheetNotFound(f"Chưa có sổ của đơn vị {unit_id}") from None
+            raise SheetNotFound(i18n.t("memory.no_workbook", unit=unit_id)) from None
 
     def put_rows(
         self,
@@ -172,10 +179,7 @@ class MemoryStore(Store):
                 column=None,
                 code="sheet_unavailable",
                 severity="error",
-                message=(
-                    f"Chưa có sổ của đơn vị {unit.name} ({unit.id}): hãy tạo sổ cho đơn vị "
-                    "(thidua provision) rồi chạy lại."
-                ),
+                message=(i18n.t("memory.unit_no_workbook", unit=unit.name, unit_id=unit.id)),
             )
             return UnitSheets(unit_id=unit.id, forms={}, revision=None, problem=problem)
         forms = {}

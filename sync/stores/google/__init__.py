@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ... import i18n
 from ...campaign.model import GoogleBackend
 from ...errors import PermissionDenied, SheetNotFound, StoreError
 from ..base import ProvisionReport, Revision, Store, UnitSheets
@@ -165,7 +166,7 @@ class GoogleStore(Store):
 
     def location(self, unit: Unit) -> str:
         sid = self.spreadsheet_id(unit)
-        return url_of(sid) if sid else f"(chưa có bảng tính cho đơn vị {unit.id})"
+        return url_of(sid) if sid else i18n.t("google.no_spreadsheet_location", unit=unit.id)
 
     # -- provisioning -------------------------------------------------------------------
     def provision(self, unit: Unit) -> ProvisionReport:
@@ -176,17 +177,15 @@ class GoogleStore(Store):
             sid = spreadsheet_id(unit.spreadsheet)
             if sid is None:
                 raise StoreError(
-                    f"units[].spreadsheet của đơn vị {unit.id} ('{unit.spreadsheet}') không phải "
-                    "đường dẫn bảng tính Google: hãy chép đúng đường dẫn dạng "
-                    "https://docs.google.com/spreadsheets/d/<mã>/edit."
+                    i18n.t("google.bad_spreadsheet_link", unit=unit.id, link=unit.spreadsheet)
                 )
             if entry.get("id") != sid:
-                lines.append(f"Dùng bảng tính có sẵn {url_of(sid)}")
+                lines.append(i18n.t("plan.use_existing", link=url_of(sid)))
         else:
             sid = entry.get("id")
             if not sid:
                 name = f"{self.campaign.info.title} — {unit.name}"
-                what = f"tạo bảng tính cho đơn vị {unit.name}"
+                what = i18n.t("google.what.create", unit=unit.name)
                 template = self.template_id()
                 if template:  # the copy carries the add-on bound to the template
                     sid = self.api.copy_file(template, name, self.backend.folder_id, what)
@@ -197,7 +196,7 @@ class GoogleStore(Store):
             entry.clear()
             entry["id"] = sid
             self.registry.save()
-        what = f"chuẩn bị bảng tính của đơn vị {unit.name}"
+        what = i18n.t("google.what.prepare", unit=unit.name)
         found = self.api.get(sid, PROVISION_FIELDS, what)
         tabs = parse_tabs(found)
         plan = plan_unit(self.campaign, unit, tabs, created, self.account_emails, self.new_tab_rows)
@@ -215,17 +214,19 @@ class GoogleStore(Store):
         for email in unit.editors:
             if email.lower() in shared:
                 continue
-            self.api.share(sid, email, self.backend.notify_editors, f"chia sẻ cho {email}")
+            self.api.share(
+                sid, email, self.backend.notify_editors, i18n.t("google.what.share", email=email)
+            )
             shared.append(email.lower())
             self.registry.save()
-            lines.append(f"Chia sẻ quyền chỉnh sửa cho {email}")
+            lines.append(i18n.t("plan.share", email=email))
         report = ProvisionReport(unit_id=unit.id, location=url_of(sid), created=created)
         if created:
             tabs_text = ", ".join(f"'{f.tab}'" for f in self.campaign.forms_for(unit.id))
-            report.actions.append(f"Tạo mới sổ {url_of(sid)} với các tab {tabs_text}")
+            report.actions.append(i18n.t("plan.create_google", link=url_of(sid), tabs=tabs_text))
         report.actions += lines + plan.actions
         if not report.actions:
-            report.actions.append("Không có thay đổi")
+            report.actions.append(i18n.t("plan.no_change"))
         return report
 
     def template_id(self) -> str | None:
@@ -243,7 +244,7 @@ class GoogleStore(Store):
 
     # -- reading ------------------------------------------------------------------------
     def _read_tabs(self, unit: Unit, sid: str) -> tuple[dict[str, Any], dict[str, Tab]]:
-        payload = self.api.get(sid, READ_FIELDS, f"đọc bảng tính của đơn vị {unit.name}")
+        payload = self.api.get(sid, READ_FIELDS, i18n.t("google.what.read", unit=unit.name))
         tabs = parse_tabs(payload)
         self._seen[unit.id] = (sid, tabs)
         return payload, tabs
@@ -253,15 +254,14 @@ class GoogleStore(Store):
         if sid is None:
             return unavailable(
                 unit,
-                f"Chưa có bảng tính của đơn vị {unit.name} ({unit.id}): hãy chạy thidua "
-                "provision, hoặc ghi đường dẫn bảng tính có sẵn vào units[].spreadsheet.",
+                i18n.t("google.unit_no_spreadsheet", unit=unit.name, unit_id=unit.id),
             )
         try:
             payload, tabs = self._read_tabs(unit, sid)
         except (SheetNotFound, PermissionDenied) as exc:
             log.warning("unit %s unreadable: %s", unit.id, exc)
             return unavailable(
-                unit, f"Không đọc được bảng tính của đơn vị {unit.name} ({url_of(sid)}): {exc}"
+                unit, i18n.t("google.unit_unreadable", unit=unit.name, link=url_of(sid), exc=exc)
             )
         forms = forms_from_tabs(self.campaign, unit, tabs)
         return UnitSheets(unit_id=unit.id, forms=forms, revision=content_revision(payload))
@@ -272,7 +272,7 @@ class GoogleStore(Store):
         if sid is None:
             return None
         try:
-            return self.api.modified_time(sid, f"xem thời điểm sửa của đơn vị {unit.name}")
+            return self.api.modified_time(sid, i18n.t("google.what.modified_time", unit=unit.name))
         except (SheetNotFound, PermissionDenied):
             return None
 
@@ -311,16 +311,16 @@ class GoogleStore(Store):
     def write_feedback(self, unit: Unit, feedback: UnitFeedback) -> bool:
         sid = self.spreadsheet_id(unit)
         if sid is None:
-            raise SheetNotFound(
-                f"Chưa có bảng tính của đơn vị {unit.name} ({unit.id}): hãy chạy thidua provision."
-            )
+            raise SheetNotFound(i18n.t("google.no_spreadsheet", unit=unit.name, unit_id=unit.id))
         seen = self._seen.get(unit.id)
         tabs = seen[1] if seen is not None and seen[0] == sid else self._read_tabs(unit, sid)[1]
         requests = feedback_requests(self.campaign, tabs, feedback)
         if not requests:
             return False
         try:
-            self.api.batch_update(sid, requests, f"ghi kết quả kiểm tra cho đơn vị {unit.name}")
+            self.api.batch_update(
+                sid, requests, i18n.t("google.what.write_feedback", unit=unit.name)
+            )
         except StoreError:
             self._seen.pop(unit.id, None)
             raise
@@ -334,7 +334,7 @@ class GoogleStore(Store):
         return str(value) if value else None
 
     def write_consolidated(self, consolidated: Consolidated) -> str:
-        what = "ghi bảng tính tổng hợp"
+        what = i18n.t("google.what.write_consolidated")
         entry = self.registry.consolidated
         sid = self.consolidated_id()
         previous = list(entry.get("tabs", []))
@@ -363,7 +363,9 @@ class GoogleStore(Store):
         sid = self.consolidated_id()
         if sid is None:
             return {}
-        payload = self.api.get(sid, consolidation.READ_FIELDS, "đọc bảng tính tổng hợp")
+        payload = self.api.get(
+            sid, consolidation.READ_FIELDS, i18n.t("google.what.read_consolidated")
+        )
         tabs = sorted(parse_tabs(payload).values(), key=lambda t: t.index)
         return {t.title: consolidation.padded(t) for t in tabs}
 
@@ -378,16 +380,13 @@ class GoogleStore(Store):
         sid = self.spreadsheet_id(unit)
         if sid is None:
             raise SheetNotFound(
-                f"Chưa có bảng tính của đơn vị {unit.name} ({unit.id}): không khoá sổ được."
+                i18n.t("google.no_spreadsheet_to_lock", unit=unit.name, unit_id=unit.id)
             )
-        what = f"khoá sổ «{form.title}» của đơn vị {unit.name}"
+        what = i18n.t("google.what.lock", form=form.title, unit=unit.name)
         tabs = parse_tabs(self.api.get(sid, LOCK_FIELDS, what))
         name = find_tab(tabs, form.tab)
         if name is None:
-            raise SheetNotFound(
-                f"Bảng tính của đơn vị {unit.name} không có tab '{form.tab}': chạy lại "
-                "thidua provision rồi khoá sổ."
-            )
+            raise SheetNotFound(i18n.t("google.lock_missing_tab", unit=unit.name, tab=form.tab))
         tab = tabs[name]
         description = LOCK_DESCRIPTION.format(form=form.id)
         if any(p.get("description") == description for p in tab.protected):
@@ -442,12 +441,12 @@ class GoogleStore(Store):
         form = self.campaign.form(form_id)
         sid = self.spreadsheet_id(unit)
         if sid is None:
-            raise SheetNotFound(f"Chưa có bảng tính của đơn vị {unit_id}")
+            raise SheetNotFound(i18n.t("google.unit_has_no_spreadsheet", unit=unit_id))
         _payload, tabs = self._read_tabs(unit, sid)
         self._seen.pop(unit.id, None)
         name = find_tab(tabs, form.tab)
         if name is None:
-            raise SheetNotFound(f"Không có tab '{form.tab}'")
+            raise SheetNotFound(i18n.t("google.no_tab", tab=form.tab))
         tab = tabs[name]
         layout = locate_header(tab.values, form)
         number = start_row or layout.header_row + 1
@@ -464,7 +463,7 @@ class GoogleStore(Store):
                         )
             number += 1
         if requests:
-            self.api.batch_update(sid, requests, "nhập thử dữ liệu")
+            self.api.batch_update(sid, requests, i18n.t("google.what.test_input"))
 
 
 def _seconds(stamp: str | None) -> float | None:

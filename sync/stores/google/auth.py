@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ... import i18n
 from ...errors import ConfigError, PermissionDenied
 from .budget import Budget, DatabaseBudget, Limits, RedisBudget
 
@@ -34,7 +35,7 @@ def load_credentials(campaign: Campaign) -> list[Any]:
     when `backend.credentials` lists several key files)."""
     backend = campaign.google
     if backend is None:
-        raise ConfigError("Đợt thi đua không dùng backend.kind: google.")
+        raise ConfigError(i18n.t("google.not_google"))
     if backend.credential_files:
         return [_service_account(_path(campaign, f)) for f in backend.credential_files]
     if backend.oauth_client:
@@ -43,28 +44,18 @@ def load_credentials(campaign: Campaign) -> list[Any]:
     env = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
     if env:
         return [_service_account(Path(env))]
-    raise ConfigError(
-        "Chưa có thông tin đăng nhập Google: hãy ghi đường dẫn tệp khoá tài khoản dịch vụ "
-        "(JSON) vào backend.credentials, hoặc tệp OAuth client vào backend.oauth_client, hoặc "
-        "đặt biến môi trường GOOGLE_APPLICATION_CREDENTIALS. Xem docs/google-mode.md."
-    )
+    raise ConfigError(i18n.t("google.no_credentials"))
 
 
 def _service_account(path: Path) -> Any:
     from google.oauth2 import service_account
 
     if not path.exists():
-        raise ConfigError(
-            f"Không thấy tệp khoá tài khoản dịch vụ {path}: hãy tải khoá JSON từ Google Cloud "
-            "Console (IAM › Tài khoản dịch vụ › Khoá › Thêm khoá) và sửa backend.credentials."
-        )
+        raise ConfigError(i18n.t("google.key_not_found", path=path))
     try:
         return service_account.Credentials.from_service_account_file(str(path), scopes=SCOPES)
     except (ValueError, KeyError, OSError) as exc:
-        raise ConfigError(
-            f"Tệp {path} không phải khoá tài khoản dịch vụ hợp lệ ({type(exc).__name__}): hãy "
-            "tải lại khoá JSON (loại 'Service account') từ Google Cloud Console."
-        ) from None
+        raise ConfigError(i18n.t("google.bad_key", path=path, error=type(exc).__name__)) from None
 
 
 def _user_oauth(client_file: Path, token_file: Path) -> Any:
@@ -84,17 +75,12 @@ def _user_oauth(client_file: Path, token_file: Path) -> Any:
             creds.refresh(Request())
         if creds is None or not creds.valid:
             if not client_file.exists():
-                raise ConfigError(
-                    f"Không thấy tệp OAuth client {client_file}: hãy tạo 'OAuth client ID' loại "
-                    "'Desktop app' trong Google Cloud Console, tải JSON và sửa "
-                    "backend.oauth_client."
-                )
+                raise ConfigError(i18n.t("google.oauth_client_not_found", client_file=client_file))
             flow = InstalledAppFlow.from_client_secrets_file(str(client_file), SCOPES)
             creds = flow.run_local_server(port=0, open_browser=True)
     except GoogleAuthError as exc:
         raise PermissionDenied(
-            f"Đăng nhập Google không thành công ({exc}): hãy xoá {token_file} rồi chạy lại để "
-            "đăng nhập lại."
+            i18n.t("google.login_failed", exc=exc, token_file=token_file)
         ) from None
     token_file.parent.mkdir(parents=True, exist_ok=True)
     token_file.write_text(creds.to_json(), encoding="utf-8")

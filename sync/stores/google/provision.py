@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
+from ... import i18n
 from ...feedback import GUIDE_TAB, SUMMARY_TAB
 from ..grid import find_tab, locate_header
 from ..layout import STATUS_WIDTH, column_width, guide_rows, plan_columns
@@ -104,7 +105,7 @@ def column_requests(sheet_id: int, header_row: int, col: Column, idx: int) -> li
                             "type": "ONE_OF_LIST",
                             "values": [{"userEnteredValue": c} for c in col.choices],
                         },
-                        "inputMessage": f"Chọn một giá trị trong danh sách ({col.header}).",
+                        "inputMessage": i18n.t("sheet.choose_from_list", column=col.header),
                         "strict": True,
                         "showCustomUi": True,
                     },
@@ -226,7 +227,12 @@ def existing_form_tab(plan: Plan, name: str, tab: Tab, form: Form, editors: Sequ
             )
             plan.requests += column_requests(tab.sheet_id, layout.header_row, col, idx)
             plan.actions.append(
-                f"Thêm cột '{col.header}' vào tab '{name}' (cột {get_column_letter(idx + 1)})"
+                i18n.t(
+                    "plan.add_column",
+                    column=col.header,
+                    tab=name,
+                    letter=get_column_letter(idx + 1),
+                )
             )
         if col_plan.old_status is not None or layout.status is None:
             old = col_plan.old_status
@@ -253,7 +259,9 @@ def existing_form_tab(plan: Plan, name: str, tab: Tab, form: Form, editors: Sequ
                 )
             )
             if layout.status is None:
-                plan.actions.append(f"Thêm cột '{form.status_header}' vào tab '{name}'")
+                plan.actions.append(
+                    i18n.t("plan.add_status_column", column=form.status_header, tab=name)
+                )
         status = col_plan.status
     assert status is not None
     if tab.frozen != layout.header_row:
@@ -268,9 +276,9 @@ def existing_form_tab(plan: Plan, name: str, tab: Tab, form: Form, editors: Sequ
                 }
             }
         )
-        plan.actions.append(f"Cố định dòng tiêu đề (dòng {layout.header_row}) của tab '{name}'")
+        plan.actions.append(i18n.t("plan.freeze_header", header_row=layout.header_row, tab=name))
     if _protections(plan, tab, form, status, editors) and col_plan is None:
-        plan.actions.append(f"Khoá lại dòng tiêu đề và cột '{form.status_header}' tab '{name}'")
+        plan.actions.append(i18n.t("plan.protect_header", column=form.status_header, tab=name))
 
 
 def rewrite_block(plan: Plan, sheet_id: int, rows: list[list[Any]], old: list[list[Any]]) -> None:
@@ -332,7 +340,7 @@ def plan_unit(
         plan.requests.append(_width(sheet_id, 0, 170))
         plan.requests.append(_width(sheet_id, 1, 640))
         if not created:
-            plan.actions.append(f"Thêm tab '{GUIDE_TAB}'")
+            plan.actions.append(i18n.t("plan.add_tab", tab=GUIDE_TAB))
     elif trimmed(tabs[GUIDE_TAB].values) != trimmed(guide):
         tab = tabs[GUIDE_TAB]
         if len(guide) > tab.rows:
@@ -346,17 +354,17 @@ def plan_unit(
                 }
             )
         rewrite_block(plan, tab.sheet_id, guide, tab.values)
-        plan.actions.append(f"Cập nhật tab '{GUIDE_TAB}'")
+        plan.actions.append(i18n.t("plan.update_tab", tab=GUIDE_TAB))
     if SUMMARY_TAB not in tabs:
         _add_tab(plan, SUMMARY_TAB, 1 if created else None, 100, 10)
         if not created:
-            plan.actions.append(f"Thêm tab '{SUMMARY_TAB}'")
+            plan.actions.append(i18n.t("plan.add_tab", tab=SUMMARY_TAB))
     for i, form in enumerate(campaign.forms_for(unit.id)):
         name = find_tab(tabs, form.tab)
         if name is None:
             new_form_tab(plan, form, 2 + i if created else None, editors)
             if not created:
-                plan.actions.append(f"Thêm tab '{form.tab}'")
+                plan.actions.append(i18n.t("plan.add_tab", tab=form.tab))
         else:
             existing_form_tab(plan, name, tabs[name], form, editors)
     if created:

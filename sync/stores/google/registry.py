@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ... import i18n
 from ...errors import StoreError
 
 REGISTRY_NAME = "google.json"
@@ -30,8 +31,7 @@ class Registry:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise StoreError(
-                    f"Tệp {path} bị hỏng ({type(exc).__name__}): hãy sửa hoặc xoá tệp rồi chạy "
-                    "lại thidua provision (các bảng tính đã có cần ghi vào units[].spreadsheet)."
+                    i18n.t("google.registry_damaged", path=path, error=type(exc).__name__)
                 ) from None
             if isinstance(loaded, dict):
                 self.data.update(loaded)
@@ -59,6 +59,5 @@ class Registry:
                 os.replace(tmp, self.path)
             except OSError as exc:
                 raise StoreError(
-                    f"Không ghi được {self.path} ({exc.strerror}): hãy cấp quyền ghi cho thư mục "
-                    "của tệp đợt thi đua rồi chạy lại."
+                    i18n.t("google.registry_cannot_write", path=self.path, reason=exc.strerror)
                 ) from None

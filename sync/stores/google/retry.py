@@ -26,6 +26,7 @@ from google.auth import exceptions as auth_errors
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
+from ... import i18n
 from ...errors import PermissionDenied, QuotaExceeded, RemoteError, SheetNotFound, StoreError
 from .budget import Budget, Kind
 
@@ -220,18 +221,8 @@ def _reason(exc: APIError) -> str:
     return str(err.get("status") or "")
 
 
-STORAGE_QUOTA = (
-    "Google Drive từ chối tạo bảng tính: tài khoản dịch vụ không có dung lượng Drive riêng "
-    "(storageQuotaExceeded). Cách khắc phục (chọn một): (1) tạo một Bộ nhớ dùng chung "
-    "(Shared Drive), thêm e-mail tài khoản dịch vụ làm Người quản lý nội dung, rồi ghi mã thư "
-    "mục trong Bộ nhớ dùng chung đó vào backend.folder_id; hoặc (2) tự tạo bảng tính cho "
-    "từng đơn vị, chia sẻ quyền Người chỉnh sửa cho e-mail tài khoản dịch vụ và ghi đường "
-    "dẫn vào units[].spreadsheet. Xem docs/google-mode.md."
-)
-
-
 def translate(exc: BaseException, what: str) -> StoreError:
-    """The project exception for a library error met while doing `what` (Vietnamese)."""
+    """The project exception for a library error met while doing `what` (a catalogue text)."""
     if isinstance(exc, StoreError):
         return exc
     if isinstance(exc, APIError):
@@ -239,50 +230,25 @@ def translate(exc: BaseException, what: str) -> StoreError:
         reason = _reason(exc)
         detail = str(exc.error.get("message", "")) if isinstance(exc.error, dict) else ""
         if reason == "storageQuotaExceeded":
-            return QuotaExceeded(STORAGE_QUOTA)
+            return QuotaExceeded(i18n.t("google.storage_quota"))
         if code == 429 or reason in ("rateLimitExceeded", "userRateLimitExceeded"):
-            return QuotaExceeded(
-                f"Google báo vượt hạn mức số lần gọi khi {what} (HTTP {code}), đã thử lại "
-                "nhiều lần không được. Hạn mức là 300 lần/phút cho mỗi dự án và 60 lần/phút "
-                "cho mỗi người dùng: hãy đợi 1–2 phút rồi chạy lại, hoặc giảm "
-                "backend.requests_per_minute."
-            )
+            return QuotaExceeded(i18n.t("google.quota", what=what, code=code))
         if code == 404:
-            return SheetNotFound(
-                f"Không tìm thấy bảng tính khi {what} (HTTP 404): bảng tính đã bị xoá hoặc "
-                "mã/đường dẫn sai. Hãy kiểm tra đường dẫn (units[].spreadsheet) hoặc chạy "
-                "lại thidua provision để tạo lại."
-            )
+            return SheetNotFound(i18n.t("google.not_found", what=what))
         if code in (401, 403):
             return PermissionDenied(
-                f"Không có quyền khi {what} (HTTP {code}: {detail}). Hãy chia sẻ bảng tính "
-                "(hoặc thư mục) cho e-mail tài khoản dịch vụ với quyền Người chỉnh sửa, và "
-                "kiểm tra đã bật Google Sheets API và Google Drive API cho dự án."
+                i18n.t("google.permission", what=what, code=code, detail=detail)
             )
-        return RemoteError(
-            f"Google báo lỗi khi {what} (HTTP {code}: {detail}). Nếu lỗi lặp lại, hãy thử "
-            "lại sau ít phút."
-        )
+        return RemoteError(i18n.t("google.http_error", what=what, code=code, detail=detail))
     if isinstance(exc, auth_errors.RefreshError):
-        return PermissionDenied(
-            f"Không đăng nhập được Google khi {what}: khoá tài khoản dịch vụ không hợp lệ, đã "
-            "bị xoá hoặc quyền đăng nhập đã hết hạn. Hãy tạo khoá mới (tệp JSON) và ghi đường "
-            "dẫn vào backend.credentials, hoặc xoá tệp .thidua/google-token.json rồi đăng "
-            "nhập lại."
-        )
+        return PermissionDenied(i18n.t("google.auth_expired", what=what))
     if isinstance(exc, auth_errors.GoogleAuthError):
-        return PermissionDenied(f"Lỗi xác thực Google khi {what}: {exc}")
+        return PermissionDenied(i18n.t("google.auth_error", what=what, exc=exc))
     if isinstance(exc, requests.Timeout):
-        return RemoteError(
-            f"Google không trả lời kịp khi {what} (đã thử lại nhiều lần trong 60 giây): hãy "
-            "kiểm tra kết nối mạng rồi chạy lại."
-        )
+        return RemoteError(i18n.t("google.timeout", what=what))
     if isinstance(exc, requests.RequestException):
-        return RemoteError(
-            f"Không kết nối được tới Google khi {what} ({type(exc).__name__}): hãy kiểm tra "
-            "kết nối mạng/proxy rồi chạy lại."
-        )
-    return RemoteError(f"Lỗi không mong đợi khi {what}: {type(exc).__name__}: {exc}")
+        return RemoteError(i18n.t("google.unreachable", what=what, error=type(exc).__name__))
+    return RemoteError(i18n.t("google.unexpected", what=what, error=type(exc).__name__, exc=exc))
 
 
 GOOGLE_ERRORS: tuple[type[BaseException], ...] = (

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, delete, insert, select
 
+from ... import i18n
 from ...audit.models import Channel
 from ...errors import ConfigError, SheetNotFound, StoreError
 from ..capabilities import Change, WatchReport
@@ -123,7 +124,7 @@ class Channels:
             "token": token,
             "expiration": str(int((now + ttl) * 1000)),
         }
-        answer = self.store.api.watch(sid, body, f"bật thông báo thay đổi cho đơn vị {unit.name}")
+        answer = self.store.api.watch(sid, body, i18n.t("google.what.watch", unit=unit.name))
         expires = int(answer.get("expiration") or body["expiration"]) / 1000.0
         with self.engine.begin() as conn:
             conn.execute(
@@ -144,7 +145,7 @@ class Channels:
         if row.resource_id:
             try:
                 self.store.api.stop_channel(
-                    row.id, row.resource_id, f"tắt thông báo thay đổi của đơn vị {row.unit}"
+                    row.id, row.resource_id, i18n.t("google.what.unwatch", unit=row.unit)
                 )
             except SheetNotFound:
                 log.info("channel %s already gone", row.id)
@@ -162,10 +163,7 @@ class Channels:
         else:
             found = self.address
             if found is None:
-                raise ConfigError(
-                    "Chưa có địa chỉ nhận thông báo: chạy thidua watch start với "
-                    "--base-url https://<máy chủ của dịch vụ> (địa chỉ HTTPS công khai)."
-                )
+                raise ConfigError(i18n.t("google.watch_needs_base_url"))
             address = found
         return self._ensure(address, ttl, margin)
 
@@ -191,7 +189,7 @@ class Channels:
                 continue
             sid = self.store.spreadsheet_id(unit)
             if sid is None:
-                report.failed[unit.id] = "chưa có bảng tính (hãy chạy thidua provision)"
+                report.failed[unit.id] = i18n.t("google.watch_no_spreadsheet")
                 continue
             live = [r for r in old if r.spreadsheet == sid and (r.expires_at or 0) > limit]
             try:
@@ -259,7 +257,7 @@ def poll_changes(store: DriveStore, since: str) -> tuple[list[Change], str]:
     token: str | None = None
     while True:
         page: dict[str, Any] = store.api.list_files(
-            q, "nextPageToken,files(id,modifiedTime)", "tìm bảng tính vừa thay đổi", token
+            q, "nextPageToken,files(id,modifiedTime)", i18n.t("google.what.list_changes"), token
         )
         for file in page.get("files") or []:
             modified = str(file.get("modifiedTime") or "")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 
+from ... import i18n
 from ...errors import PermissionDenied, StoreError
 from ..base import ProvisionReport, Store, UnitSheets
 from ..grid import find_tab
@@ -62,11 +63,11 @@ class LocalStore(Store):
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except PermissionError:
-            raise PermissionDenied(
-                f"Không tạo được thư mục {self.folder}: hãy cấp quyền ghi rồi chạy lại."
-            ) from None
+            raise PermissionDenied(i18n.t("local.folder_denied", folder=self.folder)) from None
         except OSError as exc:
-            raise StoreError(f"Không tạo được thư mục {self.folder}: {exc.strerror}") from None
+            raise StoreError(
+                i18n.t("local.folder_failed", folder=self.folder, reason=exc.strerror)
+            ) from None
 
     def provision(self, unit: Unit) -> ProvisionReport:
         self._ensure_folder()
@@ -87,18 +88,18 @@ class LocalStore(Store):
                 if name is None:
                     new_form_tab(wb, form)
                     if not report.created:
-                        report.actions.append(f"Thêm tab '{form.tab}'")
+                        report.actions.append(i18n.t("plan.add_tab", tab=form.tab))
                 else:
                     report.actions += add_missing_columns(wb, wb[name], form)
             guide_changed = write_guide(wb, self.campaign, unit)
             lists_last(wb)
             if report.created:
                 tabs = ", ".join(f"'{f.tab}'" for f in forms)
-                report.actions.insert(0, f"Tạo mới sổ {path.name} với các tab {tabs}")
+                report.actions.insert(0, i18n.t("plan.create_local", workbook=path.name, tabs=tabs))
             elif guide_changed:
-                report.actions.append("Cập nhật tab 'Hướng dẫn'")
+                report.actions.append(i18n.t("plan.update_guide"))
             if not report.actions:
-                report.actions.append("Không có thay đổi")
+                report.actions.append(i18n.t("plan.no_change"))
                 return report
             atomic_save(wb, path, cached)
         return report

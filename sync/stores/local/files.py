@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.workbook import Workbook
 
+from ... import i18n
 from ...errors import PermissionDenied, StoreError, WorkbookLocked
 
 try:  # POSIX advisory locks; elsewhere only the in-process lock applies
@@ -74,8 +75,12 @@ def workbook_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
             raise PermissionDenied(_readonly_message(path)) from None
         except OSError as exc:
             raise StoreError(
-                f"Không ghi được sổ {path.name} ({exc.strerror}): hãy kiểm tra thư mục "
-                f"{path.parent} rồi chạy lại."
+                i18n.t(
+                    "local.write_failed_in",
+                    workbook=path.name,
+                    reason=exc.strerror,
+                    folder=path.parent,
+                )
             ) from None
         try:
             if fcntl is not None:
@@ -96,17 +101,11 @@ def workbook_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
 
 
 def _locked_message(path: Path) -> str:
-    return (
-        f"Sổ {path.name} đang được một tiến trình khác ghi (đã chờ {LOCK_TIMEOUT:.0f} giây): "
-        "hãy chạy lại sau ít phút."
-    )
+    return i18n.t("local.busy", workbook=path.name, seconds=f"{LOCK_TIMEOUT:.0f}")
 
 
 def _readonly_message(path: Path) -> str:
-    return (
-        f"Không có quyền ghi vào thư mục {path.parent} nên không ghi được sổ {path.name}: "
-        "hãy cấp quyền ghi cho tài khoản chạy thidua rồi chạy lại."
-    )
+    return i18n.t("local.read_only_folder", folder=path.parent, workbook=path.name)
 
 
 def atomic_save(wb: Workbook, path: Path, cached: dict[str, dict[str, Any]] | None = None) -> None:
@@ -135,8 +134,7 @@ def atomic_save(wb: Workbook, path: Path, cached: dict[str, dict[str, Any]] | No
         raise PermissionDenied(_readonly_message(path)) from None
     except OSError as exc:
         raise StoreError(
-            f"Không ghi được sổ {path.name} ({exc.strerror or exc}): hãy kiểm tra ổ đĩa và "
-            "thư mục rồi chạy lại."
+            i18n.t("local.write_failed", workbook=path.name, reason=exc.strerror or exc)
         ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):

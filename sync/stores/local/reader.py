@@ -13,6 +13,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ... import i18n
 from ...errors import PermissionDenied, SheetNotFound, StoreError, WorkbookUnreadable
 from ...feedback import GUIDE_TAB, SUMMARY_TAB
 from ...rules.findings import Finding
@@ -38,43 +39,28 @@ def open_workbook(path: Path, data_only: bool = False) -> Workbook:
     """Load an xlsx or raise a StoreError subclass with a Vietnamese message saying what to do."""
     name = path.name
     if not path.exists():
-        raise SheetNotFound(
-            f"Chưa có sổ {name} trong thư mục {path.parent}: hãy tạo sổ cho đơn vị "
-            "(thidua provision) hoặc chép tệp của đơn vị vào thư mục đó rồi chạy lại."
-        )
+        raise SheetNotFound(i18n.t("local.no_workbook", name=name, folder=path.parent))
     try:
         kind = sniff(path)
         if kind == "ole2":
-            raise WorkbookUnreadable(
-                f"Sổ {name} đang được đặt mật khẩu (mã hoá) hoặc là định dạng Excel cũ .xls: "
-                "hãy gỡ mật khẩu (Tệp › Thông tin › Bảo vệ sổ làm việc) hoặc lưu lại dưới dạng "
-                "'Sổ làm việc Excel (.xlsx)' rồi gửi lại."
-            )
+            raise WorkbookUnreadable(i18n.t("local.encrypted", name=name))
         if kind != "xlsx-zip":
-            raise WorkbookUnreadable(
-                f"Tệp {name} không phải sổ Excel .xlsx ("
-                + ("tệp rỗng" if kind == "empty" else "có thể là tệp CSV/văn bản bị đổi đuôi")
-                + "): hãy mở bằng Excel và chọn Lưu thành › 'Sổ làm việc Excel (.xlsx)' rồi gửi lại."
-            )
+            key = "local.not_xlsx.empty" if kind == "empty" else "local.not_xlsx.renamed"
+            raise WorkbookUnreadable(i18n.t(key, name=name))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return load_workbook(path, data_only=data_only, rich_text=False)
     except StoreError:
         raise
     except PermissionError:
-        raise PermissionDenied(
-            f"Sổ {name} đang bị khoá hoặc không có quyền đọc: hãy đóng tệp ở máy khác/cấp "
-            "quyền đọc cho tài khoản chạy thidua rồi chạy lại."
-        ) from None
+        raise PermissionDenied(i18n.t("local.locked", name=name)) from None
     except (zipfile.BadZipFile, KeyError) as exc:
         raise WorkbookUnreadable(
-            f"Tệp {name} là tệp nén nhưng không phải sổ Excel hợp lệ ({type(exc).__name__}): "
-            "hãy mở bằng Excel và lưu lại dưới dạng .xlsx, hoặc gửi lại đúng tệp."
+            i18n.t("local.bad_zip", name=name, error=type(exc).__name__)
         ) from None
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise WorkbookUnreadable(
-            f"Sổ {name} bị hỏng, không đọc được ({type(exc).__name__}): hãy mở bằng Excel "
-            "(Excel sẽ đề nghị sửa tệp), lưu lại rồi gửi lại."
+            i18n.t("local.damaged", name=name, error=type(exc).__name__)
         ) from None
 
 
@@ -86,7 +72,7 @@ def unavailable(unit: Unit, exc: StoreError) -> Finding:
         column=None,
         code="sheet_unavailable",
         severity="error",
-        message=f"Đơn vị {unit.name}: {exc}",
+        message=i18n.t("store.unit_problem", unit=unit.name, problem=exc),
     )
 
 

@@ -11,6 +11,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ... import i18n
 from ...feedback import GUIDE_TAB
 from ..grid import locate_header
 from ..layout import HELP_AUTHOR, STATUS_WIDTH, column_width, guide_rows, plan_columns
@@ -146,8 +147,8 @@ def style_column(wb: Workbook, ws: Worksheet, form: Form, col: Column, idx: int)
             showDropDown=False,
             showErrorMessage=True,
             errorStyle="warning",
-            errorTitle="Giá trị không có trong danh sách",
-            error=f"Hãy chọn '{col.header}' trong danh sách thả xuống.",
+            errorTitle=i18n.t("sheet.not_in_list"),
+            error=i18n.t("sheet.choose_header", column=col.header),
         )
         dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
@@ -159,7 +160,7 @@ def style_status(ws: Worksheet, form: Form, header_row: int, idx: int) -> None:
     cell.fill = STATUS_FILL
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.comment = Comment(
-        "Cột do hệ thống ghi kết quả kiểm tra từng dòng; không sửa cột này.",
+        i18n.t("sheet.status_column_note"),
         HELP_AUTHOR,
         width=300,
         height=80,
@@ -208,12 +209,19 @@ def add_missing_columns(wb: Workbook, ws: Worksheet, form: Form) -> list[str]:
         ws.cell(row=layout.header_row, column=idx + 1, value=col.header)
         style_column(wb, ws, form, col, idx)
         actions.append(
-            f"Thêm cột '{col.header}' vào tab '{ws.title}' (cột {get_column_letter(idx + 1)})"
+            i18n.t(
+                "plan.add_column",
+                column=col.header,
+                tab=ws.title,
+                letter=get_column_letter(idx + 1),
+            )
         )
     if plan.old_status is not None or layout.status is None:
         style_status(ws, form, layout.header_row, plan.status)
         if layout.status is None:
-            actions.append(f"Thêm cột '{form.status_header}' vào tab '{ws.title}'")
+            actions.append(
+                i18n.t("plan.add_status_column", column=form.status_header, tab=ws.title)
+            )
     return actions
 
 

@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ... import i18n
 from ...errors import StoreError, WorkbookLocked
 from ...feedback import GUIDE_TAB, SUMMARY_TAB
 from ..grid import find_tab, locate_header
@@ -195,9 +196,7 @@ def write_feedback(path: Path, campaign: Campaign, feedback: UnitFeedback) -> bo
             return False
         if owner_file(path).exists():
             raise WorkbookLocked(
-                f"Sổ {path.name} đang được mở trong Excel (có tệp {owner_file(path).name}): "
-                "hãy đóng sổ rồi chạy lại; nếu không ai mở sổ, hãy xoá tệp "
-                f"{owner_file(path).name}."
+                i18n.t("local.open_in_excel", workbook=path.name, owner=owner_file(path).name)
             )
         atomic_save(wb, path, cached_formula_values(path, wb))
         return True
@@ -214,7 +213,7 @@ def put_rows(
         wb = open_workbook(path)
         name = find_tab(wb.sheetnames, form.tab)
         if name is None:
-            raise StoreError(f"Sổ {path.name} không có tab '{form.tab}'")
+            raise StoreError(i18n.t("local.no_tab", workbook=path.name, tab=form.tab))
         ws = wb[name]
         layout = locate_header(worksheet_rows(ws, form.header_row + 10), form)
         row_number = start_row or layout.header_row + 1
