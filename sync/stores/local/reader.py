@@ -193,7 +193,7 @@ def _read_forms(
     sheetnames = book.sheetnames
     forms: dict[str, FormSheet] = {}
     own_tabs = {f.tab for f in campaign.forms}
-    for form in campaign.forms:
+    for form in campaign.forms_for(unit.id):  # a form that does not apply has no tab
         name = find_tab(sheetnames, form.tab)
         if name is None:
             others = {
