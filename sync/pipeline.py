@@ -17,7 +17,6 @@ from typing import Any, Protocol, TypeVar
 import pandas as pd
 
 from . import i18n, lifecycle
-from .audit.frames import Held
 from .campaign import Campaign, Deadline, Form, Unit
 from .consolidate import display_value
 from .errors import StoreError, SubmissionError
@@ -25,6 +24,7 @@ from .feedback import build_feedback
 from .form_state import FormCheck, States, content_hash, frame_rows
 from .rules.engine import UnitTimes, ValidationResult, validate
 from .rules.findings import Finding
+from .shared_frames import Held
 from .stores.base import ROW, Store, UnitSheets
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def official_rows(
 
 class Frames(Protocol):
     """Where a long-running process keeps units' last read sheets (`SheetCache` in memory,
-    `sync.audit.frames.SharedSheetCache` shared by every worker)."""
+    `sync.shared_frames.SharedSheetCache` shared by every worker)."""
 
     def fill(
         self, units: list[Unit], read: Callable[[list[Unit]], dict[str, UnitSheets]]
@@ -134,7 +134,7 @@ class SheetCache:
     other units' rows, which come from here instead of costing one read each. Every read
     refreshes the cache; a full pass (consolidation) re-reads only the units whose
     revision moved (`current_sheets`). The service shares its frames between workers
-    through the audit database (`sync.audit.frames.SharedSheetCache`, same interface).
+    through the audit database (`sync.shared_frames.SharedSheetCache`, same interface).
     """
 
     def __init__(self) -> None:

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from sync.audit import default_url, open_engine
-from sync.audit.frames import SharedSheetCache
 from sync.campaign import Campaign
 from sync.operations import Workspace, check_units, consolidate, open_workspace
 from sync.pipeline import Frames, SheetCache
+from sync.shared_frames import SharedSheetCache
 from sync.stores.google import GoogleStore, Limits, MemoryBudget
 from tests.fake_google import FakeGoogle
 from tests.google_driver import make_google_store

@@ -16,7 +16,6 @@ from typing import Any
 
 from sync import i18n
 from sync.audit import campaign_url, checked_forms, open_engine
-from sync.audit.frames import SharedSheetCache
 from sync.audit.jobs import JobStore
 from sync.campaign import Campaign, load_campaign
 from sync.errors import ConfigError
@@ -24,6 +23,7 @@ from sync.keys import current_key, server_secret
 from sync.operations import Workspace, warm_cache
 from sync.operations.jobs import JobRunner
 from sync.operations.workspace import audit_states
+from sync.shared_frames import SharedSheetCache
 from sync.stores import Store, open_store
 from sync.stores.capabilities import AcceptsUploads, KnowsSpreadsheetIds
 

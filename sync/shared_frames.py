@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Table, select, update
 
-from .models import UnitFrame
+from .audit.models import UnitFrame
 
 if TYPE_CHECKING:
-    from ..campaign import Unit
-    from ..stores.base import UnitSheets
+    from .campaign import Unit
+    from .stores.base import UnitSheets
 
 
 @dataclass(frozen=True)
