@@ -116,10 +116,12 @@ def test_legacy_text_is_a_warning_on_the_cell_and_checks_use_unicode() -> None:
         person("SINHO", "Nguyễn Văn An", "Nam", 1985),  # the same person, typed in Unicode
     ]
     result = run(campaign, {"dai_bieu": rows})
+    # the legacy and the Unicode spelling are one person: a duplicate across units, owned by
+    # TAMDUONG (first in the campaign file, no earlier claim), so SINHO carries the error
     assert keys(result) == [
         ("SINHO", 2, "ho_ten", "duplicate", "error"),
         ("TAMDUONG", 2, "dan_toc", "legacy_encoding", "warning"),
-        ("TAMDUONG", 2, "ho_ten", "duplicate", "error"),
+        ("TAMDUONG", 2, "ho_ten", "duplicate", "warning"),
         ("TAMDUONG", 2, "ho_ten", "legacy_encoding", "warning"),
         ("TAMDUONG", 3, "ghi_chu", "legacy_encoding", "warning"),
         ("TAMDUONG", 3, "gioi_tinh", "legacy_encoding", "warning"),
