@@ -135,3 +135,23 @@ def test_allocation_mistakes_exit_2(tmp_path: Path) -> None:
     code, output = run(path, "--total", "25", "--max", "4")
     assert code == 2
     assert "Tổng 25 vượt mức tối đa 4 × 6 đơn vị = 24" in output
+
+
+def test_a_form_for_some_units_shares_its_seats_among_those_units_only(tmp_path: Path) -> None:
+    path = write_campaign(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        "    template: dai_bieu\n",
+        "    template: dai_bieu\n    applies_to: [TP-LAICHAU, H-TAMDUONG, H-PHONGTHO]\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    code, output = run(path, "--total", "10", "--write")
+    assert code == 0, output
+    # 9,800 / 3,000 / 2,500 of 15,300 staff: exact 6.41 / 1.96 / 1.63
+    assert seats(output) == {
+        "TP-LAICHAU": ("6,41", 6),
+        "H-TAMDUONG": ("1,96", 2),
+        "H-PHONGTHO": ("1,63", 2),
+    }
+    quotas = {u.id: u.quotas.get("dai_bieu") for u in load_campaign(path).units}
+    assert quotas["CDN-GIAODUC"] is None and quotas["CD-VIENCHUC"] is None
+    assert sum(q for q in quotas.values() if q) == 10
