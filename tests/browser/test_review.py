@@ -45,8 +45,8 @@ def test_return_reason_resubmit_approve(
     assert "Đã nộp đúng hạn" in section.locator(".badge").first.inner_text()
     section.get_by_text("Trả lại để sửa").click()
     section.get_by_label("Lý do (đơn vị sẽ đọc trong sổ của mình)").fill(REASON)
-    section.get_by_role("button", name="Trả lại", exact=True).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the next page, not the old one
+        section.get_by_role("button", name="Trả lại", exact=True).click()
     assert "Đã trả lại «" in page.get_by_role("status").first.inner_text()
     section = page.locator(f"#form-{FORM}")
     assert section.locator(".badge").first.inner_text() == "Bị trả lại để sửa"
@@ -63,8 +63,8 @@ def test_return_reason_resubmit_approve(
     screenshot(unit_page, "review-unit-sees-reason")
     assert axe_violations(unit_page) == []
     unit_page.once("dialog", lambda d: d.accept())
-    card.get_by_role("button", name="Nộp lại").click()
-    unit_page.wait_for_load_state()
+    with unit_page.expect_navigation():  # the next page, not the old one
+        card.get_by_role("button", name="Nộp lại").click()
     notice = unit_page.locator(".notice--success").first.inner_text()
     assert "Nộp bổ sung: Đã nộp «" in notice and "đúng hạn" in notice
     unit_page.close()
@@ -73,8 +73,8 @@ def test_return_reason_resubmit_approve(
     page.goto(f"{live_server.url}/dashboard/units/{UNIT}")
     section = page.locator(f"#form-{FORM}")
     assert section.locator(".badge").first.inner_text() == "Đã nộp đúng hạn (bổ sung)"
-    section.get_by_role("button", name="Duyệt", exact=True).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the next page, not the old one
+        section.get_by_role("button", name="Duyệt", exact=True).click()
     section = page.locator(f"#form-{FORM}")
     assert section.locator(".badge").first.inner_text() == "Đã duyệt (bổ sung)"
     assert section.get_by_role("button", name="Duyệt", exact=True).count() == 0

@@ -74,8 +74,8 @@ def test_unit_uploads_fixes_and_submits(
     assert page.evaluate(STATES_VISIBLE)
     page.get_by_label(FILE_LABEL).set_input_files(str(book))
     assert page.locator("#workbook-name").inner_text() == book.name  # the chooser names it
-    page.get_by_role("button", name=SEND).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the next page, not the old one
+        page.get_by_role("button", name=SEND).click()
     assert "Đã nhận tệp" in page.get_by_role("status").first.inner_text()
     table = findings_table(page, form)
     first_row = form.header_row + 1
@@ -111,15 +111,15 @@ def test_unit_uploads_fixes_and_submits(
     ws.cell(row=first_row + 2, column=form.keys.index("gioi_tinh") + 1).value = "Nữ"
     wb.save(annotated)
     page.get_by_label(FILE_LABEL).set_input_files(str(annotated))
-    page.get_by_role("button", name=SEND).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the next page, not the old one
+        page.get_by_role("button", name=SEND).click()
     card = page.locator(f"#bieu-mau-{form.id}")
     assert card.locator(".sev-error").count() == 0
     screenshot(page, "upload-fixed")
 
     page.once("dialog", lambda d: d.accept())
-    card.get_by_role("button", name=f"«{form.title}»").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the next page, not the old one
+        card.get_by_role("button", name=f"«{form.title}»").click()
     notice = page.locator(".notice--success").first.inner_text()
     assert f"Đã nộp «{form.title}» lúc 12/04/2025 09:00 — đúng hạn" in notice
     history = page.locator("#lich-su")
@@ -131,8 +131,8 @@ def test_unit_uploads_fixes_and_submits(
     csv_file = tmp_path / "danh-sach.xlsx"
     csv_file.write_text("Họ và tên,Giới tính,Năm sinh\nLò Thị Mai,Nữ,1985\n", encoding="utf-8")
     page.get_by_label(FILE_LABEL).set_input_files(str(csv_file))
-    page.get_by_role("button", name=SEND).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the next page, not the old one
+        page.get_by_role("button", name=SEND).click()
     alert = page.get_by_role("alert").first.inner_text()
     assert "văn bản/CSV" in alert and "Lưu thành" in alert
     assert history.get_by_text("Bị từ chối").count() == 1
