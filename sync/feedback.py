@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import i18n
+from .rules.engine import STATES
 
 if TYPE_CHECKING:
     from .campaign import Campaign
@@ -65,18 +66,6 @@ FORM_HEAD = ("form", "quota", "rows", "valid_rows", "errors", "warnings", "due",
 """Columns of the per-form table of the `Kiểm tra` tab (message ids `feedback.form_head.*`)."""
 LIST_HEAD = ("form", "row", "column", "severity", "message")
 """Columns of the findings list of the `Kiểm tra` tab (message ids `feedback.list_head.*`)."""
-STATES = (
-    "not_applicable",
-    "not_started",
-    "in_progress",
-    "valid",
-    "submitted_on_time",
-    "submitted_late",
-    "returned",
-    "approved",
-    "locked",
-)
-"""The form states (docs/design.md); their labels are the message ids `state.<state>`."""
 
 STATUS_MAX_CHARS = 300
 

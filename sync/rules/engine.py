@@ -24,7 +24,7 @@ from .deadline import UnitTimes
 from .findings import FINDING_COLUMNS, Finding, Report
 from .registry import KINDS
 
-STATES = (
+STATES = (  # the form states (docs/design.md); labels: message ids `state.<state>`
     "not_applicable",
     "not_started",
     "in_progress",
