@@ -326,10 +326,7 @@ def test_duplicate_between_live_rows_first_seen_owns(office002: Office) -> None:
 # --- the command line --------------------------------------------------------------------------
 
 
-def test_review_extend_and_status_from_the_command_line(tmp_path: Path) -> None:
-    # The flows above run on SQLite and PostgreSQL; the CLI opens a fresh engine per command
-    # and leaves its pool to the process exit, so it is played on SQLite here.
-    db_url = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+def test_review_extend_and_status_from_the_command_line(tmp_path: Path, db_url: str) -> None:
     for name in ("seed004.yaml", "dang_ky.yaml", "bao_cao.yaml", "de_nghi.yaml"):
         (tmp_path / name).write_text((DATA / name).read_text("utf-8"), "utf-8")
     campaign = str(tmp_path / "seed004.yaml")

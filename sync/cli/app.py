@@ -14,7 +14,10 @@ from typing import Any
 import click
 
 from .. import clock, i18n
+from ..audit import campaign_url, open_engine
+from ..campaign import Campaign
 from ..errors import ConfigError, ThiduaError
+from ..operations import Workspace, open_workspace
 from . import language
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -41,6 +44,15 @@ def hoist_global_options(args: list[str]) -> list[str]:
             out.append(arg)
         i += 1
     return hoisted + out
+
+
+def command_workspace(campaign: Campaign) -> Workspace:
+    """The campaign's workspace for one command; its database connections are closed when
+    the command ends (a PostgreSQL server does not keep idle connections of finished
+    commands)."""
+    engine = open_engine(campaign_url(campaign))
+    click.get_current_context().call_on_close(engine.dispose)
+    return open_workspace(campaign, engine=engine)
 
 
 class ThiduaGroup(click.Group):

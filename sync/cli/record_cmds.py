@@ -10,8 +10,8 @@ import click
 from .. import clock
 from ..campaign import load_campaign
 from ..errors import ThiduaError
-from ..operations import extend, new_run_id, open_workspace, review
-from .app import cli
+from ..operations import extend, new_run_id, review
+from .app import cli, command_workspace
 from .output import echo_ok
 
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
@@ -54,7 +54,7 @@ def review_cmd(
         raise ThiduaError("--until chỉ dùng với --return")
     c = load_campaign(campaign)
     done = review(
-        open_workspace(c),
+        command_workspace(c),
         unit_id,
         form_id,
         decision="approved" if approve else "returned",
@@ -85,7 +85,7 @@ def extend_cmd(campaign: Path, unit_id: str, form_id: str, until: str, by: str |
     """Gia hạn nộp một biểu mẫu cho một đơn vị (nộp trước hạn mới: «đúng hạn (gia hạn)»)."""
     c = load_campaign(campaign)
     when = clock.parse_instant(until, c.tz)
-    extend(open_workspace(c), unit_id, form_id, until=when, by=_by(by), run_id=new_run_id("cli"))
+    extend(command_workspace(c), unit_id, form_id, until=when, by=_by(by), run_id=new_run_id("cli"))
     echo_ok(
         f"Đã gia hạn «{c.form(form_id).title}» cho {c.unit(unit_id).name} đến "
         f"{when.astimezone(c.tz):%d/%m/%Y %H:%M}."

@@ -16,13 +16,13 @@ from ..campaign import Campaign, load_campaign
 from ..csv_safe import SafeDictWriter
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_fields, summary_label
-from ..operations import Workspace, new_run_id, open_workspace
+from ..operations import Workspace, new_run_id
 from ..pipeline import Run
 from ..progress import progress
 from ..rules.findings import FINDING_COLUMNS, _plain
 from ..stores import open_store
 from ..stores.capabilities import ExportsXlsx
-from .app import EXIT_FINDINGS, cli
+from .app import EXIT_FINDINGS, cli, command_workspace
 from .output import echo_ok, table
 from .output import progress as bar
 
@@ -161,7 +161,7 @@ def validate(
     c = load_campaign(campaign)
     units = _units(c, unit_id)
     _form(c, form_id)
-    run = _run(open_workspace(c), units, feedback=not no_feedback)
+    run = _run(command_workspace(c), units, feedback=not no_feedback)
     frame = run.result.report.frame
     frame = frame[frame["unit"].isin(run.units)]
     if form_id:
@@ -294,7 +294,7 @@ def _print_table(
 def consolidate(campaign: Path, out: Path | None) -> None:
     """Ghi bảng tổng hợp (Tổng hợp, từng biểu mẫu, Cần sửa)."""
     c = load_campaign(campaign)
-    ws = open_workspace(c)
+    ws = command_workspace(c)
     export = ws.store if isinstance(ws.store, ExportsXlsx) else None
     if out is not None and export is None:
         raise ThiduaError(
@@ -330,7 +330,7 @@ def consolidate(campaign: Path, out: Path | None) -> None:
 def status(campaign: Path, fmt: str) -> None:
     """Tỷ lệ hoàn thành và đúng hạn theo biểu mẫu, cộng dồn theo đơn vị cấp trên."""
     c = load_campaign(campaign)
-    run = _run(open_workspace(c), None, feedback=False)
+    run = _run(command_workspace(c), None, feedback=False)
     items = progress(c, run.result.summaries)
     if fmt == "json":
         payload = {
@@ -395,7 +395,7 @@ def status(campaign: Path, fmt: str) -> None:
 def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
     """Nộp biểu mẫu của một đơn vị: chốt bản chính thức (phải hết lỗi)."""
     c = load_campaign(campaign)
-    done = operations.submit(open_workspace(c), unit_id, form_id, run_id=new_run_id("cli"))
+    done = operations.submit(command_workspace(c), unit_id, form_id, run_id=new_run_id("cli"))
     late, now, corrected = done.late, done.at, done.corrected
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
