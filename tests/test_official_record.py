@@ -312,6 +312,46 @@ def test_duplicate_owned_by_the_unit_that_submitted_first(office002: Office) -> 
         o.submit("X-NUNGNANG", "hoi_nghi_xa", "2025-03-02T10:00")
 
 
+def test_deleted_after_submitting_stays_on_the_official_record(office002: Office) -> None:
+    """Unit E submitted X, then deleted X from its live sheet: the submission still holds X
+    (nothing submitted is lost), E is told its sheet changed since submitting, and X stays
+    E's against other units until E resubmits without X."""
+    o = office002
+    x = {"ho_ten": "Lò Văn Pành", "nam_sinh": 1979}
+    y = {"ho_ten": "Lường Thị Én", "nam_sinh": 1990}
+    o.type("X-PHUCTHAN", "hoi_nghi_xa", {2: x, 3: y})  # unit E
+    assert o.submit("X-PHUCTHAN", "hoi_nghi_xa", "2025-03-01T09:00") is False
+    o.type("X-PHUCTHAN", "hoi_nghi_xa", {2: {"ho_ten": "", "nam_sinh": ""}})  # X deleted
+    o.type("X-NUNGNANG", "hoi_nghi_xa", {2: dict(x)})  # unit F types X later
+
+    run = o.check("2025-03-02T09:00")
+    assert findings(run, "X-PHUCTHAN", "hoi_nghi_xa") == []
+    assert findings(run, "X-NUNGNANG", "hoi_nghi_xa") == [(2, "ho_ten", "duplicate", "error")]
+    held = next(f for f in run.result.report if f.unit == "X-NUNGNANG")
+    assert "danh sách đã nộp của UBND xã Phúc Than" in held.message
+    e = o.status("2025-03-02T09:30")[("X-PHUCTHAN", "hoi_nghi_xa")]
+    assert (e["state"], e["changed_since_submit"]) == ("submitted_on_time", True)
+    official = o.states().get("X-PHUCTHAN", "hoi_nghi_xa").snapshot
+    assert [row[:2] for row in official or []] == [["Lò Văn Pành", 1979], ["Lường Thị Én", 1990]]
+    with pytest.raises(SubmissionError, match="còn 1 lỗi"):
+        o.submit("X-NUNGNANG", "hoi_nghi_xa", "2025-03-02T10:00")
+
+    # E resubmits without X: X is free, F may submit it.
+    assert o.submit("X-PHUCTHAN", "hoi_nghi_xa", "2025-03-03T09:00") is False
+    run = o.check("2025-03-03T10:00")
+    assert findings(run, "X-NUNGNANG", "hoi_nghi_xa") == []
+    official = o.states().get("X-PHUCTHAN", "hoi_nghi_xa").snapshot
+    assert [row[:2] for row in official or []] == [["Lường Thị Én", 1990]]
+    assert o.submit("X-NUNGNANG", "hoi_nghi_xa", "2025-03-03T11:00") is False
+    with o.engine.connect() as conn:
+        kept = conn.execute(
+            select(Submission.unit, Submission.rows)
+            .where(Submission.form == "hoi_nghi_xa")
+            .order_by(Submission.id)
+        ).all()
+    assert [(u, n) for u, n in kept] == [("X-PHUCTHAN", 2), ("X-PHUCTHAN", 1), ("X-NUNGNANG", 1)]
+
+
 def test_duplicate_between_live_rows_first_seen_owns(office002: Office) -> None:
     o = office002
     x = {"ho_ten": "Lò Văn Pành", "nam_sinh": 1979}

@@ -10,6 +10,9 @@ and the earliest claim owns a key: a row in its unit's submitted snapshot before
 then the unit that had it first (first-seen times from the audit database), then
 campaign-file order. The owner's row gets a `duplicate` *warning* naming the other units;
 the others get the error, so a unit's submission is never blocked by another typing later.
+A key stays held by a unit's submitted snapshot when the unit deletes the row from its live
+sheet afterwards: another unit's row with it still gets the error (naming "danh sách đã nộp
+của …") until the holder resubmits without it.
 """
 
 from __future__ import annotations
@@ -84,12 +87,20 @@ def check(ctx: FormContext, rule: UniqueRule) -> FindingParts:
     ok = exact >= 0
     dup[ok] = counts[exact[ok]] > 1
     owners = np.zeros(ctx.size, dtype=bool)
+    held: dict[int, str] = {}
     if not by_unit:
         keys = row_keys(ctx, rule.columns, ok)
         for unit, key in zip(ctx.unit_ids[ok], keys[ok], strict=True):
             ctx.keys.setdefault(str(unit), set()).add(str(key))
         if dup.any():
             owners = _owners(ctx, exact, dup, keys)
+        held = _held_by_submissions(ctx, keys, ok)
+        for p in held:
+            owners[p] = False
+    if held:
+        pos = np.array(sorted(p for p in held if not dup[p]), dtype=np.int64)
+        if len(pos):
+            parts.append(_emit_held(ctx, rule, pos, held, what))
     if (dup & ~owners).any():
         parts.append(
             _emit(ctx, rule, exact, dup & ~owners, None, "duplicate", rule.severity, what, dup)
@@ -166,6 +177,50 @@ def _owners(ctx: FormContext, exact: np.ndarray, dup: np.ndarray, keys: np.ndarr
     return out
 
 
+def _held_by_submissions(ctx: FormContext, keys: np.ndarray, ok: np.ndarray) -> dict[int, str]:
+    """Rows whose key another unit holds in its submitted snapshot without the row being in
+    its live sheet any more (it deleted the row after submitting): position → holder unit.
+    A row's own unit holding the key in its submission too keeps it when it was seen first."""
+    out: dict[int, str] = {}
+    if not ctx.claims:
+        return out
+    for p in np.flatnonzero(ok & ctx.evaluated):
+        key = str(keys[p])
+        claim = ctx.claims.get(key)
+        if not claim:
+            continue
+        unit = str(ctx.unit_ids[p])
+        seen, submitted = claim.get(unit, (float("inf"), False))
+        holders = [
+            (at, other)
+            for other, (at, sub) in claim.items()
+            if sub
+            and other != unit
+            and key not in ctx.keys.get(other, ())
+            and not (submitted and seen <= at)
+        ]
+        if holders:
+            out[int(p)] = min(holders)[1]
+    return out
+
+
+def _emit_held(
+    ctx: FormContext, rule: UniqueRule, pos: np.ndarray, held: dict[int, str], what: str
+) -> pd.DataFrame:
+    """`duplicate` errors on rows whose key another unit's submitted snapshot holds."""
+    lang = ctx.lang
+    msgs = []
+    for p in pos:
+        ref = M.text(lang, "row_ref_submitted", unit=ctx.unit_name(held[int(p)]))
+        default = M.text(lang, "duplicate", what=what, others=ref)
+        msgs.append(M.custom(rule.message, default, what=what, others=ref))
+    values = [
+        " | ".join(str(ctx.columns[k].unique_text[ctx.columns[k].codes[p]]) for k in rule.columns)
+        for p in pos
+    ]
+    return ctx.cell_findings(pos, rule.columns[0], "duplicate", rule.severity, msgs, values)
+
+
 def _emit(
     ctx: FormContext,
     rule: UniqueRule,
@@ -238,6 +293,7 @@ register(
             "likely_duplicate",
             "row_ref",
             "row_ref_unit",
+            "row_ref_submitted",
             "more",
         ),
     )
