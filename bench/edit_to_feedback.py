@@ -40,7 +40,7 @@ from sync.campaign import load_campaign  # noqa: E402
 from sync.stores.google import Limits, MemoryBudget  # noqa: E402
 from tests.fake_google import FakeGoogle  # noqa: E402
 from tests.google_driver import make_google_store  # noqa: E402
-from tests.service_helpers import SECRET, event, post_event  # noqa: E402
+from tests.service_helpers import SECRET, event, key_of, post_event  # noqa: E402
 from tests.test_google_watch import google_campaign_file  # noqa: E402
 
 STAFF = "vanthu@donvi.example.vn"
@@ -98,7 +98,7 @@ def main() -> None:
 
         def edit(unit_id: str, index: int) -> None:
             typist.put_rows(unit_id, "ds", [[f"Người thứ {index}", 1900 + index]])
-            answer = post_event(app.test_client(), event(sids[unit_id]))
+            answer = post_event(app.test_client(), event(sids[unit_id]), key=key_of(unit_id))
             if answer.status_code != 202:
                 errors.append(f"{unit_id}: {answer.status_code} {answer.get_data(as_text=True)}")
 
