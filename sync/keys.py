@@ -113,6 +113,23 @@ def unit_keys(
     return out
 
 
+ADDON_URL = "THIDUA_URL"
+ADDON_KEY = "THIDUA_UNIT_KEY"
+"""The add-on's two settings (developer metadata written by provisioning, or Script
+Properties): the service address and the unit's own key."""
+
+
+def addon_settings(
+    engine: Engine, secret: str, campaign_id: str, unit_ids: list[str], url: str | None
+) -> dict[str, dict[str, str]]:
+    """unit → what provisioning writes into its spreadsheet for the add-on: that unit's own
+    current key and, when known, the service address. Never the server's key."""
+    out = {}
+    for info in unit_keys(engine, secret, campaign_id, unit_ids):
+        out[info.unit] = {ADDON_KEY: info.key, **({ADDON_URL: url} if url else {})}
+    return out
+
+
 def rotate(engine: Engine, secret: str, campaign_id: str, unit_id: str) -> UnitKeyInfo:
     """Replace one unit's key (the old one stops working at once, in every process)."""
     from sqlalchemy import insert, update

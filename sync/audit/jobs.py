@@ -463,11 +463,13 @@ class _Conflict(Exception):
 
 
 def addon_pings(engine: Engine, campaign: str) -> dict[str, float]:
-    """unit → when its add-on last reached the service (`ping` events), UNIX seconds."""
+    """unit → when its add-on last reached the service, UNIX seconds: its `ping` (menu
+    opened, automatic check switched on) or any other signed add-on event (`source` sheets:
+    an add-on that sends edits is installed, whether or not it ever pinged)."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(Event.unit, func.max(Event.received_at))
-            .where((Event.campaign == campaign) & (Event.kind == "ping"))
+            .where((Event.campaign == campaign) & (Event.source == "sheets"))
             .group_by(Event.unit)
         ).all()
     return {str(unit): float(at) for unit, at in rows}

@@ -12,10 +12,13 @@ from typing import Any
 import click
 
 from .. import i18n, operations
+from ..audit import campaign_url, open_engine
+from ..audit.jobs import addon_pings
 from ..campaign import Campaign, load_campaign
 from ..csv_safe import SafeDictWriter
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_fields, summary_label
+from ..keys import addon_settings, server_secret
 from ..operations import Workspace, new_run_id
 from ..pipeline import Run
 from ..progress import progress
@@ -85,14 +88,9 @@ def provision(campaign: Path, service_url: str | None, check_addon: bool) -> Non
         _check_addon(c)
         return
     store = open_store(c)
-    url = service_url or (c.google.service_url if c.google is not None else None)
-    if url and hasattr(store, "addon_settings"):
-        if not url.startswith("https://"):
-            raise ThiduaError(
-                f"Địa chỉ dịch vụ '{url}' phải bắt đầu bằng https:// (tiện ích chỉ gửi qua HTTPS)."
-            )
-        address = url.rstrip("/")
-        store.addon_settings = lambda _unit: {"THIDUA_URL": address}
+    if hasattr(store, "addon_settings"):  # a Google store: the add-on's key and address
+        settings = _addon_settings(c, service_url or (c.google.service_url if c.google else None))
+        store.addon_settings = lambda unit: settings[unit.id]
     failed = 0
     for unit in bar(list(c.units), i18n.t("cli.bar_provision")):
         try:
@@ -109,12 +107,28 @@ def provision(campaign: Path, service_url: str | None, check_addon: bool) -> Non
     echo_ok(i18n.t("cli.provision_done", count=len(c.units)))
 
 
+def _addon_settings(c: Campaign, url: str | None) -> dict[str, dict[str, str]]:
+    """Each unit's own key and the service address, written into its spreadsheet's
+    developer metadata where the add-on copied from the template reads them."""
+    if url:
+        if not url.startswith("https://"):
+            raise ThiduaError(i18n.t("cli.provision_bad_url", url=url))
+        url = url.rstrip("/")
+    else:
+        click.secho(i18n.t("cli.provision_no_url"), fg="yellow", err=True)
+    engine = open_engine(campaign_url(c))
+    try:
+        return addon_settings(engine, server_secret(c.base_dir), c.id, [u.id for u in c.units], url)
+    finally:
+        engine.dispose()
+
+
 def _check_addon(c: Campaign) -> None:
     """Per unit: has the add-on reached the service (a `ping` when the menu is opened or
-    the automatic check switched on)? Exit 1 while some unit still has to click."""
-    from ..audit import campaign_url, open_engine
-    from ..audit.jobs import addon_pings
-
+    the automatic check switched on, or any signed add-on event)? Exit 1 while some unit
+    still has to click."""
+    if c.google is None:
+        raise ThiduaError(i18n.t("cli.addon_local"))
     engine = open_engine(campaign_url(c))
     try:
         pings = addon_pings(engine, c.id)
@@ -125,17 +139,16 @@ def _check_addon(c: Campaign) -> None:
         at = pings.get(unit.id)
         if at is None:
             missing += 1
-            click.echo(
-                f"✗ {unit.id} ({unit.name}): tiện ích chưa liên lạc — nhờ đơn vị mở bảng tính, "
-                "chọn Thi đua › Bật kiểm tra tự động"
-            )
+            click.echo(i18n.t("cli.addon_missing", unit=unit.id, name=unit.name))
         else:
             when = datetime.fromtimestamp(at, c.tz).strftime("%H:%M %d/%m/%Y")
-            click.echo(f"✓ {unit.id} ({unit.name}): tiện ích đã liên lạc lúc {when}")
+            click.echo(i18n.t("cli.addon_seen", unit=unit.id, name=unit.name, when=when))
     if missing:
-        click.secho(f"{missing}/{len(c.units)} đơn vị chưa bật tiện ích.", fg="yellow")
+        click.secho(
+            i18n.t("cli.addon_some_missing", missing=missing, count=len(c.units)), fg="yellow"
+        )
         raise SystemExit(EXIT_FINDINGS)
-    echo_ok(f"Cả {len(c.units)} đơn vị đã bật tiện ích.")
+    echo_ok(i18n.t("cli.addon_all", count=len(c.units)))
 
 
 @cli.command()

@@ -50,3 +50,53 @@ test('Bật kiểm tra tự động pings the service quietly', () => {
   assert.equal(rec.toasts.length, 1);
   assert.match(rec.toasts[0].message, /Đã bật kiểm tra tự động/);
 });
+
+test('a key rotated by provisioning (metadata) wins over the old Script Property', () => {
+  const { context, rec } = loadAddon({
+    properties: { THIDUA_URL: URL, THIDUA_UNIT_KEY: 'khoa-cu-da-thu-hoi' },
+    metadata: { THIDUA_UNIT_KEY: KEY },
+  });
+  assert.equal(context.menuCheckNow().sent, true);
+  const request = rec.requests[0];
+  assert.equal(request.url, URL + '/hooks/sheets'); // the URL from Script Properties
+  const sig = parseSignature(request.headers['X-Thidua-Signature']);
+  assert.equal(sig.v1, expectedSignature(KEY, sig.t, request.payload));
+});
+
+test('a blank metadata value falls back to the Script Property', () => {
+  const { context, rec } = loadAddon({
+    properties: { THIDUA_URL: URL, THIDUA_UNIT_KEY: 'khoa-trong-thuoc-tinh' },
+    metadata: { THIDUA_URL: '  ', THIDUA_UNIT_KEY: '' },
+  });
+  context.menuCheckNow();
+  const sig = parseSignature(rec.requests[0].headers['X-Thidua-Signature']);
+  assert.equal(rec.requests[0].url, URL + '/hooks/sheets');
+  assert.equal(sig.v1, expectedSignature('khoa-trong-thuoc-tinh', sig.t, rec.requests[0].payload));
+});
+
+test('unreadable metadata: Script Properties are used and the reason is logged', () => {
+  const { context, rec } = loadAddon({
+    properties: { THIDUA_URL: URL, THIDUA_UNIT_KEY: 'khoa-thuoc-tinh' },
+    metadata: { THIDUA_UNIT_KEY: KEY },
+    metadataError: 'Service Spreadsheets failed while accessing document',
+  });
+  assert.equal(context.menuCheckNow().sent, true);
+  const sig = parseSignature(rec.requests[0].headers['X-Thidua-Signature']);
+  assert.equal(sig.v1, expectedSignature('khoa-thuoc-tinh', sig.t, rec.requests[0].payload));
+  assert.ok(rec.logs.some(([level, text]) => level === 'warn' && /developer metadata/.test(text)));
+});
+
+test('the status sidebar signs with the metadata key too', () => {
+  const { context, rec } = loadAddon({
+    properties: {},
+    metadata: { THIDUA_URL: URL, THIDUA_UNIT_KEY: KEY },
+    respond: () => ({ status: 200, body: { unit: 'DV1', forms: [] } }),
+  });
+  const answer = context.getStatus();
+  assert.equal(answer.ok, true);
+  const request = rec.requests[0];
+  assert.match(request.url, new RegExp('^' + URL + '/api/units/'));
+  const path = request.url.slice(URL.length);
+  const sig = parseSignature(request.headers['X-Thidua-Signature']);
+  assert.equal(sig.v1, expectedSignature(KEY, sig.t, '', 'GET', path));
+});

@@ -63,6 +63,8 @@ function makeCache(store) {
  * Creates the stand-ins. Options:
  *   properties: Script Properties (default: a valid URL and unit key)
  *   metadata: the spreadsheet's developer metadata {key: value} (default none)
+ *   metadataError: a message: reading developer metadata throws it (an older copy, a
+ *     scope missing) so the add-on must fall back to Script Properties
  *   spreadsheetId, activeSheet, email, nowMs
  *   respond(request) -> {status, body, headers} or throws (default 202)
  *   alertAnswer: 'YES' | 'NO' | 'OK' (answer of ui.alert)
@@ -124,10 +126,12 @@ export function createEnv(options = {}) {
           key = k;
           return finder;
         },
-        find: () =>
-          [...metadata.entries()]
+        find: () => {
+          if (options.metadataError) throw new Error(options.metadataError);
+          return [...metadata.entries()]
             .filter(([k]) => key === null || k === key)
-            .map(([k, v]) => ({ getKey: () => k, getValue: () => v, getVisibility: () => 'DOCUMENT' })),
+            .map(([k, v]) => ({ getKey: () => k, getValue: () => v, getVisibility: () => 'DOCUMENT' }));
+        },
       };
       return finder;
     },

@@ -204,9 +204,12 @@ class GoogleStore(Store):
         settings = addon_metadata(found.get("developerMetadata") or [], wanted)
         if settings:
             plan.requests += settings
-            plan.actions.append(
-                "Ghi cấu hình tiện ích (" + ", ".join(sorted(wanted)) + ") vào bảng tính"
+            names = sorted(
+                r["createDeveloperMetadata"]["developerMetadata"]["metadataKey"]
+                for r in settings
+                if "createDeveloperMetadata" in r
             )
+            plan.actions.append(i18n.t("plan.addon_settings", names=", ".join(names)))
         if plan.requests:
             self.api.batch_update(sid, plan.requests, what)
         self._seen.pop(unit.id, None)
@@ -236,10 +239,7 @@ class GoogleStore(Store):
             return None
         sid = spreadsheet_id(text)
         if sid is None:
-            raise StoreError(
-                f"backend.template_spreadsheet ('{text}') không phải đường dẫn bảng tính Google: "
-                "hãy chép đúng đường dẫn dạng https://docs.google.com/spreadsheets/d/<mã>/edit."
-            )
+            raise StoreError(i18n.t("google.bad_template_link", link=text))
         return sid
 
     # -- reading ------------------------------------------------------------------------
