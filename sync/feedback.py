@@ -48,6 +48,8 @@ class FormFeedback:
     form_id: str
     status: dict[int, RowStatus] = field(default_factory=dict)
     notes: list[CellNote] = field(default_factory=list)
+    state_line: str | None = None
+    """The form's state as the unit reads it under the status column's title (None: none)."""
 
 
 @dataclass
@@ -124,6 +126,54 @@ def state_notices(summary: Any, language: str = "vi", tz: Any = None) -> list[st
     if get("changed_since_submit", False):
         out.append(i18n.t("state.notice.changed", language))
     return out
+
+
+def _stamp(value: Any, tz: Any) -> str:
+    """dd/mm/YYYY HH:MM of a datetime or ISO text, in `tz` ("" when unknown)."""
+    if not value:
+        return ""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if tz is not None and when.tzinfo is not None:
+        when = when.astimezone(tz)
+    return str(when.strftime("%d/%m/%Y %H:%M"))
+
+
+def sheet_state_line(summary: Any, language: str = "vi", tz: Any = None) -> str | None:
+    """One line on the form's state for the unit's own sheet (under the status column's
+    title): submitted when, edited since, returned with the reason, approved… (message ids
+    `sheet_state.*`). None for a form that does not apply or was not checked."""
+    get = _get(summary)
+    state = str(get("state", "not_started"))
+    if state not in STATES or state == "not_applicable":
+        return None
+    label = summary_label(summary, language)
+    review = get("review") or {}
+    changed = bool(get("changed_since_submit", False))
+    deadline = get("deadline")
+    due = _stamp(deadline.due if deadline is not None else get("due"), tz)
+
+    def text(key: str, **params: Any) -> str:
+        return i18n.t(f"sheet_state.{key}", language, **params)
+
+    if state == "returned":
+        reason = review.get("reason") or ""
+        until = _stamp(review.get("until"), tz)
+        return (
+            text("returned_until", reason=reason, until=until)
+            if until
+            else text("returned", reason=reason)
+        )
+    if state == "approved":
+        at = _stamp(review.get("at"), tz)
+        return text("approved_changed" if changed else "approved", label=label, at=at)
+    if state in ("submitted_on_time", "submitted_late"):
+        at = _stamp(get("submitted_at"), tz)
+        return text("submitted_changed" if changed else "submitted", label=label, at=at)
+    if state == "locked":
+        return text("locked", label=label)
+    if state == "in_progress":
+        return text("in_progress", errors=get("errors", 0), due=due)
+    return text(state, due=due)
 
 
 def state_fields(summary: Any, language: str = "vi", tz: Any = None) -> dict[str, Any]:
@@ -211,6 +261,9 @@ def build_feedback(campaign: Campaign, unit_id: str, result: ValidationResult) -
             severity = "error" if any(s == "error" for s, _ in msgs) else "warning"
             form_fb.notes.append(CellNote(row, column, severity, "\n".join(m for _, m in msgs)))
         feedback.forms[form.id] = form_fb
+    for s in result.summaries:
+        if s.unit == unit_id and s.form in feedback.forms:
+            feedback.forms[s.form].state_line = sheet_state_line(s, campaign.language, campaign.tz)
     feedback.summary = _summary(campaign, unit.name, unit_id, result, unit_findings)
     return feedback
 

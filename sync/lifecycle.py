@@ -67,6 +67,7 @@ def times(
         changed_since_submit=state.changed_since_submit,
         corrections=max(0, len(state.history) - 1),
         review_info=dict(review) if review else None,
+        last_submitted_at=state.submitted,
     )
 
 

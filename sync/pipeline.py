@@ -525,6 +525,7 @@ def submit(
     summary.on_time = on_time
     summary.corrections = max(0, len(state.history) - 1)
     summary.changed_since_submit = False
+    summary.submitted_at = now
     if unit.id in run.written or unit.id in run.unchanged:
         try:
             store.write_feedback(unit, build_feedback(campaign, unit.id, run.result))

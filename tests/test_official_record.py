@@ -71,6 +71,12 @@ class Office:
         run = self.check(now)
         return {(s.unit, s.form): state_fields(s, "vi", TZ) for s in run.result.summaries}
 
+    def sheet_state(self, unit: str, form: str) -> str:
+        """The form's state under the status column's title in the unit's own tab."""
+        title, _, line = str(self.driver.header(self.campaign.unit(unit), form)[-1]).partition("\n")
+        assert title == self.campaign.form(form).status_header
+        return line
+
     def sheet_summary(self, unit: str) -> str:
         """The unit's "Kiểm tra" tab as one text."""
         rows = self.driver.summary(self.campaign.unit(unit))
@@ -132,6 +138,14 @@ def test_seed_004_registration_review_and_eligibility(office004: Office) -> None
     assert "Bảng đã thay đổi sau khi nộp: nộp lại để cập nhật bản chính thức" in o.sheet_summary(
         "H-TAMDUONG"
     )
+    assert o.sheet_state("H-TAMDUONG", "dang_ky") == (
+        "Đã nộp đúng hạn lúc 06/02/2023 09:00 — đã sửa sau khi nộp: "
+        "nộp lại để cập nhật bản chính thức"
+    )
+    assert (
+        o.sheet_state("H-SINHO", "dang_ky")
+        == "Hợp lệ, chưa nộp — nộp trước 10/02/2023 17:00 để được tính"
+    )
 
     # Returned with a reason: state `returned`, the reason in the unit's "Kiểm tra" tab.
     record = o.review(
@@ -159,6 +173,10 @@ def test_seed_004_registration_review_and_eligibility(office004: Office) -> None
         "Ban tổ chức trả lại để sửa: Bổ sung người thứ ba đã nhập vào bản chính thức "
         "(sửa và nộp lại trước 12/02/2023 17:00)" in sheet
     )
+    assert o.sheet_state("H-TAMDUONG", "dang_ky") == (
+        "Bị trả lại: Bổ sung người thứ ba đã nhập vào bản chính thức — "
+        "sửa và nộp lại trước 12/02/2023 17:00"
+    )
     with pytest.raises(ReviewError, match="đang bị trả lại"):
         o.review("H-TAMDUONG", "dang_ky", "2023-02-09T09:00", "approved", by="x")
 
@@ -169,12 +187,18 @@ def test_seed_004_registration_review_and_eligibility(office004: Office) -> None
     assert status[("H-TAMDUONG", "dang_ky")]["state_label"] == "Đã nộp đúng hạn (bổ sung)"
     assert status[("H-TAMDUONG", "dang_ky")]["changed_since_submit"] is False
     assert "Đã nộp đúng hạn (bổ sung)" in o.sheet_summary("H-TAMDUONG")
+    assert (
+        o.sheet_state("H-TAMDUONG", "dang_ky") == "Đã nộp đúng hạn (bổ sung) lúc 11/02/2023 10:00"
+    )
 
     # Approved: final; the unit can no longer resubmit.
     o.review("H-TAMDUONG", "dang_ky", "2023-02-11T15:00", "approved", by="bantochuc")
     status = o.status("2023-02-11T16:00")
     assert status[("H-TAMDUONG", "dang_ky")]["state"] == "approved"
     assert "Đã duyệt" in o.sheet_summary("H-TAMDUONG")
+    assert o.sheet_state("H-TAMDUONG", "dang_ky") == (
+        "Đã duyệt (bổ sung) lúc 11/02/2023 15:00: bản chính thức đã chốt"
+    )
     with pytest.raises(SubmissionError, match="đã được duyệt"):
         o.submit("H-TAMDUONG", "dang_ky", "2023-02-11T16:30")
     with o.engine.connect() as conn:
@@ -331,6 +355,10 @@ def test_deleted_after_submitting_stays_on_the_official_record(office002: Office
     assert "danh sách đã nộp của UBND xã Phúc Than" in held.message
     e = o.status("2025-03-02T09:30")[("X-PHUCTHAN", "hoi_nghi_xa")]
     assert (e["state"], e["changed_since_submit"]) == ("submitted_on_time", True)
+    assert o.sheet_state("X-PHUCTHAN", "hoi_nghi_xa") == (
+        "Đã nộp đúng hạn lúc 01/03/2025 09:00 — đã sửa sau khi nộp: "
+        "nộp lại để cập nhật bản chính thức"
+    )
     official = o.states().get("X-PHUCTHAN", "hoi_nghi_xa").snapshot
     assert [row[:2] for row in official or []] == [["Lò Văn Pành", 1979], ["Lường Thị Én", 1990]]
     with pytest.raises(SubmissionError, match="còn 1 lỗi"):

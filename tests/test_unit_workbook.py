@@ -54,7 +54,8 @@ def locked_cells(ws: Any, header_row: int, status_col: int) -> list[str]:
 
 
 def status_column(ws: Any, header_row: int, header: str) -> int:
-    return next(c.column for c in ws[header_row] if c.value == header)
+    """The status column: its header's first line is the title (the form's state follows)."""
+    return next(c.column for c in ws[header_row] if str(c.value).split("\n")[0] == header)
 
 
 def test_every_editable_cell_stays_unlocked_after_the_demo(

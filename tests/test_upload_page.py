@@ -97,7 +97,9 @@ def test_upload_findings_download_reupload_submit(app, client, campaign_file) ->
     assert download.status_code == 200
     assert "DV1-phan-hoi.xlsx" in download.headers["Content-Disposition"]
     ws = openpyxl.load_workbook(io.BytesIO(download.data))["Danh sách"]
-    assert ws["C1"].value == "Kết quả kiểm tra"
+    assert ws["C1"].value == (  # the form's state under the status column's title
+        "Kết quả kiểm tra\nĐang nhập, còn 2 lỗi — sửa hết lỗi rồi nộp trước 20/04/2099 17:00"
+    )
     assert "1955" in str(ws["C2"].value) and "Họ và tên" in str(ws["C3"].value)
 
     # Nộp is disabled while errors remain, with the reason beside it

@@ -38,6 +38,8 @@ class UnitTimes:
     """Submissions after the first one (shown as *bổ sung*)."""
     review_info: dict[str, Any] | None = None
     """The last review as shown: {decision, reason, by, at, until}."""
+    last_submitted_at: datetime | None = None
+    """The latest submission (the official snapshot's time)."""
 
 
 def deadline_of(form: Form, unit: str, times: UnitTimes | None) -> Deadline:

@@ -61,6 +61,8 @@ class UnitSummary:
     """The last review: {decision, reason, by, at} (None: not reviewed)."""
     deadline: Deadline | None = None
     """The unit's own deadline (override, extension, return)."""
+    submitted_at: datetime | None = None
+    """The latest submission: when the official snapshot was frozen (None: never)."""
 
     @property
     def applicable(self) -> bool:
@@ -87,6 +89,7 @@ class UnitSummary:
             "on_time": self.on_time,
             "review": self.review,
             "due": self.deadline.due.isoformat() if self.deadline is not None else None,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
         }
 
 
@@ -340,6 +343,7 @@ def _summaries(
                 on_time=deadline.on_time(ctx.form, unit, t, ctx.campaign.tz),
                 review=t.review_info if t is not None else None,
                 deadline=deadline.deadline_of(ctx.form, unit, t),
+                submitted_at=t.last_submitted_at if t is not None else None,
             )
         )
     return out

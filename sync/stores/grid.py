@@ -82,6 +82,12 @@ class HeaderLayout:
     """Number of header cells (last non-empty header column + 1)."""
 
 
+def header_title(cell: Any) -> Any:
+    """A header cell's first line: the status column's header carries the form's state on
+    the lines below its title ("Kết quả kiểm tra\nĐã nộp lúc …")."""
+    return cell.split("\n", 1)[0] if isinstance(cell, str) else cell
+
+
 def _layout_at(row_number: int, header: Sequence[Any], form: Form) -> HeaderLayout:
     wanted = {norm(c.header): c.key for c in form.columns}
     status_key = norm(form.status_header)
@@ -93,7 +99,7 @@ def _layout_at(row_number: int, header: Sequence[Any], form: Form) -> HeaderLayo
         layout.width = idx + 1
         if key in wanted and wanted[key] not in layout.columns:
             layout.columns[wanted[key]] = idx
-        elif key == status_key and layout.status is None:
+        elif layout.status is None and norm(header_title(cell)) == status_key:
             layout.status = idx
         elif key in STT_HEADERS:
             layout.ignored.add(idx)

@@ -121,6 +121,13 @@ def plan_columns(form: Form, rows: list[list[Any]], layout: HeaderLayout) -> Col
     return ColumnPlan(placements, new_status, None)
 
 
+def status_header_text(form: Form, feedback: FormFeedback | None) -> str:
+    """The status column's header: its title, then the form's state on the next line
+    (the header row repeats on every printed page, so the state prints with the list)."""
+    line = feedback.state_line if feedback is not None else None
+    return f"{form.status_header}\n{line}" if line else form.status_header
+
+
 def feedback_targets(
     form: Form, layout: HeaderLayout, feedback: FormFeedback | None
 ) -> tuple[dict[int, RowStatus], dict[tuple[int, int], tuple[str, str]]]:

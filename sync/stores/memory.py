@@ -25,7 +25,7 @@ from .grid import (
     read_form_grid,
     renamed_candidate,
 )
-from .layout import feedback_targets, guide_rows, plain_value, plan_columns
+from .layout import feedback_targets, guide_rows, plain_value, plan_columns, status_header_text
 
 if TYPE_CHECKING:
     from ..campaign import Campaign, Form, Unit
@@ -220,6 +220,10 @@ class MemoryStore(Store):
                 changed = True
             status, notes = feedback_targets(form, layout, feedback.forms[form.id])
             col = layout.status
+            title = status_header_text(form, feedback.forms[form.id])
+            if _get(rows, layout.header_row, col) != title:
+                _set(rows, layout.header_row, col, title)
+                changed = True
             for number in range(layout.header_row + 1, max(len(rows), *status, 0) + 1):
                 wanted = status[number].text if number in status else None
                 if _get(rows, number, col) != wanted:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...feedback import SUMMARY_TAB
 from ..grid import find_tab, locate_header
-from ..layout import feedback_targets, plan_columns
+from ..layout import feedback_targets, plan_columns, status_header_text
 from .sheetdata import COLOURS, Tab, colour, comparable, extended, new_sheet_id, trimmed
 
 if TYPE_CHECKING:
@@ -92,6 +92,22 @@ def form_requests(form: Form, tab: Tab, feedback: FormFeedback) -> list[dict[str
             }
         )
     col = layout.status
+    title = status_header_text(form, feedback)
+    if comparable(_get(values, layout.header_row, col)) != comparable(title):
+        _put(values, layout.header_row, col, title)
+        out.append(
+            {
+                "updateCells": {
+                    "start": {
+                        "sheetId": tab.sheet_id,
+                        "rowIndex": layout.header_row - 1,
+                        "columnIndex": col,
+                    },
+                    "rows": [{"values": [{"userEnteredValue": extended(title)}]}],
+                    "fields": "userEnteredValue",
+                }
+            }
+        )
     status, notes = feedback_targets(form, layout, feedback)
     last = max([len(values), *status])
     changed: list[int] = []

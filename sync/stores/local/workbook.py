@@ -58,12 +58,14 @@ def fit_header_height(ws: Worksheet, header_row: int) -> None:
         if isinstance(cell.value, str) and cell.value:
             width = ws.column_dimensions[cell.column_letter].width or 10
             per_line = max(1, int(width * 0.95) - 1)
-            words, line, count = cell.value.split(), 0, 1
-            for word in words:
-                if line and line + 1 + len(word) > per_line:
-                    count, line = count + 1, len(word)
-                else:
-                    line += (1 if line else 0) + len(word)
+            count = 0
+            for paragraph in cell.value.split("\n"):
+                line, count = 0, count + 1
+                for word in paragraph.split():
+                    if line and line + 1 + len(word) > per_line:
+                        count, line = count + 1, len(word)
+                    else:
+                        line += (1 if line else 0) + len(word)
             lines = max(lines, count)
     ws.row_dimensions[header_row].height = 15 * lines + 6
 

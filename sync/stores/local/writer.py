@@ -21,11 +21,19 @@ from ..layout import (
     looks_like_formula,
     plain_value,
     plan_columns,
+    status_header_text,
 )
 from .consolidated import read_consolidated, write_consolidated
 from .files import atomic_save, owner_file, workbook_lock
 from .reader import open_workbook
-from .workbook import BOLD, print_fit_width, style_status, unlock_data_cells, worksheet_rows
+from .workbook import (
+    BOLD,
+    fit_header_height,
+    print_fit_width,
+    style_status,
+    unlock_data_cells,
+    worksheet_rows,
+)
 
 if TYPE_CHECKING:
     from ...campaign import Campaign, Form
@@ -81,6 +89,13 @@ def _apply_form(wb: Workbook, ws: Worksheet, form: Form, feedback: FormFeedback)
         changed = True
     status, notes = feedback_targets(form, layout, feedback)
     scol = layout.status + 1
+    head = ws.cell(row=layout.header_row, column=scol)
+    title = status_header_text(form, feedback)
+    if head.value != title:
+        head.value = title
+        head.alignment = Alignment(wrap_text=True, vertical="top")
+        fit_header_height(ws, layout.header_row)
+        changed = True
     last = max([ws.max_row, *status])
     for row in range(layout.header_row + 1, last + 1):
         wanted = status.get(row)
