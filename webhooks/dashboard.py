@@ -34,13 +34,14 @@ from flask_babel import gettext as _
 
 from sync import clock
 from sync.audit import campaign_statuses, unit_statuses
-from sync.audit.jobs import CONSOLIDATE
-from sync.audit.official import unit_deadlines
+from sync.audit.jobs import CONSOLIDATE, addon_pings
+from sync.audit.official import unit_deadlines, unit_decisions
 from sync.audit.records import latest_rows
 from sync.campaign import Campaign, Form, Unit
 from sync.consolidate import Consolidated, tree_order
 from sync.csv_safe import writer as csv_writer
 from sync.errors import ThiduaError
+from sync.keys import generations
 from sync.operations import consolidate, extend, review
 from sync.stores.capabilities import AcceptsUploads, ExportsXlsx
 
@@ -217,6 +218,8 @@ def unit(unit_id: str) -> ResponseReturnValue:
         can_change=bool(user and user.can_change),
         history=_unit_history(found),
         link=_unit_link(found),
+        addon=_addon_status(found) if user and user.can_change else None,
+        campaign_arg=c.source.name,
     )
 
 
@@ -238,7 +241,7 @@ def _unit_rows(form: Form, unit_id: str) -> dict[str, Any]:
 
 
 def _unit_history(unit: Unit) -> list[dict[str, Any]]:
-    """Uploads, submissions and reminders of a unit, newest first."""
+    """Uploads, submissions, reviews, extensions and reminders of a unit, newest first."""
     from sync import uploads as up
     from sync.reminders import REASONS, history
 
@@ -294,10 +297,57 @@ def _unit_history(unit: Unit) -> list[dict[str, Any]]:
                 "bad": r["status"] != "sent",
             }
         )
-    events.sort(key=lambda e: e["at"], reverse=True)
+    for d in unit_decisions(svc.engine, c.id, unit.id):
+        events.append(_decision_event(d, titles, c))
+    # newest first; at the same time the later record first (a review after its submission)
+    order = sorted(range(len(events)), key=lambda i: (events[i]["at"], i), reverse=True)
+    events = [events[i] for i in order]
     for e in events:
         e["when"] = fmt_time(e["at"], c)
     return events
+
+
+def _decision_event(d: dict[str, Any], titles: dict[str, str], c: Campaign) -> dict[str, Any]:
+    """A review (approve / return with its reason) or an extension as a history line."""
+    until = fmt_time(d.get("until"), c)
+    if d["kind"] == "extension":
+        kind, text = _("Gia hạn"), _("%(by)s gia hạn đến %(until)s", by=d["by"], until=until)
+    elif d["decision"] == "approved":
+        kind, text = _("Duyệt"), _("%(by)s duyệt bản đã nộp", by=d["by"])
+    else:
+        kind = _("Trả lại")
+        text = _(
+            "%(by)s trả lại: %(reason)s (sửa và nộp lại trước %(until)s)",
+            by=d["by"],
+            reason=d["reason"],
+            until=until,
+        )
+    return {
+        "at": clock.parse_instant(str(d["at"]), c.tz).timestamp(),
+        "kind": kind,
+        "form": titles.get(d["form"], d["form"]),
+        "text": text,
+        "bad": False,
+        "decision": d.get("decision") or "extension",
+    }
+
+
+def _addon_status(unit: Unit) -> dict[str, Any]:
+    """The unit's Apps Script add-on as `thidua provision --check-addon` and `thidua keys`
+    see it: when it last reached the service (a `ping`, signed with the unit's key) and
+    whether the unit's key changed since (the add-on then needs the new key)."""
+    svc = service()
+    c = svc.campaign
+    pinged = addon_pings(svc.engine, c.id).get(unit.id)
+    generation, rotated = generations(svc.engine, c.id).get(unit.id, (1, None))
+    stale = rotated is not None and (pinged is None or pinged < rotated)
+    return {
+        "sheets": not isinstance(svc.store, AcceptsUploads),
+        "pinged": fmt_time(pinged, c) if pinged is not None else "",
+        "generation": generation,
+        "rotated": fmt_time(rotated, c) if rotated is not None else "",
+        "state": "stale" if stale and pinged is not None else ("ok" if pinged else "missing"),
+    }
 
 
 def _unit_link(unit: Unit) -> dict[str, str]:

@@ -9,6 +9,7 @@ that unit's submitted snapshot (the earliest claim owns a duplicate).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -73,6 +74,32 @@ def review_history(engine: Engine, campaign: str, unit: str, form: str) -> list[
     except SQLAlchemyError as exc:
         raise AuditError(f"Không đọc được các lần duyệt: {exc}") from exc
     return [_review(r) for r in rows]
+
+
+def unit_decisions(engine: Engine, campaign: str, unit: str) -> list[dict[str, Any]]:
+    """Every review and extension of one unit (all forms), oldest first: dicts with `kind`
+    ("review" | "extension"), `form`, `at`, `by`, `until` and, for a review, `decision`
+    and `reason` — the unit page's history."""
+    try:
+        with engine.connect() as conn:
+            reviews = conn.execute(
+                select(Review)
+                .where((Review.campaign == campaign) & (Review.unit == unit))
+                .order_by(Review.id)
+            ).all()
+            extensions = conn.execute(
+                select(Extension)
+                .where((Extension.campaign == campaign) & (Extension.unit == unit))
+                .order_by(Extension.id)
+            ).all()
+    except SQLAlchemyError as exc:
+        raise AuditError(f"Không đọc được các lần duyệt: {exc}") from exc
+    out = [{"kind": "review", "form": r.form, **_review(r)} for r in reviews]
+    out += [
+        {"kind": "extension", "form": e.form, "until": e.until, "by": e.by, "at": e.at}
+        for e in extensions
+    ]
+    return sorted(out, key=lambda d: datetime.fromisoformat(str(d["at"])))
 
 
 def add_review(

@@ -96,6 +96,7 @@ def test_a_leader_reads_but_every_change_is_403(
     section = page.locator(f"#form-{FORM}")
     assert "Đã nộp đúng hạn" in section.locator(".badge").first.inner_text()
     assert section.get_by_role("button").count() == 0  # no Duyệt / Trả lại / Gia hạn
+    assert page.locator("#tien-ich").count() == 0  # the add-on's key status: organisers only
     screenshot(page, "review-leader")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
     base = f"{live_server.url}/dashboard/units/{UNIT}/{FORM}"
