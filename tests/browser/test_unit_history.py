@@ -7,11 +7,13 @@ unit's key → key changed since). At 1366×768 and 390×844, axe clean."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import requests
 
 from sync import clock
+from sync.audit.jobs import ACTIVE
 from sync.keys import rotate
 from sync.operations import jobs
 from tests.browser.conftest import (
@@ -42,6 +44,17 @@ def _ping(live: LiveServer) -> None:
         timeout=30,
     )
     assert answer.status_code == 202, answer.text
+
+
+def _idle(live: LiveServer) -> None:
+    """Wait until the service's worker has no job left (the consolidation a decision
+    schedules), so the next step starts from what the page shows."""
+    for _ in range(600):
+        counts = live.service.jobs.counts()
+        if not any(counts.get(status) for status in ACTIVE):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"jobs still queued: {live.service.jobs.counts()}")
 
 
 def _decisions(page: Any) -> list[tuple[str, str]]:
@@ -84,6 +97,7 @@ def test_unit_page_history_has_reviews_and_addon_key_status(
     with page.expect_navigation():
         section.get_by_role("button", name="Gia hạn", exact=True).click()
     # the unit corrects and submits again; the organiser approves
+    _idle(live)
     clock.pin("2025-04-14T08:30:00+07:00")
     result = jobs.submit_job(live.service.workspace, UNIT, FORM, "browser-resubmit")
     assert result["submitted"], result

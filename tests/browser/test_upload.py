@@ -102,7 +102,9 @@ def test_unit_uploads_fixes_and_submits(
     wb = openpyxl.load_workbook(annotated)
     ws = wb[form.tab]
     status_col = len(form.keys) + 1
-    assert ws.cell(row=form.header_row, column=status_col).value == "Kết quả kiểm tra"
+    assert ws.cell(row=form.header_row, column=status_col).value == (  # title, then the state
+        "Kết quả kiểm tra\nĐang nhập, còn 2 lỗi — sửa hết lỗi rồi nộp trước 20/04/2025 17:00"
+    )
     assert "1955" in str(ws.cell(row=first_row + 1, column=status_col).value)
     assert "Giới tính" in str(ws.cell(row=first_row + 2, column=status_col).value)
 
