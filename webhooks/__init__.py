@@ -25,6 +25,11 @@ def init_app(app: Flask) -> None:
 
     for name in ("hooks", "api", "health"):  # signed or read-only JSON: no CSRF token
         csrf.exempt(app.blueprints[name])
+
+    @app.before_request
+    def _follow_campaign_file() -> None:
+        service.follower.check()  # at most every RELOAD_SECONDS: a stat, rarely a load
+
     service.start()
     scheduler = Scheduler(service)  # deadline locks, Drive channels, reminders
     app.extensions["thidua_scheduler"] = scheduler
@@ -34,7 +39,19 @@ def init_app(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The service app. Settings: THIDUA_* environment, overridden by `config`."""
-    from . import api, auth, dashboard, errors, health, hooks, logs, official, reminders, unit_page
+    from . import (
+        api,
+        auth,
+        dashboard,
+        errors,
+        health,
+        hooks,
+        logs,
+        official,
+        reminders,
+        settings,
+        unit_page,
+    )
     from .service import settings_from_env
 
     app = Flask(__name__)
@@ -53,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(official.bp)
     app.register_blueprint(unit_page.bp)
     app.register_blueprint(reminders.bp)
+    app.register_blueprint(settings.bp)
     init_app(app)
     return app
 

@@ -79,7 +79,9 @@ def current_user() -> Account | None:
 @bp.app_context_processor
 def _signed_in() -> dict[str, Any]:
     """`user` for the templates: the organiser signed in (dashboard and login pages)."""
-    return {"user": current_user() if request.blueprint in ("dashboard", "auth") else None}
+    return {
+        "user": current_user() if request.blueprint in ("dashboard", "auth", "settings") else None
+    }
 
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")

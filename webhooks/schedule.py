@@ -4,7 +4,9 @@
 - on the Google backend, renew Drive push channels that expire within an hour (every
   `CHANNEL_RENEW_SECONDS`, default 600);
 - e-mail reminders at the points of the campaign's `reminders:` schedule (every
-  `REMIND_CHECK_SECONDS`, default 300; a unit is reminded of a form at most once a day).
+  `REMIND_CHECK_SECONDS`, default 300; a unit is reminded of a form at most once a day);
+- follow the campaign file (every `RELOAD_SECONDS`, default 2: `webhooks.follow`), so a
+  change is applied even while no page is requested.
 
 Off unless the embedded worker thread runs (`WORKER = "thread"`, so never in the tests
 that drive the worker themselves); a setting of 0 turns one chore off.
@@ -55,7 +57,8 @@ class Scheduler:
         self.renew_every = _setting(service.config, "CHANNEL_RENEW_SECONDS")
         self.remind_every = _setting(service.config, "REMIND_CHECK_SECONDS")
         self.locked: set[tuple[str, str]] = set()
-        self._next = {"lock": 0.0, "renew": 0.0, "remind": 0.0}
+        self.follow_every = service.follower.every
+        self._next = {"lock": 0.0, "renew": 0.0, "remind": 0.0, "follow": 0.0}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -85,12 +88,16 @@ class Scheduler:
         outcome = scheduled(self.service)
         return 0 if outcome is None else outcome.count("sent")
 
+    def follow(self) -> None:
+        self.service.follower.check()
+
     def tick(self, now: float | None = None) -> None:
         t = time.monotonic() if now is None else now
         for name, every, chore in (
             ("lock", self.lock_every, self.lock),
             ("renew", self.renew_every, self.renew),
             ("remind", self.remind_every, self.remind),
+            ("follow", self.follow_every, self.follow),
         ):
             if every <= 0 or t < self._next[name]:
                 continue
@@ -103,7 +110,7 @@ class Scheduler:
     def start(self) -> None:
         if (
             self._thread is not None
-            or max(self.lock_every, self.renew_every, self.remind_every) <= 0
+            or max(self.lock_every, self.renew_every, self.remind_every, self.follow_every) <= 0
         ):
             return
         self._thread = threading.Thread(target=self._loop, name="thidua-schedule", daemon=True)

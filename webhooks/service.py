@@ -28,6 +28,7 @@ from sync.stores import Store, open_store
 from sync.stores.capabilities import AcceptsUploads, KnowsSpreadsheetIds
 
 from . import logs
+from .follow import Follower
 from .logs import log_error, log_event, register_secret
 from .queue.handlers import JobHandler
 from .queue.worker import Worker
@@ -58,6 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "TEMP_MAX_AGE_SECONDS": 60.0,  # leftover temporary files older than this are removed
     "ERROR_LOG_SECONDS": 60.0,  # the same error is logged at most once per this
     "RATE_LIMIT_PREFIX": None,  # Redis keys of the rate limits (default thidua:<campaign>)
+    "RELOAD_SECONDS": 2.0,  # the campaign file is looked at most this often (0: never)
 }
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CAMPAIGN": ("THIDUA_CAMPAIGN", str),
@@ -79,6 +81,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "TEMP_MAX_AGE_SECONDS": ("THIDUA_TEMP_MAX_AGE_SECONDS", float),
     "ERROR_LOG_SECONDS": ("THIDUA_ERROR_LOG_SECONDS", float),
     "RATE_LIMIT_PREFIX": ("THIDUA_RATE_LIMIT_PREFIX", str),
+    "RELOAD_SECONDS": ("THIDUA_RELOAD_SECONDS", float),
 }
 
 
@@ -118,12 +121,8 @@ class Service:
         )
         self._store: Store | None = config.get("STORE")
         self._workspace: Workspace | None = None
-        ids = self.store if isinstance(self.store, KnowsSpreadsheetIds) else None
-        self.index = SpreadsheetIndex(
-            self.campaign,
-            recorded=ids.spreadsheet_ids() if ids is not None else None,
-            refresh=ids.spreadsheet_ids if ids is not None else None,
-        )
+        self._campaign_lock = threading.RLock()
+        self.index = self._spreadsheet_index()
         self.limiter = event_limiter(
             float(config["RATE_PER_MINUTE"]),
             config.get("REDIS_URL"),
@@ -152,6 +151,42 @@ class Service:
             executor=executor,
             threads=int(config.get("WORKER_THREADS") or 1),
         )
+        self.follower = Follower(self, float(config.get("RELOAD_SECONDS") or 0))
+
+    def _spreadsheet_index(self) -> SpreadsheetIndex:
+        ids = self.store if isinstance(self.store, KnowsSpreadsheetIds) else None
+        return SpreadsheetIndex(
+            self.campaign,
+            recorded=ids.spreadsheet_ids() if ids is not None else None,
+            refresh=ids.spreadsheet_ids if ids is not None else None,
+        )
+
+    def use_campaign(self, campaign: Campaign) -> None:
+        """Run `campaign` from now on (its file changed and passed the check): the store,
+        the workspace, the job runner and the spreadsheet index follow. Work already
+        running finishes with the campaign it started with."""
+        with self._campaign_lock:
+            self.campaign = campaign
+            if self._store is not None:
+                self._store.campaign = campaign
+            self._workspace = None
+            self.runner.ws = self.workspace
+            self.index = self._spreadsheet_index()
+            self._all_checked = False
+
+    def check_again(self, units: list[str]) -> None:
+        """Queue a check of `units` (their quota, deadline or rules changed: their feedback
+        and the dashboard follow) and a consolidation."""
+        for unit in units:
+            self.jobs.add_event(
+                source="service",
+                spreadsheet=unit,
+                unit=unit,
+                kind="check",
+                payload={"reason": "campaign"},
+                digest=None,
+            )
+        self.jobs.schedule_consolidation()
 
     def unit_key(self, unit_id: str) -> str:
         """The key that verifies `unit_id`'s signed requests now."""

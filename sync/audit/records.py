@@ -180,7 +180,7 @@ def _status(
         unit=unit,
         form=form,
         checked=bool(s),
-        quota=s.get("quota", campaign.quota(unit, form)),
+        quota=campaign.quota(unit, form),  # in force now (the settings page may change it)
         rows=int(s.get("rows", 0)),
         valid_rows=int(s.get("valid_rows", 0)),
         errors=int(s.get("errors", 0)),

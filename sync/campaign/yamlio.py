@@ -288,6 +288,7 @@ def validation_issues(
     """Pydantic errors → issues with YAML paths, lines and messages (current language)."""
     issues = []
     seen: set[tuple[str, str]] = set()
+    other_member: set[tuple[str, str]] = set()
     for err in exc.errors():
         # Unions insert member names ('int', 'PolicyRef', 'tiered'…) into the location;
         # keep only the parts that exist in the document.
@@ -308,7 +309,15 @@ def validation_issues(
         if key not in seen:
             seen.add(key)
             issues.append(issue)
-    return issues
+            if err["type"] in _OTHER_MEMBER and not isinstance(node, Mapping):
+                other_member.add(key)
+    # `quota: -3` fails both `int` (≥ 0) and `{policy: …}` (needs a mapping): only the first
+    # says what is wrong with a number
+    said = {i.path for i in issues if (i.path, i.message) not in other_member}
+    return [i for i in issues if (i.path, i.message) not in other_member or i.path not in said]
+
+
+_OTHER_MEMBER = ("model_type", "dict_type")
 
 
 def _at(data: Any, path: PathKey) -> Any:
