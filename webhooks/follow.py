@@ -88,6 +88,8 @@ class Follower:
         self.service = service
         self.file = service.campaign.source
         self.every = every
+        self.follows = self.file.is_file()
+        """False for a campaign read from elsewhere (a Google Sheet): no file to follow."""
         self.refused: Refusal | None = None
         self._lock = threading.Lock()
         self._next = time.monotonic() + every
@@ -99,7 +101,7 @@ class Follower:
         """Look at the file (at most every `every` seconds unless `force`); returns
         RELOADED, REFUSED or None (nothing new)."""
         now = time.monotonic()
-        if not force and (self.every <= 0 or now < self._next):
+        if not self.follows or (not force and (self.every <= 0 or now < self._next)):
             return None
         if not self._lock.acquire(blocking=force):
             return None  # another thread is looking right now

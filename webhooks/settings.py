@@ -262,6 +262,7 @@ def unit(unit_id: str) -> ResponseReturnValue:
             issues=issues,
             fields=fields,
             digest=_disk_digest(),
+            readonly=_readonly(),
             new=False,
             parents=[],
         )
@@ -303,6 +304,7 @@ def new_unit() -> ResponseReturnValue:
             issues=issues,
             fields=fields,
             digest=_disk_digest(),
+            readonly=_readonly(),
             new=True,
             parents=[u for u, _d in tree_order(c)],
             levels=sorted({u.level for u in c.units if u.level}),
@@ -353,6 +355,7 @@ def form(form_id: str) -> ResponseReturnValue:
             issues=issues,
             fields=fields,
             digest=_disk_digest(),
+            readonly=_readonly(),
             opens=fmt_time(found.opens, c) if found.opens else "",
             overrides=len(found.deadlines),
         )
@@ -414,6 +417,12 @@ def provision() -> ResponseReturnValue:
 
 
 # --- saving ----------------------------------------------------------------------------------
+
+
+def _readonly() -> bool:
+    """Leader accounts see the forms without a way to save."""
+    user = current_user()
+    return not (user and user.can_change)
 
 
 def _disk_digest() -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 _WHOLE_RE = re.compile(r"[+-]?\d+")
@@ -128,3 +128,22 @@ def parse_grace(raw: str) -> str | None:
     """'2d', '12h', '1d12h'; '' or '0' → None (no grace)."""
     text = raw.strip().replace(" ", "")
     return None if text in ("", "0") else text
+
+
+def plain(value: Any) -> Any:
+    """JSON-friendly copy of a YAML value (dates as ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes") if not value.second else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
 from io import StringIO
 from typing import Any
 
@@ -29,6 +28,7 @@ from .edits import (
     parse_quota,
     parse_text,
     parse_whole,
+    plain,
 )
 
 UNIT_KEYS = ("id", "name", "parent", "level", "tags", "editors", "staff", "quotas", "spreadsheet")
@@ -236,25 +236,6 @@ def _grace_text(value: Any) -> str:
 
 
 # --- YAML nodes ----------------------------------------------------------------------------
-
-
-def plain(value: Any) -> Any:
-    """JSON-friendly copy of a YAML value (dates as ISO text)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes") if not value.second else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
 
 
 def _flow_map(values: dict[str, Any]) -> CommentedMap:

@@ -132,7 +132,9 @@ def test_a_leader_cannot_save(page: Any, live_server: LiveServer, console: Conso
     assert page.get_by_role("link", name="Sửa").count() == 0
     page.goto(f"{live_server.url}/dashboard/settings/units/{UNIT}")
     assert page.get_by_role("button", name="Lưu").count() == 0
+    assert page.get_by_label("Số CB-NLĐ").is_disabled()
     screenshot(page, "settings-leader")
+    assert axe_violations(page) == []
     token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
     for path, data in [
         (f"/dashboard/settings/units/{UNIT}", {"quota-dai_bieu": "30"}),
