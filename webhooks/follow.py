@@ -17,7 +17,7 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,7 @@ class Refusal:
 def issue_text(issue: ConfigIssue, file: Path) -> str:
     """An issue as `thidua check` prints it, with the file's name instead of its path."""
     if issue.file and Path(issue.file).name == file.name:
-        issue = ConfigIssue(file.name, issue.path, issue.message, issue.line, issue.subject)
+        issue = replace(issue, file=file.name)
     return str(issue)
 
 

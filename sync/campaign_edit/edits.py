@@ -127,7 +127,7 @@ def parse_due(day: str, at: str) -> date | str:
 def parse_grace(raw: str) -> str | None:
     """'2d', '12h', '1d12h'; '' or '0' → None (no grace)."""
     text = raw.strip().replace(" ", "")
-    return None if text in ("", "0") else text
+    return None if text in ("", "0") else raw.strip()
 
 
 def plain(value: Any) -> Any:
