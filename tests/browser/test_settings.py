@@ -98,6 +98,31 @@ def test_organiser_changes_a_quota_and_a_due_date(
     cell = page.locator(f'tr[data-unit="{UNIT}"] td').nth(1).inner_text()
     assert cell.endswith("/ 20"), cell
     assert "25/04/2025" in page.locator(".deadline").inner_text()
+    page.goto(f"{live_server.url}/dashboard/settings#history-title")
+    history = page.locator(".settings-history tbody").inner_text()
+    assert "đơn vị H-SINHO: chỉ tiêu «Đại biểu» 17 → 20" in history
+    screenshot(page, "settings-after-save")
+    assert console.errors == []
+
+
+def test_a_broken_file_is_not_applied_and_the_dashboard_says_why(
+    page: Any, live_server: LiveServer, console: Console
+) -> None:
+    file = live_server.campaign_dir / "campaign.yaml"
+    text = file.read_text(encoding="utf-8")
+    file.write_text(text.replace("staff: 2400", "staff: 2.400 người"), encoding="utf-8")
+    live_server.service.follower.check(force=True)  # as the scheduler would within seconds
+    login(page, live_server)
+    banner = page.locator("#campaign-refusal")
+    assert "Thay đổi trong tệp campaign.yaml chưa được áp dụng." in banner.inner_text()
+    assert "đơn vị H-SINHO (units[3]) — staff: cần một số nguyên" in banner.inner_text()
+    assert live_server.service.campaign.unit(UNIT).staff == 2400  # the previous campaign runs
+    screenshot(page, "settings-refused-dashboard")
+    assert axe_violations(page) == []
+    file.write_text(text, encoding="utf-8")
+    live_server.service.follower.check(force=True)
+    page.reload()
+    assert page.locator("#campaign-refusal").count() == 0
     assert console.errors == []
 
 
