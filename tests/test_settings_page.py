@@ -190,6 +190,9 @@ def test_form_due_date_and_grace(app: Any, organiser: Any, campaign_file: Path) 
     form = app.extensions["thidua"].campaign.form("ds")
     assert (form.due.day, form.due.hour, form.due.minute) == (25, 23, 59)
     assert form.grace.total_seconds() == 36 * 3600
+    page = organiser.get("/dashboard/settings").get_data(as_text=True)
+    assert "biểu mẫu ds: hạn nộp 20/04/2099 17:00 → 25/04/2099" in page
+    assert "biểu mẫu ds: gia hạn 2d → 1d12h" in page
     resp = _post(organiser, "/dashboard/settings/forms/ds", due_date="2099-02-20", due_time="")
     assert resp.status_code == 400
     assert "phải sau ngày mở 01/03/2099 00:00" in resp.get_data(as_text=True)

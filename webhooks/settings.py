@@ -534,9 +534,15 @@ def field_label(field: str, campaign: Campaign) -> str:
     return labels.get(field, field)
 
 
-def value_text(value: Any) -> str:
+def value_text(value: Any, field: str = "") -> str:
     if value is None or value == "" or value == []:
         return _("(trống)")
+    if field == "due" and isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{when:%d/%m/%Y %H:%M}" if "T" in value else f"{when:%d/%m/%Y}"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict) and set(value) == {"policy"}:
@@ -556,8 +562,8 @@ def change_text(change: Change, campaign: Campaign) -> str:
         "%(who)s: %(field)s %(old)s → %(new)s",
         who=who,
         field=field_label(change.field, campaign),
-        old=value_text(change.old),
-        new=value_text(change.new),
+        old=value_text(change.old, change.field),
+        new=value_text(change.new, change.field),
     )
 
 
