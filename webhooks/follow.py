@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sync import i18n
 from sync.campaign import Campaign, load_campaign
@@ -27,8 +27,17 @@ from sync.errors import ConfigError, ConfigIssue
 
 from .logs import log_error, log_event
 
-if TYPE_CHECKING:
-    from .service import Service
+
+class Runs(Protocol):
+    """What the follower needs of the service (no import of `webhooks.service`: no cycle)."""
+
+    campaign: Campaign
+    jobs: Any
+
+    def use_campaign(self, campaign: Campaign) -> None: ...
+
+    def check_again(self, units: list[str]) -> None: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +93,7 @@ def changed_units(old: Campaign, new: Campaign) -> list[str]:
 class Follower:
     """Reloads the service's campaign when its file changes."""
 
-    def __init__(self, service: Service, every: float = 2.0) -> None:
+    def __init__(self, service: Runs, every: float = 2.0) -> None:
         self.service = service
         self.file = service.campaign.source
         self.every = every
