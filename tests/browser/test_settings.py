@@ -75,7 +75,7 @@ def test_organiser_changes_a_quota_and_a_due_date(
     with page.expect_navigation():
         page.get_by_role("button", name="Lưu").click()
     assert (
-        "hạn nộp 2025-04-20T17:00 → 2025-04-25T17:00"
+        "hạn nộp 20/04/2025 17:00 → 25/04/2025 17:00"
         in page.locator(".notice--success").first.inner_text()
     )
     assert page.locator(f"#form-{FORM} td.due").inner_text() == "25/04/2025 17:00"
