@@ -792,9 +792,12 @@ def check_kept(
     *,
     now: datetime,
     limits: Limits | None = None,
+    deadline: DeadlineOf | None = None,
 ) -> UploadRefused | None:
     """Check a kept upload (the caller holds the unit's lock): refused → recorded with its
-    message; accepted → it replaces the unit's workbook. Only form tabs are parsed."""
+    message; accepted → it replaces the unit's workbook. Only form tabs are parsed. Locked
+    forms are judged by `deadline` (the unit's own, with extensions and returns; default
+    the campaign file's)."""
     assert record.stored_path is not None
     stored = campaign.base_dir / record.stored_path
     data = stored.read_bytes()
@@ -810,6 +813,7 @@ def check_kept(
                 now=now,
                 current=target if target.exists() else None,
                 shown=record.filename,
+                deadline=deadline,
             )
     except UploadRefused as refused:
         mark(engine, record.id, accepted=False, message=refused.message)

@@ -40,7 +40,7 @@ STALLING = textwrap.dedent(
         marker.write_text("running")
         time.sleep(600)
 
-    jobs.validate_job = stalls
+    jobs.validate_jobs = stalls  # what the job runner's check calls
     import waitress
     from webhooks import create_app
 

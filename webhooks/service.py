@@ -26,6 +26,7 @@ from sync.operations.workspace import audit_states
 from sync.shared_frames import SharedSheetCache
 from sync.stores import Store, open_store
 from sync.stores.capabilities import AcceptsUploads, KnowsSpreadsheetIds
+from sync.uploads import Limits
 
 from . import logs
 from .follow import Follower
@@ -131,8 +132,11 @@ class Service:
         self.handler = JobHandler(self)
         # units' last read sheets, shared by every worker: one read per event, warm start
         self.sheets = SharedSheetCache(self.engine, self.campaign.id)
-        self.runner = JobRunner(self.workspace, self.jobs)
-        self.runner.validate = self.handler.validate
+        self.runner = JobRunner(
+            self.workspace,
+            self.jobs,
+            Limits(max_bytes=int(config.get("UPLOAD_MAX_BYTES") or Limits.max_bytes)),
+        )
         self.warmed = threading.Event()
         self._all_checked = False
         executor = None

@@ -7,21 +7,30 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
+
 from .. import i18n
+from .. import uploads as up
+from ..audit import unit_statuses
 from ..audit.jobs import ClaimedJob, JobStore
+from ..audit.official import unit_deadlines
 from ..errors import SubmissionError
 from ..logs import log_event
+from ..stores.capabilities import AcceptsUploads
 from .checks import check_units
 from .consolidation import consolidate
 from .submission import submit
 from .workspace import Workspace
 
 KINDS = ("validate", "consolidate", "submit")
+COUNTS = ("rows", "valid_rows", "errors", "warnings")
 
 
 def run_job(ws: Workspace, kind: str, unit: str, form: str | None, run_id: str) -> dict[str, Any]:
@@ -56,6 +65,51 @@ def validate_jobs(ws: Workspace, units: list[str], run_id: str) -> dict[str, dic
     }
 
 
+def apply_uploads(
+    ws: Workspace, engine: Engine, unit: str, limits: up.Limits | None = None
+) -> list[tuple[int, bool]]:
+    """Check the unit's kept uploads still waiting (oldest first; the caller holds the
+    unit's lock), against the unit's OWN deadlines (campaign-file override, extension,
+    return) as they stood when each upload was received — a file sent in time stays in
+    time while it waits: each accepted one replaces the workbook. [(upload id, accepted)]."""
+    store = ws.store
+    if not isinstance(store, AcceptsUploads):
+        return []
+    c = ws.campaign
+    waiting = up.pending(engine, c.id, unit)
+    if not waiting:
+        return []
+    target = store.workbook_path(c.unit(unit))
+    deadline = unit_deadlines(engine, c)
+    done = []
+    for record in waiting:
+        refused = up.check_kept(
+            engine,
+            c,
+            c.unit(unit),
+            record,
+            target,
+            now=min(ws.now(), datetime.fromtimestamp(record.uploaded_at, c.tz)),
+            limits=limits,
+            deadline=deadline,
+        )
+        done.append((record.id, refused is None))
+        log_event("upload checked", unit=unit, upload=record.id, accepted=refused is None)
+    return done
+
+
+def record_upload_results(ws: Workspace, engine: Engine, unit: str, applied: list[int]) -> None:
+    """The counts of the check that followed accepted uploads, in their history rows."""
+    recorded = unit_statuses(engine, ws.campaign, unit)
+    counts = {
+        fid: {k: getattr(st, k) for k in COUNTS} for fid, st in recorded.items() if st.checked
+    }
+    errors = sum(v.get("errors", 0) for v in counts.values())
+    warnings = sum(v.get("warnings", 0) for v in counts.values())
+    for upload_id in applied:
+        up.set_result(engine, upload_id, counts, up.result_message(errors, warnings))
+
+
 def consolidate_job(ws: Workspace, run_id: str) -> dict[str, Any]:
     done = consolidate(ws, run_id=run_id)
     return {"location": done.location, "units": len(done.run.units)}
@@ -86,19 +140,98 @@ def worker_id() -> str:
 log = logging.getLogger(__name__)
 
 
-class JobRunner:
-    """Runs claimed jobs of one campaign: the operation, then done or failed (retried)."""
+def _warn(what: str, exc: Exception) -> None:
+    log.warning("%s: %s: %s", what, type(exc).__name__, exc)
 
-    def __init__(self, ws: Workspace, jobs: JobStore) -> None:
+
+class Heartbeat:
+    """Renews, every `lease / 3` seconds, the leases of what this process holds (its jobs
+    and locks, `JobStore.renew`) and anything else that expires with them (`also`: an RQ
+    worker's Redis lock). A process that dies stops renewing: its jobs are free again
+    within one lease. Used by the service's worker threads and by RQ jobs alike."""
+
+    def __init__(
+        self,
+        jobs: JobStore,
+        also: Callable[[], object] | None = None,
+        on_error: Callable[[str, Exception], object] = _warn,
+    ) -> None:
+        self.jobs = jobs
+        self.also = also
+        self.on_error = on_error
+        self.beats = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def every(self) -> float:
+        return max(0.5, self.jobs.lease / 3)
+
+    def beat(self) -> None:
+        """One renewal (errors go to `on_error`: the database may come back in time)."""
+        try:
+            self.jobs.renew()
+            if self.also is not None:
+                self.also()
+            self.beats += 1
+        except Exception as exc:
+            self.on_error("heartbeat failed", exc)
+
+    def start(self) -> Heartbeat:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="thidua-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.beat()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5.0)
+            self._thread = None
+
+    def __enter__(self) -> Heartbeat:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class JobRunner:
+    """Runs claimed jobs of one campaign: the operation, then done or failed (retried).
+    The same in the service's threads and in RQ worker processes."""
+
+    def __init__(self, ws: Workspace, jobs: JobStore, upload_limits: up.Limits | None = None):
         self.ws = ws
         self.jobs = jobs
-        self.validate: Callable[[str, str], dict[str, Any]] | None = None
-        """The service's validation (it first checks uploads kept while the unit was busy)."""
+        self.upload_limits = upload_limits
+
+    def check(self, units: list[str], run_id: str) -> dict[str, dict[str, Any]]:
+        """Validate `units` in one pass (their locks held), after applying the uploads each
+        kept while its workbook was busy (their history rows get the counts of this check)."""
+        engine = self.jobs.engine
+        applied = {
+            u: [i for i, ok in apply_uploads(self.ws, engine, u, self.upload_limits) if ok]
+            for u in units
+        }
+        found = validate_jobs(self.ws, units, run_id)
+        for unit, ids in applied.items():
+            if ids:
+                record_upload_results(self.ws, engine, unit, ids)
+                found[unit]["uploads"] = ids
+        return found
+
+    def validate(self, unit: str, run_id: str) -> dict[str, Any]:
+        """Check one unit (its lock held), its kept uploads first."""
+        return self.check([unit], run_id)[unit]
 
     def run(self, job: ClaimedJob) -> dict[str, Any]:
         """Execute one job; returns the JSON-friendly result stored with the job."""
         started = time.perf_counter()
-        if job.kind == "validate" and self.validate is not None:
+        if job.kind == "validate":
             result = self.validate(job.unit, f"job-{job.id}")
         else:
             result = run_job(self.ws, job.kind, job.unit, job.form, f"job-{job.id}")
@@ -110,7 +243,7 @@ class JobRunner:
         """Several validate jobs as ONE pass; all done, or all failed (retried later)."""
         started = time.perf_counter()
         try:
-            found = validate_jobs(self.ws, [j.unit for j in claimed], f"job-{claimed[0].id}")
+            found = self.check([j.unit for j in claimed], f"job-{claimed[0].id}")
         except Exception as exc:
             for job in claimed:
                 self._failed(job, worker, exc)

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from sync.audit.jobs import ClaimedJob, JobStore
-from sync.operations.jobs import JobRunner, worker_id
+from sync.operations.jobs import Heartbeat, JobRunner, worker_id
 
 from ..logs import log_error
 
@@ -49,6 +49,7 @@ class Worker:
         self.id = worker_id()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heartbeat: Heartbeat | None = None
 
     def tick(self, now: float | None = None) -> int:
         """One round; returns how many jobs were run (or handed to RQ)."""
@@ -122,20 +123,14 @@ class Worker:
         self.service.jobs.hold(self.id)
         self._thread = threading.Thread(target=self._loop, name="thidua-worker", daemon=True)
         self._thread.start()
-        beat = threading.Thread(target=self._beat, name="thidua-heartbeat", daemon=True)
-        beat.start()
-
-    def _beat(self) -> None:
-        """Renew the leases of what this process holds, every lease / 3 seconds."""
-        jobs = self.service.jobs
-        while not self._stop.wait(max(0.5, jobs.lease / 3)):
-            try:
-                jobs.renew()
-            except Exception as exc:  # the database may come back; the lease is still ours
-                log_error("heartbeat failed", exc)
+        # the leases of what this process holds, renewed every lease / 3 seconds
+        self._heartbeat = Heartbeat(self.service.jobs, on_error=log_error).start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
