@@ -64,6 +64,8 @@ class JobStore:
         self.debounce = debounce
         self.max_wait = max(debounce * 10, debounce + 1)
         self.consolidate_debounce = consolidate_debounce
+        self.consolidate_max_wait = max(300.0, 10 * consolidate_debounce)
+        """A consolidation waits for the checks still coming at most this long."""
         self.lease = lease
         self.enqueued_lease = max(lease, 300.0)
         """A job handed to RQ may wait in Redis that long before it is handed out again."""
@@ -236,24 +238,52 @@ class JobStore:
             )
 
     def due_jobs(self, now: float | None = None, limit: int = 50) -> list[tuple[int, str]]:
-        """(id, unit) of pending jobs that are due, oldest first, first per spreadsheet."""
+        """(id, unit) of pending jobs that are due, oldest first, first per spreadsheet.
+
+        A consolidation waits while units still have checks coming (events not yet
+        dispatched, validate or submit jobs not finished): it would read again what those
+        checks are about to read, and be out of date at once. It waits at most
+        `consolidate_max_wait` after it was scheduled (edits that never stop)."""
         t = time.time() if now is None else now
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(Job.id, Job.unit)
+                select(Job.id, Job.unit, Job.created_at)
                 .where(
                     (Job.campaign == self.campaign) & (Job.status == "pending") & (Job.due_at <= t)
                 )
                 .order_by(Job.id)
                 .limit(limit)
             ).all()
+            if any(
+                unit == CONSOLIDATE and created > t - self.consolidate_max_wait
+                for _id, unit, created in rows
+            ) and self._checks_coming(conn):
+                rows = [r for r in rows if r[1] != CONSOLIDATE]
         seen: set[str] = set()
         out = []
-        for job_id, unit in rows:
+        for job_id, unit, _created in rows:
             if unit not in seen:
                 seen.add(unit)
                 out.append((int(job_id), str(unit)))
         return out
+
+    def _checks_coming(self, conn: Any) -> bool:
+        """Some unit has an event waiting for dispatch or a check not finished yet."""
+        event = conn.execute(
+            select(Event.id)
+            .where((Event.campaign == self.campaign) & (Event.status == "pending"))
+            .limit(1)
+        ).first()
+        if event is not None:
+            return True
+        job = conn.execute(
+            select(Job.id)
+            .where(
+                (Job.campaign == self.campaign) & (Job.unit != CONSOLIDATE) & Job.status.in_(ACTIVE)
+            )
+            .limit(1)
+        ).first()
+        return job is not None
 
     def mark_enqueued(self, job_id: int, now: float | None = None) -> bool:
         """pending → enqueued (handed to RQ); re-claimed like a running job if it gets lost."""

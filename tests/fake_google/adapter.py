@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import requests
-from requests.adapters import BaseAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
 if TYPE_CHECKING:
@@ -94,3 +94,26 @@ def gspread_client(fake: FakeGoogle, http_client: Any = None, token: str = "fake
     client = gspread.Client(auth=fake_credentials(token), **kwargs)
     mount(fake, client.http_client.session)
     return client
+
+
+class LoopbackAdapter(HTTPAdapter):
+    """Sends requests for Google's API hosts over real HTTP to the fake served on
+    loopback (`python -m tests.fake_google`, or `serve()` in a thread)."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(pool_maxsize=64)  # the store reads and writes 16 at a time
+        self.base = base.rstrip("/")
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        request.url = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().send(request, *args, **kwargs)
+
+
+def mount_loopback(session: requests.Session, base: str) -> None:
+    """Make ``session`` talk to the fake server at ``base`` (http://127.0.0.1:PORT)."""
+    adapter = LoopbackAdapter(base)
+    for prefix in PREFIXES:
+        session.mount(prefix, adapter)

@@ -19,6 +19,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from requests.adapters import HTTPAdapter
+
 from ... import i18n
 from ...campaign.model import GoogleBackend
 from ...errors import PermissionDenied, SheetNotFound, StoreError
@@ -114,6 +116,10 @@ class GoogleStore(Store):
             email or f"account-{i + 1}": c.http_client.session
             for i, (c, email) in enumerate(zip(clients, emails, strict=True))
         }
+        for session in self.http.sessions.values():
+            # as many kept-alive connections as requests in flight (requests keeps 10: the
+            # 16 reads or writes of a pass would reconnect, TLS handshake included)
+            session.mount("https://", HTTPAdapter(pool_maxsize=2 * self.concurrency))
         self.api = Api(self.http)
         self.addon_settings: Callable[[Unit], dict[str, str]] | None = None
         """Developer metadata provisioning writes into each unit spreadsheet (the add-on's

@@ -38,6 +38,9 @@ class Limits:
     writes_per_minute: int = 60
     project_reads_per_minute: int = 300
     project_writes_per_minute: int = 300
+    margin: float = MARGIN
+    """Seconds a spent token stays out after its minute (clocks and Google's counting
+    differ; tests with a fast clock widen it)."""
 
     def account(self, kind: Kind) -> int:
         return self.reads_per_minute if kind == "read" else self.writes_per_minute
@@ -46,14 +49,14 @@ class Limits:
         return self.project_reads_per_minute if kind == "read" else self.project_writes_per_minute
 
 
-def _slot(stamps: Sequence[float], capacity: int, now: float) -> float:
+def _slot(stamps: Sequence[float], capacity: int, now: float, margin: float = MARGIN) -> float:
     """The earliest time ≥ now (and ≥ the bucket's last reservation) with a token free."""
-    live = [s for s in stamps if s > now - WINDOW - MARGIN]
+    live = [s for s in stamps if s > now - WINDOW - margin]
     t = max([now, *live[-1:]])
     if capacity <= 0:
         return float("inf")
     if len(live) >= capacity:
-        t = max(t, live[-capacity] + WINDOW + MARGIN)
+        t = max(t, live[-capacity] + WINDOW + margin)
     return t
 
 
@@ -67,18 +70,19 @@ def plan(
 ) -> tuple[str, float]:
     """Pick the account and time of the next `kind` request; record it in `buckets`."""
     pkey = f"{project}:{kind}"
-    proj = _slot(buckets.get(pkey, []), limits.project(kind), now)
+    horizon = now - WINDOW - limits.margin
+    proj = _slot(buckets.get(pkey, []), limits.project(kind), now, limits.margin)
     best: tuple[float, int, str] | None = None
     for account in accounts:
         mine = buckets.get(f"{account}:{kind}", [])
-        at = max(proj, _slot(mine, limits.account(kind), now))
-        load = sum(1 for s in mine if s > now - WINDOW - MARGIN)
+        at = max(proj, _slot(mine, limits.account(kind), now, limits.margin))
+        load = sum(1 for s in mine if s > horizon)
         if best is None or (at, load) < best[:2]:
             best = (at, load, account)  # the first free, then the least used
     assert best is not None
     at, _load, account = best
     for key in (pkey, f"{account}:{kind}"):
-        kept = [s for s in buckets.get(key, []) if s > now - WINDOW - MARGIN]
+        kept = [s for s in buckets.get(key, []) if s > horizon]
         kept.append(at)
         buckets[key] = kept
     return account, at
@@ -96,7 +100,7 @@ def available(
     as spent)."""
 
     def used(key: str) -> int:
-        return sum(1 for s in buckets.get(key, []) if s > now - WINDOW - MARGIN)
+        return sum(1 for s in buckets.get(key, []) if s > now - WINDOW - limits.margin)
 
     mine = sum(max(0, limits.account(kind) - used(f"{a}:{kind}")) for a in accounts)
     return min(mine, max(0, limits.project(kind) - used(f"{project}:{kind}")))
