@@ -242,15 +242,28 @@ def read_units(
     return out
 
 
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def io_pool(workers: int) -> ThreadPoolExecutor:
+    """One lasting pool per size for network waits: starting threads for every pass cost
+    more than the reads themselves under load (each start waits for the GIL)."""
+    with _POOLS_LOCK:
+        pool = _POOLS.get(workers)
+        if pool is None:
+            pool = _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="thidua-io")
+        return pool
+
+
 def _each(store: Store, units: list[Unit], work: Callable[[Unit], T]) -> Iterable[tuple[Unit, T]]:
-    """`work` on every unit, in order; concurrently on stores that wait on the network."""
-    workers = min(store.concurrency, len(units))
-    if workers <= 1:
+    """`work` on every unit, in order; concurrently on stores that wait on the network
+    (at most `store.concurrency` at once across every pass of the process)."""
+    if min(store.concurrency, len(units)) <= 1:
         for unit in units:
             yield unit, work(unit)
         return
-    with ThreadPoolExecutor(workers, thread_name_prefix="thidua-io") as pool:
-        yield from zip(units, pool.map(work, units), strict=True)
+    yield from zip(units, io_pool(store.concurrency).map(work, units), strict=True)
 
 
 def assemble(
