@@ -6,6 +6,7 @@ Callers go through `sync.operations`, which also records what a run found.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -244,6 +245,7 @@ def read_units(
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
+os.register_at_fork(after_in_child=_POOLS.clear)  # a forked child has none of the threads
 
 
 def io_pool(workers: int) -> ThreadPoolExecutor:
