@@ -37,7 +37,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -156,8 +156,8 @@ def map_joined(texts: Sequence[str] | np.ndarray, fn: Any) -> list[str]:
 
 
 def loose_keys(texts: Sequence[str] | np.ndarray) -> list[str]:
-    """`loose_key` over many strings."""
-    return map_joined(texts, loose_key)
+    """`loose_key` over many strings (marks dropped on the code points of all at once)."""
+    return map_joined(texts, _loose_key_joined)
 
 
 def _number_text(value: float | int) -> str:
@@ -200,17 +200,14 @@ def match_keys(texts: Sequence[str] | np.ndarray) -> list[str]:
     return map_joined(texts, match_key)
 
 
-_STRIP_MARKS: dict[int, int | None] = {
-    cp: None
-    for lo, hi in (
-        (0x300, 0x370),
-        (0x1AB0, 0x1B00),
-        (0x1DC0, 0x1E00),
-        (0x20D0, 0x2100),
-        (0xFE20, 0xFE30),
-    )
-    for cp in range(lo, hi)
-}
+_MARK_RANGES = (
+    (0x300, 0x370),
+    (0x1AB0, 0x1B00),
+    (0x1DC0, 0x1E00),
+    (0x20D0, 0x2100),
+    (0xFE20, 0xFE30),
+)
+_STRIP_MARKS: dict[int, int | None] = {cp: None for lo, hi in _MARK_RANGES for cp in range(lo, hi)}
 _STRIP_MARKS[ord("đ")] = ord("d")
 
 
@@ -220,6 +217,25 @@ def loose_key(text: str) -> str:
     if folded.isascii():
         return folded
     return unicodedata.normalize("NFD", folded).translate(_STRIP_MARKS)
+
+
+def _loose_key_joined(text: str) -> str:
+    """`loose_key` of a long text (many keys joined): the marks are dropped with array
+    operations on its code points instead of a per-character `str.translate`."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFD", folded)
+    try:
+        points = np.frombuffer(decomposed.encode("utf-32-le"), np.uint32)
+    except UnicodeEncodeError:  # a lone surrogate: character by character
+        return decomposed.translate(_STRIP_MARKS)
+    drop = np.zeros(len(points), dtype=bool)
+    for lo, hi in _MARK_RANGES:
+        drop |= (points >= lo) & (points < hi)
+    kept = points[~drop]
+    kept = np.where(kept == ord("đ"), ord("d"), kept).astype(np.uint32)
+    return kept.tobytes().decode("utf-32-le")
 
 
 # ---------------------------------------------------------------------------- scalars
@@ -590,6 +606,7 @@ class NormalizedColumn:
     unique_legacy: np.ndarray | None = None
     """Per unique: the legacy encoding (tcvn3, vni) it was typed in, else None; its
     `unique_text` is then the Unicode conversion."""
+    _match: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> np.ndarray:
@@ -634,19 +651,25 @@ class NormalizedColumn:
         return self.unique_values[self.codes]
 
     def match_values(self) -> np.ndarray:
-        """Per-unique matching key: case-folded text for text-like columns, typed value else."""
+        """Per-unique matching key: case-folded text for text-like columns, typed value else
+        (computed once; the array is shared, do not modify it)."""
+        if self._match is not None:
+            return self._match
         if self.type in TEXT_TYPES:
             keys = np.empty(len(self.unique_text), dtype=object)
             keys[:] = match_keys(self.unique_text)
             keys[self.unique_status != OK] = None
-            return keys
-        return np.array(
-            [
-                v if s == OK else None
-                for v, s in zip(self.unique_values, self.unique_status, strict=True)
-            ],
-            dtype=object,
-        )
+        else:
+            keys = np.array(
+                [
+                    v if s == OK else None
+                    for v, s in zip(self.unique_values, self.unique_status, strict=True)
+                ],
+                dtype=object,
+            )
+        keys.flags.writeable = False
+        self._match = keys
+        return keys
 
 
 def parser_for(col_type: str, choices: Sequence[str] | None = None) -> Any:
@@ -731,7 +754,7 @@ def normalize_column(
         status[:-1] = np.where(filled, OK, EMPTY)
         if regex is not None:
             match = regex.fullmatch
-            bad = [i for i in np.flatnonzero(filled) if match(texts[i]) is None]
+            bad = [i for i, text in enumerate(texts[:-1].tolist()) if text and match(text) is None]
             status[bad] = BAD_PATTERN
         todo = uniques[:0]
     for i, raw_value in enumerate(todo):

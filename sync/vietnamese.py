@@ -35,16 +35,17 @@ _OLD_STYLE = [
 """(old, new) spellings of the open syllables whose tone placement changed: òa/oà, ủy/uỷ…"""
 
 
-_NEW_STYLE = dict(_OLD_STYLE)
-_OLD_STYLE_RE = re.compile("[òóỏõọ][ae]|[ùúủũụ]y")
-
-
 def tone_key(text: str) -> str:
     """One spelling for old and new tone placement (`hòa` → `hoà`, `thúy` → `thuý`,
     `khỏe` → `khoẻ`) of lower-case NFC text: one regular-expression pass."""
     if text.isascii():
         return text
-    return _OLD_STYLE_RE.sub(lambda m: _NEW_STYLE[m.group()], text)
+    # the old spellings cannot overlap nor make new ones: one `str.replace` each, which
+    # is much faster than a regular expression over many keys joined into one text
+    for old, new in _OLD_STYLE:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 # --------------------------------------------------------------------------- syllables

@@ -45,8 +45,6 @@ class Reference:
 FindingParts = list[pd.DataFrame]
 """Rule modules return DataFrames with FINDING_COLUMNS plus `_pos` (row position or -1)."""
 
-_COLUMNS = ["unit", "form", "row", "column", "code", "severity", "message", "value", "_pos"]
-
 
 class CountSpec(RuleSpecBase):
     """A limit that is the unit's quota (`quota: true`) or a fixed `value`."""
@@ -81,6 +79,8 @@ class FormContext:
     """Campaign-wide unique keys: key → unit → (first seen, in its submitted snapshot)."""
     keys: dict[str, set[str]] = field(default_factory=dict)
     """Out: unit → campaign-wide unique keys of its rows in this pass (become claims)."""
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    """Per-run results that several rules share (e.g. a column's duplicate-key codes)."""
     _quotas: dict[str, int | None] = field(default_factory=dict)
 
     @property
@@ -238,22 +238,27 @@ class FormContext:
 
     def unit_findings(self, items: list[dict[str, Any]]) -> pd.DataFrame:
         """Unit-level findings from dicts with unit, code, severity, message[, value, column]."""
-        records = [
-            (
-                it["unit"],
-                self.form.id,
-                None,
-                it.get("column"),
-                it["code"],
-                it["severity"],
-                it["message"],
-                it.get("value"),
-                -1,
-            )
-            for it in items
-        ]
-        frame = pd.DataFrame.from_records(records, columns=_COLUMNS)
-        return frame.astype({c: object for c in _COLUMNS if c != "_pos"})
+        n = len(items)
+
+        def column(values: list[Any]) -> np.ndarray:
+            out = np.empty(n, dtype=object)
+            for i, value in enumerate(values):  # item by item: a value may be a sequence
+                out[i] = value
+            return out
+
+        return pd.DataFrame(
+            {
+                "unit": column([it["unit"] for it in items]),
+                "form": np.full(n, self.form.id, dtype=object),
+                "row": np.full(n, None, dtype=object),
+                "column": column([it.get("column") for it in items]),
+                "code": column([it["code"] for it in items]),
+                "severity": column([it["severity"] for it in items]),
+                "message": column([it["message"] for it in items]),
+                "value": column([it.get("value") for it in items]),
+                "_pos": np.full(n, -1, dtype=np.int64),
+            }
+        )
 
 
 def comparable_values(col: NormalizedColumn, raw: Sequence[Any] | None = None) -> list[Any]:

@@ -16,7 +16,6 @@ import pandas as pd
 from pydantic import Field
 
 from ..campaign.rulespec import FormRef, RuleSpecBase
-from ..normalize import OK
 from . import messages as M
 from .base import FindingParts, FormContext
 from .registry import RuleKind, register
@@ -120,9 +119,7 @@ def _keys(ctx: FormContext, match: list[str]) -> list[np.ndarray]:
     out = [ctx.unit_ids.astype(object)]
     for key in match:
         col = ctx.columns[key]
-        values = col.match_values()
-        values[col.unique_status != OK] = None
-        out.append(values[col.codes])
+        out.append(col.match_values()[col.codes])  # None where not OK
     return out
 
 

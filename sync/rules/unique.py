@@ -17,6 +17,7 @@ của …") until the holder resubmits without it.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -45,10 +46,14 @@ _SHOWN = 3
 
 
 def _codes(ctx: FormContext, key: str, loose: bool) -> np.ndarray:
-    """Per-row integer key of one column (-1 = not comparable)."""
+    """Per-row integer key of one column (-1 = not comparable), computed once per run."""
     col = ctx.columns[key]
+    loose = loose and col.type in ("text", "choice")
+    cached = ctx.cache.get(("unique_codes", key, loose))
+    if cached is not None:
+        return cached
     match = col.match_values()
-    if loose and col.type in ("text", "choice"):
+    if loose:
         missing = np.array([m is None for m in match], dtype=bool)
         loose_match = np.empty(len(match), dtype=object)
         loose_match[:] = loose_keys(np.where(missing, "", match))
@@ -56,23 +61,37 @@ def _codes(ctx: FormContext, key: str, loose: bool) -> np.ndarray:
         match = loose_match
     ucodes, _ = pd.factorize(match, use_na_sentinel=True)
     ucodes = np.where(col.unique_status == OK, ucodes, -1)
-    return ucodes[col.codes]
+    codes = ucodes[col.codes]
+    ctx.cache[("unique_codes", key, loose)] = codes
+    return codes
+
+
+_SPAN = 1 << 62  # combined codes stay below this before they are renumbered
 
 
 def combined_key(ctx: FormContext, keys: list[str], by_unit: bool, loose: bool) -> np.ndarray:
-    """One int64 code per row for the tuple of key columns (-1 when any part is missing)."""
+    """One int64 code per row for the tuple of key columns (-1 when any part is missing).
+
+    Codes are dense (0..groups-1) in order of first appearance; parts are combined by
+    multiplication and renumbered only at the end (or when the product could overflow).
+    """
     parts = [_codes(ctx, k, loose) for k in keys]
     if by_unit:
         unit_codes, _ = pd.factorize(ctx.unit_ids)
         parts.insert(0, unit_codes)
     valid = np.logical_and.reduce([p >= 0 for p in parts])
     combined = np.zeros(ctx.size, dtype=np.int64)
+    span = 1
     for part in parts:
         width = int(part.max()) + 2 if len(part) else 1
+        if span * width >= _SPAN:
+            combined, _ = pd.factorize(combined)
+            combined = combined.astype(np.int64)
+            span = int(combined.max()) + 1 if len(combined) else 1
         combined = combined * width + (part + 1)
-        combined, _ = pd.factorize(combined)
-        combined = combined.astype(np.int64)
-    return np.where(valid, combined, -1)
+        span *= width
+    combined, _ = pd.factorize(combined)
+    return np.where(valid, combined.astype(np.int64), -1)
 
 
 def check(ctx: FormContext, rule: UniqueRule) -> FindingParts:
@@ -90,8 +109,7 @@ def check(ctx: FormContext, rule: UniqueRule) -> FindingParts:
     held: dict[int, str] = {}
     if not by_unit:
         keys = row_keys(ctx, rule.columns, ok)
-        for unit, key in zip(ctx.unit_ids[ok], keys[ok], strict=True):
-            ctx.keys.setdefault(str(unit), set()).add(str(key))
+        _remember(ctx, keys, ok)
         if dup.any():
             owners = _owners(ctx, exact, dup, keys)
         held = _held_by_submissions(ctx, keys, ok)
@@ -139,16 +157,41 @@ def check(ctx: FormContext, rule: UniqueRule) -> FindingParts:
 
 def row_keys(ctx: FormContext, columns: list[str], ok: np.ndarray) -> np.ndarray:
     """A stable text key per row (16 hex digits of a hash of the matched values; "" when
-    not comparable): what the audit database remembers as a claim."""
-    parts = [
-        pd.Series(ctx.columns[k].match_values()[ctx.columns[k].codes], dtype=object).astype(str)
-        for k in columns
-    ]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "\x1f" + part
-    hashed = pd.util.hash_pandas_object(joined, index=False).to_numpy(dtype=np.uint64)
-    return np.where(ok, np.array([format(int(h), "016x") for h in hashed], dtype=object), "")
+    not comparable): what the audit database remembers as a claim.
+
+    The same numbers as `pd.util.hash_pandas_object` of the per-row texts joined by U+001F
+    (keys stored by earlier versions stay valid); the texts are made per unique value and
+    hashed without pandas' categorising pass.
+    """
+    joined: np.ndarray | None = None
+    for k in columns:
+        col = ctx.columns[k]
+        texts = np.empty(len(col.match_values()), dtype=object)
+        texts[:] = [str(v) for v in col.match_values()]
+        part = texts[col.codes]
+        joined = part if joined is None else joined + "\x1f" + part
+    if joined is None or not len(joined):
+        return np.full(ctx.size, "", dtype=object)
+    hashed = pd.util.hash_array(joined, categorize=False).astype(np.uint64, copy=False)
+    # 16 hex digits (big-endian) per row, cut from one hex text of all hashes
+    text = hashed.astype(">u8").tobytes().hex()
+    out = np.empty(len(hashed), dtype=object)
+    out[:] = [text[i : i + 16] for i in range(0, len(text), 16)]
+    out[~ok] = ""
+    return out
+
+
+def _remember(ctx: FormContext, keys: np.ndarray, ok: np.ndarray) -> None:
+    """Add each comparable row's key to its unit's set in `ctx.keys` (grouped by unit)."""
+    if not ok.any():
+        return
+    codes, units = pd.factorize(ctx.unit_ids[ok])
+    order = np.argsort(codes, kind="stable")
+    sorted_keys = keys[ok][order].tolist()
+    bounds = [0, *(np.flatnonzero(np.diff(codes[order])) + 1).tolist(), len(order)]
+    for start, end in pairwise(bounds):
+        unit = str(units[codes[order[start]]])
+        ctx.keys.setdefault(unit, set()).update(sorted_keys[start:end])
 
 
 def _owners(ctx: FormContext, exact: np.ndarray, dup: np.ndarray, keys: np.ndarray) -> np.ndarray:
