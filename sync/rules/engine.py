@@ -249,8 +249,9 @@ def validate(
     ordered = [
         summaries.get((u, f.id)) or _not_applicable(u, f.id) for u in order for f in campaign.forms
     ]
+    only = all_parts[0] if len(all_parts) == 1 else None
     return ValidationResult(
-        report=Report(all_parts),
+        report=Report.of_sorted(only) if isinstance(only, pd.DataFrame) else Report(all_parts),
         forms=results,
         summaries=ordered,
         keys={f: ctx.keys for f, ctx in contexts.items() if ctx.keys},

@@ -56,6 +56,16 @@ class Report:
         else:
             self._objects.extend(part)
 
+    @classmethod
+    def of_sorted(cls, frame: pd.DataFrame) -> Report:
+        """A report of findings already in report order (another report's `frame`, or a
+        selection of its rows): kept as it is, without sorting again."""
+        report = cls()
+        if len(frame):
+            report._frames = [frame]
+            report._frame = frame
+        return report
+
     def extend(self, other: Report) -> None:
         self.add(other.frame)
 
@@ -128,7 +138,7 @@ class Report:
             frame = frame[frame["unit"] == unit]
         if form is not None:
             frame = frame[frame["form"] == form]
-        return Report([frame])
+        return Report.of_sorted(frame.reset_index(drop=True))
 
 
 def _plain(value: Any) -> Any:
