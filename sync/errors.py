@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import i18n
+
 
 class ThiduaError(Exception):
     """Base of every error thidua-sync raises on purpose."""
@@ -19,6 +21,22 @@ class ConfigIssue:
     line: int | None = None
     subject: str | None = None
     """Who the path is about, e.g. "đơn vị TP-LAICHAU" for a path under units[0]."""
+    sheet: str | None = None
+    """In a campaign workbook: the tab («Đơn vị»), row (1-based) and column header."""
+    row: int | None = None
+    column: str | None = None
+
+    @property
+    def cell(self) -> str:
+        """ "Trang «Đơn vị», dòng 7, cột «Số CB-NLĐ»" (workbook issues; "" otherwise)."""
+        if self.sheet is None:
+            return ""
+        parts = [i18n.t("workbook.at_sheet", sheet=self.sheet)]
+        if self.row is not None:
+            parts.append(i18n.t("workbook.at_row", row=self.row))
+        if self.column:
+            parts.append(i18n.t("workbook.at_column", column=self.column))
+        return ", ".join(parts)
 
     @property
     def where(self) -> str:
@@ -30,6 +48,8 @@ class ConfigIssue:
         return f"{self.subject} ({head})" + (f" — {tail}" if tail else "")
 
     def __str__(self) -> str:
+        if self.sheet is not None:
+            return ": ".join(p for p in (self.file, self.cell, self.message) if p)
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         parts = [p for p in (where, self.where) if p]
         return ": ".join([*parts, self.message])

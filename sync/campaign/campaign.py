@@ -209,6 +209,8 @@ class Campaign:
     source: Path
     extra: dict[str, Any] = field(default_factory=dict)
     reminders: RemindersSpec | None = None  # the service's e-mail schedule (sync.reminders)
+    origin: str | None = None
+    """The Google Sheet id or URL the campaign was read from (None: a file, `source`)."""
 
     @property
     def id(self) -> str:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime, time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from string import Formatter
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
@@ -31,7 +32,8 @@ from .model import (
     TemplateSpec,
 )
 from .rulespec import RuleSpecBase, Scalar, condition_tests
-from .yamlio import PathKey, YamlDoc, read_yaml, validation_issues
+from .workbook import Grid, WorkbookSource, read_grid, read_xlsx_grid
+from .yamlio import Doc, PathKey, YamlDoc, read_yaml, validation_issues
 
 
 def builtin_dir(kind: str) -> Path:
@@ -81,7 +83,7 @@ def load_template(ref: str, base_dir: Path | None = None) -> tuple[TemplateSpec,
     return spec, doc
 
 
-def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
+def _check_template(spec: TemplateSpec, doc: Doc) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     keys = [c.key for c in spec.columns]
     headers = [c.header for c in spec.columns]
@@ -117,7 +119,7 @@ def _check_template(spec: TemplateSpec, doc: YamlDoc) -> list[ConfigIssue]:
 
 
 def _check_rules(
-    rules: list[tuple[PathKey, RuleSpecBase]], columns: list[ColumnSpec], doc: YamlDoc
+    rules: list[tuple[PathKey, RuleSpecBase]], columns: list[ColumnSpec], doc: Doc
 ) -> list[ConfigIssue]:
     """Columns each rule reads exist; condition values can match a cell of their column."""
     issues = []
@@ -159,7 +161,7 @@ def with_ids(rules: list[RuleSpecBase]) -> list[RuleSpecBase]:
     return out
 
 
-def _duplicates(rules: list[tuple[PathKey, RuleSpecBase]], doc: YamlDoc) -> list[ConfigIssue]:
+def _duplicates(rules: list[tuple[PathKey, RuleSpecBase]], doc: Doc) -> list[ConfigIssue]:
     """Rules with the same id, or the same effect (each would report the same finding twice)."""
     issues = []
     for n, (path, rule) in enumerate(rules):
@@ -291,16 +293,147 @@ def _resolve_column(spec: ColumnSpec) -> Column:
     )
 
 
+CAMPAIGN_SUFFIXES = (".yaml", ".yml", ".xlsx")
+
+RemoteReader = Callable[[str], tuple[Grid, str]]
+"""Reads a campaign kept elsewhere (a Google Sheet): ref → (grid, name shown in messages)."""
+_REMOTE: list[tuple[Callable[[str], bool], RemoteReader]] = []
+
+
+def register_campaign_source(matches: Callable[[str], bool], read: RemoteReader) -> None:
+    """Let `load_campaign` read references `matches` accepts (the Google store registers
+    Sheet ids and URLs) when no such file exists."""
+    _REMOTE.append((matches, read))
+
+
+def campaign_file(path: str | Path) -> Path:
+    """The campaign file a CLI argument names: the file, or `campaign.yaml` /
+    `campaign.xlsx` inside a folder."""
+    file = Path(path)
+    if file.is_dir():
+        for name in ("campaign.yaml", "campaign.yml", "campaign.xlsx"):
+            if (file / name).is_file():
+                return file / name
+        return file / "campaign.yaml"
+    return file
+
+
+def is_workbook(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == ".xlsx"
+
+
 def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> Campaign:
-    """Load, validate and cross-check a campaign file. Raises ConfigError listing every issue.
+    """Load, validate and cross-check a campaign: a `.yaml` file, a `.xlsx` workbook, or (when
+    the Google store is loaded) a Google Sheet id or URL. Raises ConfigError listing every
+    issue — in a workbook each names its tab, row and column.
 
     `pending_quotas`: forms whose quotas are being allocated (`thidua allocate`), so a quota
     rule without any quota yet is not an error for them.
     """
-    file = Path(path)
-    if file.is_dir():
-        file = file / "campaign.yaml"
+    ref = str(path)
+    if ref.startswith(("https:/", "http:/")) and "://" not in ref:
+        ref = ref.replace(":/", "://", 1)  # a URL that went through pathlib (click.Path)
+    if not Path(ref).exists():
+        for matches, read in _REMOTE:
+            if matches(ref):
+                grid, shown = read(ref)
+                source = read_grid(grid, shown, builtin_rules(Path.cwd()))
+                return _load_source(
+                    source, Path.cwd() / "campaign.gsheet", pending_quotas, origin=ref
+                )
+    file = campaign_file(path)
+    if is_workbook(file):
+        grid = read_xlsx_grid(file)
+        source = read_grid(grid, str(file), builtin_rules(file.parent))
+        return _load_source(source, file, pending_quotas)
     doc = read_yaml(file, i18n.t("config.what.campaign"))
+    return _load_doc(doc, file, lambda ref: load_template(ref, file.parent), pending_quotas)
+
+
+def builtin_rules(base_dir: Path) -> Callable[[str], list[dict[str, Any]]]:
+    def rules(ref: str) -> list[dict[str, Any]]:
+        try:
+            spec, _doc = load_template(ref, base_dir)
+        except (KeyError, ConfigError):
+            return []
+        return [r.model_dump(exclude_unset=True) for r in spec.rules]
+
+    return rules
+
+
+def own_template(doc: Doc) -> TemplateSpec:
+    """A template defined in the workbook (tabs «Mẫu», «Cột», «Quy tắc»), checked."""
+    try:
+        spec = TemplateSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ConfigError(validation_issues(doc, exc)) from None
+    issues = _check_template(spec, doc)
+    if issues:
+        raise ConfigError(issues)
+    return spec
+
+
+def _load_source(
+    source: WorkbookSource,
+    file: Path,
+    pending_quotas: Collection[str],
+    origin: str | None = None,
+) -> Campaign:
+    checked: dict[str, tuple[TemplateSpec, Doc] | ConfigError] = {}
+    for tid, tdoc in source.templates.items():
+        try:
+            checked[tid] = (own_template(tdoc), tdoc)
+        except ConfigError as exc:
+            checked[tid] = exc
+
+    def templates(ref: str) -> tuple[TemplateSpec, Doc]:
+        found = checked.get(ref)
+        if isinstance(found, ConfigError):
+            raise ConfigError([])  # reported once, below
+        if found is not None:
+            return found
+        return load_template(ref, file.parent)
+
+    issues = list(source.issues)
+    for found in checked.values():
+        if isinstance(found, ConfigError):
+            issues.extend(found.issues)
+    try:
+        campaign = _load_doc(source.doc, file, templates, pending_quotas)
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+    else:
+        if not issues:
+            campaign.origin = origin
+            return campaign
+    raise ConfigError(_dedupe(issues))
+
+
+def _dedupe(issues: list[ConfigIssue]) -> list[ConfigIssue]:
+    """One issue per cell: the first (a cell that could not be read is not also "missing")."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for issue in issues:
+        key: tuple[object, ...] = (
+            (issue.sheet, issue.row, issue.column)
+            if issue.sheet is not None and issue.row is not None and issue.column
+            else (issue.sheet, issue.row, issue.column, issue.path, issue.message)
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+TemplateSource = Callable[[str], tuple[TemplateSpec, "Doc"]]
+
+
+def _load_doc(
+    doc: Doc,
+    file: Path,
+    templates: TemplateSource,
+    pending_quotas: Collection[str] = (),
+) -> Campaign:
     try:
         spec = CampaignSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -325,7 +458,7 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
             issues.append(
                 doc.issue(("forms", i, "id"), i18n.t("config.duplicate_form_id", form=fspec.id))
             )
-        form = _resolve_form(fspec, i, doc, file.parent, tz, spec, issues, pending_quotas)
+        form = _resolve_form(fspec, i, doc, templates, tz, spec, issues, pending_quotas)
         if form is not None:
             forms.append(form)
 
@@ -353,15 +486,15 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
 def _resolve_form(
     fspec: FormSpec,
     i: int,
-    doc: YamlDoc,
-    base_dir: Path,
+    doc: Doc,
+    templates: TemplateSource,
     tz: ZoneInfo,
     spec: CampaignSpec,
     issues: list[ConfigIssue],
     pending_quotas: Collection[str] = (),
 ) -> Form | None:
     try:
-        template, _tdoc = load_template(fspec.template, base_dir)
+        template, _tdoc = templates(fspec.template)
     except KeyError:
         known = ", ".join(builtin_names("forms"))
         issues.append(
@@ -448,7 +581,7 @@ def _descendants(spec: CampaignSpec, root: str) -> set[str]:
 
 
 def _resolve_applies(
-    fspec: FormSpec, i: int, doc: YamlDoc, spec: CampaignSpec, issues: list[ConfigIssue]
+    fspec: FormSpec, i: int, doc: Doc, spec: CampaignSpec, issues: list[ConfigIssue]
 ) -> frozenset[str] | None:
     """`applies_to` → the set of unit ids (None when the form applies to every unit)."""
     rule = fspec.applies_to
@@ -497,7 +630,7 @@ def _resolve_applies(
 def _resolve_deadlines(
     fspec: FormSpec,
     i: int,
-    doc: YamlDoc,
+    doc: Doc,
     spec: CampaignSpec,
     tz: ZoneInfo,
     due: datetime,
@@ -543,7 +676,7 @@ def _resolve_deadlines(
 
 
 def _form_rules(
-    template: TemplateSpec, fspec: FormSpec, i: int, doc: YamlDoc, issues: list[ConfigIssue]
+    template: TemplateSpec, fspec: FormSpec, i: int, doc: Doc, issues: list[ConfigIssue]
 ) -> list[RuleSpecBase]:
     """The template's rules minus `disable`, with overrides applied, plus the form's own."""
     rules = with_ids(template.rules)
@@ -596,13 +729,13 @@ def _form_rules(
     return [r for _p, r in active]
 
 
-def _unknown_policy(doc: YamlDoc, path: PathKey, name: str, spec: CampaignSpec) -> ConfigIssue:
+def _unknown_policy(doc: Doc, path: PathKey, name: str, spec: CampaignSpec) -> ConfigIssue:
     known = ", ".join(spec.quota_policies) or i18n.t("config.no_policies")
     return doc.issue(path, i18n.t("config.no_such_policy", name=name, known=known))
 
 
 def _check_units(
-    spec: CampaignSpec, doc: YamlDoc, form_ids: list[str], issues: list[ConfigIssue]
+    spec: CampaignSpec, doc: Doc, form_ids: list[str], issues: list[ConfigIssue]
 ) -> None:
     ids = [u.id for u in spec.units]
     for i, unit in enumerate(spec.units):
@@ -662,7 +795,7 @@ def _check_units(
 
 
 def _check_cross_form_rules(
-    spec: CampaignSpec, forms: list[Form], doc: YamlDoc, issues: list[ConfigIssue]
+    spec: CampaignSpec, forms: list[Form], doc: Doc, issues: list[ConfigIssue]
 ) -> None:
     by_id = {f.id: f for f in forms}
     for i, form in enumerate(forms):

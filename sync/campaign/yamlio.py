@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -16,6 +16,14 @@ from .. import i18n
 from ..errors import ConfigError, ConfigIssue
 
 PathKey = tuple[str | int, ...]
+
+
+class Doc(Protocol):
+    """Campaign or template data with a way to say where a path is (YAML line, workbook cell)."""
+
+    data: Any
+
+    def issue(self, path: PathKey, message: str) -> ConfigIssue: ...
 
 
 def format_path(path: PathKey) -> str:
@@ -282,9 +290,7 @@ def _pydantic_message(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", i18n.t("config.invalid_value")))
 
 
-def validation_issues(
-    doc: YamlDoc, exc: ValidationError, prefix: PathKey = ()
-) -> list[ConfigIssue]:
+def validation_issues(doc: Doc, exc: ValidationError, prefix: PathKey = ()) -> list[ConfigIssue]:
     """Pydantic errors → issues with YAML paths, lines and messages (current language)."""
     issues = []
     seen: set[tuple[str, str]] = set()

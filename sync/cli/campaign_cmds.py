@@ -1,4 +1,4 @@
-"""Commands on the campaign file: init, check, allocate."""
+"""Commands on the campaign file: init, check, convert, allocate."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .. import clock, i18n
+from .. import campaign_xlsx, clock, i18n
 from ..campaign import builtin_dir, builtin_names, load_campaign
+from ..campaign.loader import campaign_file, is_workbook
 from ..errors import AllocationError, ConfigError, ThiduaError
 from ..quotas import allocate, allocation_units, exact_shares
 from .app import cli
@@ -20,25 +21,35 @@ CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path))
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--example", default="laichau-2025", show_default=True, help="Tên đợt mẫu.")
-@click.option("--force", is_flag=True, help="Ghi đè tệp campaign.yaml đã có.")
-def init(directory: Path, example: str, force: bool) -> None:
+@click.option("--force", is_flag=True, help="Ghi đè tệp campaign.yaml (campaign.xlsx) đã có.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "xlsx"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: tệp campaign.yaml; xlsx: bảng tính campaign.xlsx (mở bằng Excel).",
+)
+def init(directory: Path, example: str, force: bool, fmt: str) -> None:
     """Tạo thư mục đợt thi đua mới từ một đợt mẫu."""
     names = builtin_names("samples")
     if example not in names:
         raise ThiduaError(i18n.t("cli.no_such_example", example=example, examples=", ".join(names)))
-    target = directory / "campaign.yaml"
+    target = directory / f"campaign.{fmt}"
     if target.exists() and not force:
         raise ThiduaError(i18n.t("cli.target_exists", target=target))
     source = builtin_dir("samples") / example
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for item in source.iterdir():
-            if item.is_file():
+            if item.is_file() and not (fmt == "xlsx" and item.name == "campaign.yaml"):
                 shutil.copy2(item, directory / item.name)
     except OSError as exc:
         raise ThiduaError(
             i18n.t("cli.cannot_create", directory=directory, reason=exc.strerror)
         ) from exc
+    if fmt == "xlsx":
+        campaign_xlsx.convert(source / "campaign.yaml", target)
     echo_ok(i18n.t("cli.init_done", target=target, example=example))
     click.echo(i18n.t("cli.init_next", target=target))
 
@@ -46,8 +57,26 @@ def init(directory: Path, example: str, force: bool) -> None:
 @cli.command()
 @click.argument("campaign", type=click.Path(path_type=Path))
 def check(campaign: Path) -> None:
-    """Kiểm tra tệp đợt thi đua và các mẫu biểu."""
-    c = load_campaign(campaign)
+    """Kiểm tra tệp đợt thi đua (.yaml, .xlsx) và các mẫu biểu.
+
+    Với bảng tính .xlsx, lỗi còn được ghi thành ghi chú, tô màu ở đúng ô trong một bản sao
+    <tên>-kiem-tra.xlsx bên cạnh để sửa trong Excel.
+    """
+    file = campaign_file(campaign)
+    try:
+        c = load_campaign(campaign)
+    except ConfigError as exc:
+        if is_workbook(file) and file.is_file():
+            copy = campaign_xlsx.checked_copy_path(file)
+            try:
+                campaign_xlsx.annotate(file, exc.issues, copy)
+            except (OSError, ValueError, KeyError, ConfigError):
+                pass  # the messages below still say everything
+            else:
+                click.echo(i18n.t("cli.checked_copy", path=copy), err=True)
+        raise
+    if is_workbook(file):
+        campaign_xlsx.checked_copy_path(file).unlink(missing_ok=True)
     tz = c.tz
     echo_ok("OK")
     click.echo(f"{c.info.title}")
@@ -106,6 +135,33 @@ def _duration(value: object) -> str:
     )
 
 
+@cli.command("convert")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.argument("dst", type=click.Path(path_type=Path))
+@click.option(
+    "--copy-template",
+    "copy_templates",
+    multiple=True,
+    metavar="TÊN",
+    help="Chép mẫu có sẵn này vào trang «Mẫu»/«Cột»/«Quy tắc» để sửa (lặp lại được; all = mọi mẫu đợt dùng).",
+)
+@click.option("--force", is_flag=True, help="Ghi đè DST đã có.")
+def convert_cmd(src: Path, dst: Path, copy_templates: tuple[str, ...], force: bool) -> None:
+    """Chuyển tệp đợt giữa YAML và bảng tính: campaign.yaml → campaign.xlsx hoặc ngược lại.
+
+    Chú thích trong YAML thành ghi chú ở ô tiêu đề hay ô tương ứng; chú thích không có chỗ
+    bị bỏ (có cảnh báo). Mẫu biểu tự viết được chép vào bảng tính; từ bảng tính sang YAML,
+    mỗi mẫu của riêng đợt thành một tệp <mã>.yaml bên cạnh.
+    """
+    src = campaign_file(src)
+    if dst.exists() and not force:
+        raise ThiduaError(i18n.t("cli.target_exists", target=dst))
+    warnings = campaign_xlsx.convert(src, dst, copy_templates)
+    for warning in warnings:
+        click.secho(i18n.t("cli.warning", warning=warning), fg="yellow", err=True)
+    echo_ok(i18n.t("cli.converted", src=src, dst=dst))
+
+
 @cli.command("allocate")
 @CAMPAIGN_ARG
 @click.option("--form", "form_id", required=True, help="Mã biểu mẫu nhận chỉ tiêu.")
@@ -128,7 +184,11 @@ def _duration(value: object) -> str:
 @click.option("--max", "maximum", type=click.IntRange(min=0), help="Mỗi đơn vị nhận tối đa.")
 @click.option("--units", "unit_ids", metavar="MÃ,MÃ…", help="Chỉ chia cho các đơn vị này.")
 @click.option("--level", help="Chỉ chia cho các đơn vị ở cấp này (units[].level).")
-@click.option("--write", is_flag=True, help="Ghi kết quả vào tệp đợt (giữ nguyên chú thích).")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Ghi kết quả vào tệp đợt (YAML: giữ nguyên chú thích; bảng tính: cột «Chỉ tiêu: <biểu mẫu>»).",
+)
 def allocate_cmd(
     campaign: Path,
     form_id: str,
@@ -182,7 +242,12 @@ def allocate_cmd(
         )
     )
     if write:
-        write_quotas(c.source, form_id, parts)
+        if c.origin is not None:
+            raise ThiduaError(i18n.t("cli.cannot_write_remote", origin=c.origin))
+        if is_workbook(c.source):
+            campaign_xlsx.write_quotas(c.source, form_id, parts)
+        else:
+            write_quotas(c.source, form_id, parts)
         echo_ok(i18n.t("cli.quotas_written", form=form_id, path=c.source))
 
 

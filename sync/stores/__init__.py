@@ -7,11 +7,14 @@ Adding a store = its package (a `Store` subclass plus the capabilities it has, s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .. import i18n
+from ..campaign.loader import register_campaign_source
+from ..campaign.workbook import Grid
 from ..errors import ConfigError
 from .base import ROW, FormSheet, ProvisionReport, Store, UnitSheets
 
@@ -40,6 +43,23 @@ def register(kind: StoreKind) -> None:
 register(StoreKind("local", "store.kind.local", "sync.stores.local", "LocalStore"))
 register(StoreKind("memory", "store.kind.memory", "sync.stores.memory", "MemoryStore"))
 register(StoreKind("google", "store.kind.google", "sync.stores.google", "GoogleStore"))
+
+GOOGLE_SHEET_REF = re.compile(
+    r"^(https://docs\.google\.com/spreadsheets/d/[A-Za-z0-9_-]{20,}.*|[A-Za-z0-9_-]{25,})$"
+)
+"""A Google Sheets URL or a bare spreadsheet id: a campaign kept as a Google Sheet."""
+
+
+def _read_google_campaign(ref: str) -> tuple[Grid, str]:
+    """Read a campaign Google Sheet (the Google store is imported only when one is named)."""
+    reader = import_module("sync.stores.google.campaign_sheet").read_campaign_sheet
+    grid, shown = reader(ref)
+    return grid, shown
+
+
+register_campaign_source(
+    lambda ref: bool(GOOGLE_SHEET_REF.match(ref.strip())), _read_google_campaign
+)
 
 __all__ = [
     "KINDS",
