@@ -110,6 +110,16 @@ def _dropdown_formula(kind: str, grid: GridOut, lists_at: Mapping[str, str]) -> 
     return lists_at.get(kind)
 
 
+def _page(ws: Worksheet) -> None:
+    """Printed (or exported to PDF) landscape, as wide as the page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
 def _style_header(ws: Worksheet, headers: Sequence[Any]) -> None:
     for i, _h in enumerate(headers, start=1):
         cell = ws.cell(row=1, column=i)
@@ -118,6 +128,7 @@ def _style_header(ws: Worksheet, headers: Sequence[Any]) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     ws.freeze_panes = "B2"
     ws.row_dimensions[1].height = 45
+    _page(ws)
 
 
 def write_workbook(grid: GridOut, path: Path, notes: Mapping[Place, str] | None = None) -> None:
@@ -294,6 +305,7 @@ def annotate(src: Path, issues: Iterable[ConfigIssue], dst: Path) -> int:
         summary.append([issue.sheet or issue.file, issue.row, issue.column, issue.message])
         at = summary.max_row
         summary.cell(row=at, column=4).alignment = Alignment(wrap_text=True, vertical="top")
+        summary.cell(row=at, column=2).alignment = Alignment(horizontal="center", vertical="top")
         if issue.sheet is None or issue.sheet not in book.sheetnames:
             continue
         ws = book[issue.sheet]
