@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import i18n
+from . import campaign_xlsx, i18n
 from .campaign import Campaign, Form, builtin_dir, load_campaign
 from .errors import SubmissionError, ThiduaError
 from .operations import check_units, consolidate, open_workspace, submit
@@ -146,14 +146,18 @@ class DemoResult:
     lines: list[str] = field(default_factory=list)
 
 
-def prepare(directory: Path) -> Path:
-    """Copy the sample campaign into `directory` (kept if already there)."""
-    target = directory / "campaign.yaml"
+def prepare(directory: Path, fmt: str = "yaml") -> Path:
+    """Copy the sample campaign into `directory` (kept if already there); `fmt` "xlsx":
+    as the campaign workbook `campaign.xlsx`."""
+    target = directory / f"campaign.{fmt}"
     if not target.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        for item in (builtin_dir("samples") / SAMPLE).iterdir():
-            if item.is_file():
+        sample = builtin_dir("samples") / SAMPLE
+        for item in sample.iterdir():
+            if item.is_file() and not (fmt == "xlsx" and item.name == "campaign.yaml"):
                 shutil.copy2(item, directory / item.name)
+        if fmt == "xlsx":
+            campaign_xlsx.convert(sample / "campaign.yaml", target)
     return target
 
 
@@ -166,9 +170,10 @@ def _times(form: Form) -> tuple[datetime, datetime]:
     return on_time, late
 
 
-def run_demo(directory: Path, say: Callable[[str], None] = print) -> DemoResult:
-    """Create, provision, fill with mistakes, validate, submit, consolidate."""
-    campaign = load_campaign(prepare(directory))
+def run_demo(directory: Path, say: Callable[[str], None] = print, fmt: str = "yaml") -> DemoResult:
+    """Create, provision, fill with mistakes, validate, submit, consolidate (`fmt` "xlsx":
+    from the campaign workbook)."""
+    campaign = load_campaign(prepare(directory, fmt))
     ws = open_workspace(campaign)
     store = ws.store
     rng = random.Random(2025)

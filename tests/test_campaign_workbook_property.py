@@ -130,7 +130,7 @@ def _valid(path: Path) -> bool:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(campaigns())
 def test_generated_campaigns_survive_yaml_to_workbook_and_back(

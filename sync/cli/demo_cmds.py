@@ -21,9 +21,17 @@ from .serve_cmds import serve
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path("thidua-demo"))
-def demo(directory: Path) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "xlsx"]),
+    default="yaml",
+    show_default=True,
+    help="Đợt mẫu dạng campaign.yaml hay bảng tính campaign.xlsx.",
+)
+def demo(directory: Path, fmt: str) -> None:
     """Chạy trọn vòng một lần trên backend local với dữ liệu mẫu (mặc định ./thidua-demo)."""
-    result = run_demo(directory, say=click.echo)
+    result = run_demo(directory, say=click.echo, fmt=fmt)
     print_summary(result, say=click.echo)
 
 
