@@ -160,8 +160,10 @@ def write_workbook(grid: GridOut, path: Path, notes: Mapping[Place, str] | None 
                 fmt = grid.formats.get((tab.name, r, c - 1)) or _format_of(value)
                 if fmt:
                     cell.number_format = fmt
-                if isinstance(value, str) and "\n" in value:
+                if r > 1 and isinstance(value, str):
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
+                elif r > 1 and isinstance(value, date):
+                    cell.alignment = Alignment(horizontal="left", vertical="top")
         _style_header(ws, rows[0])
         headers = [str(h) for h in rows[0]]
         by_header = {fold(c.header): c for c in tab.columns}

@@ -633,3 +633,11 @@ def test_the_demo_runs_from_the_workbook(tmp_path: Path) -> None:
     assert "trễ hạn" in result.output and "đã nộp đúng hạn" in result.output
     assert (folder / "campaign.xlsx").is_file() and not (folder / "campaign.yaml").exists()
     assert (folder / "workbooks" / "Tong-hop.xlsx").is_file()
+
+
+def test_serve_and_worker_accept_a_google_sheet_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("THIDUA_REDIS_URL", raising=False)
+    url = "https://docs.google.com/spreadsheets/d/" + "A" * 44 + "/edit"
+    result = CliRunner().invoke(cli, ["worker", url], env={"THIDUA_REDIS_URL": ""})
+    assert result.exit_code == 2
+    assert "Không tìm thấy" not in result.output and "Redis" in result.output

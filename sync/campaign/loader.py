@@ -318,6 +318,21 @@ def campaign_file(path: str | Path) -> Path:
     return file
 
 
+def campaign_ref(path: str | Path) -> str:
+    """What a process passes on to name the campaign: the absolute path of a file, or a
+    Google Sheet URL / id as given (a URL that went through pathlib gets its `//` back)."""
+    ref = str(path)
+    if ref.startswith(("https:/", "http:/")) and "://" not in ref:
+        return ref.replace(":/", "://", 1)
+    file = Path(ref)
+    return str(file.resolve()) if file.exists() or not is_remote_ref(ref) else ref
+
+
+def is_remote_ref(ref: str) -> bool:
+    """A Google Sheet URL or id (when the Google store registered its reader)."""
+    return any(matches(ref) for matches, _read in _REMOTE)
+
+
 def is_workbook(path: str | Path) -> bool:
     return Path(path).suffix.lower() == ".xlsx"
 
@@ -330,9 +345,7 @@ def load_campaign(path: str | Path, *, pending_quotas: Collection[str] = ()) -> 
     `pending_quotas`: forms whose quotas are being allocated (`thidua allocate`), so a quota
     rule without any quota yet is not an error for them.
     """
-    ref = str(path)
-    if ref.startswith(("https:/", "http:/")) and "://" not in ref:
-        ref = ref.replace(":/", "://", 1)  # a URL that went through pathlib (click.Path)
+    ref = campaign_ref(path) if str(path).startswith(("https:/", "http:/")) else str(path)
     if not Path(ref).exists():
         for matches, read in _REMOTE:
             if matches(ref):

@@ -16,6 +16,7 @@ import click
 from .. import clock, i18n
 from ..audit import campaign_url, open_engine
 from ..campaign import Campaign
+from ..campaign.loader import is_remote_ref
 from ..errors import ConfigError, ThiduaError
 from ..operations import Workspace, open_workspace
 from . import language
@@ -75,6 +76,15 @@ class ThiduaGroup(click.Group):
         except KeyboardInterrupt:
             click.echo(i18n.t("cli.stopped"), err=True)
             ctx.exit(130)
+
+
+class CampaignPath(click.Path):
+    """A campaign file that must exist, or a Google Sheet URL / id (kept as given)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and is_remote_ref(value):
+            return value
+        return super().convert(value, param, ctx)
 
 
 def _choose_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

@@ -9,11 +9,13 @@ from typing import Any
 import click
 
 from .. import i18n
+from ..campaign.loader import campaign_ref
 from ..errors import ThiduaError
-from .app import cli
+from .app import CampaignPath, cli
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path, exists=True))
+CAMPAIGN = click.argument("campaign", type=CampaignPath(path_type=Path, exists=True))
+"""A campaign file (.yaml, .xlsx) or a Google Sheet URL / id."""
 
 
 @cli.command()
@@ -55,7 +57,7 @@ def serve(
     if blocked:
         folders = ", ".join(str(f) for f in blocked)
         raise ThiduaError(i18n.t("cli.serve.folders_unwritable", folders=folders))
-    config: dict[str, Any] = {"CAMPAIGN": str(campaign.resolve()), "LOG_FORMAT": log_format}
+    config: dict[str, Any] = {"CAMPAIGN": campaign_ref(campaign), "LOG_FORMAT": log_format}
     loopback = host in LOOPBACK
     if "THIDUA_COOKIE_SECURE" not in os.environ:
         # plain HTTP on this machine only (make run); anywhere else cookies need HTTPS

@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 from .. import i18n
+from ..campaign.loader import campaign_ref
 from ..errors import ThiduaError
-from .app import cli
+from .app import CampaignPath, cli
 
-CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path, exists=True))
+CAMPAIGN = click.argument("campaign", type=CampaignPath(path_type=Path, exists=True))
+"""A campaign file (.yaml, .xlsx) or a Google Sheet URL / id."""
 
 
 @cli.command()
@@ -26,7 +28,7 @@ def worker(campaign: Path, burst: bool) -> None:
 
     from ..operations import rq as rq_queue
 
-    os.environ["THIDUA_CAMPAIGN"] = str(campaign.resolve())
+    os.environ["THIDUA_CAMPAIGN"] = campaign_ref(campaign)
     redis = rq_queue.connect(url)
     name = os.environ.get("THIDUA_RQ_QUEUE", rq_queue.DEFAULT_QUEUE)
     click.echo(i18n.t("cli.rq_worker", name=name, campaign=campaign))
