@@ -165,11 +165,11 @@ def _comments_to_notes(
 # ----------------------------------------------------------------------------- to YAML
 def _yaml_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
+        if value.tzinfo is not None or value.second:
             return value.isoformat()
-        return value.strftime("%Y-%m-%dT%H:%M") + (f":{value:%S}" if value.second else "")
+        return value.strftime("%d/%m/%Y %H:%M")  # as offices write dates (docs §4)
     if isinstance(value, date):
-        return value.isoformat()
+        return value.strftime("%d/%m/%Y")
     if isinstance(value, timedelta):
         return _duration_code(value)
     if isinstance(value, Mapping):
@@ -199,15 +199,31 @@ def _duration_code(value: timedelta) -> str | int:
     )
 
 
-def _flow_items(seq: Any) -> None:
-    """Units, rules and tiers one per line (`- {id: …, name: …}`) when they are flat."""
-    for item in seq:
-        if isinstance(item, CommentedMap) and all(
-            not isinstance(v, CommentedMap) or len(v) <= 3 for v in item.values()
-        ):
-            for v in item.values():
-                if isinstance(v, CommentedMap):
-                    v.fa.set_flow_style()
+def _flow_items(node: Any) -> None:
+    """Lists of small flat mappings (tiers, rules, signers, columns) one item per line
+    (`- {kind: max_rows, value: 1}`), and the short mappings inside units (`quotas`)."""
+    if isinstance(node, CommentedMap):
+        for value in node.values():
+            _flow_items(value)
+        return
+    if not isinstance(node, CommentedSeq):
+        return
+    for item in node:
+        _flow_items(item)
+        if isinstance(item, CommentedMap):
+            for value in item.values():
+                if isinstance(value, CommentedMap) and len(str(dict(value))) <= 80:
+                    value.fa.set_flow_style()
+    flat = [
+        i
+        for i in node
+        if isinstance(i, CommentedMap)
+        and all(not isinstance(v, CommentedMap) or v.fa.flow_style() for v in i.values())
+    ]
+    if flat and len(flat) == len(node):
+        for item in node:
+            if len(str(dict(item))) <= 110:
+                item.fa.set_flow_style()
 
 
 def dump_yaml(data: Mapping[str, Any]) -> str:
@@ -217,6 +233,11 @@ def dump_yaml(data: Mapping[str, Any]) -> str:
     yaml.allow_unicode = True
     tree = _yaml_value(data)
     for key in ("units", "forms"):
+        for item in tree.get(key) or []:
+            for value in item.values():
+                if isinstance(value, CommentedMap) and len(value) <= 4:
+                    value.fa.set_flow_style()
+    for key in ("campaign", "quota_policies", "forms", "columns", "rules"):
         if key in tree:
             _flow_items(tree[key])
     buffer = io.StringIO()
