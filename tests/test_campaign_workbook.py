@@ -472,6 +472,22 @@ def test_init_check_provision_validate_from_a_workbook(tmp_path: Path) -> None:
     _same(load_campaign(book), load_campaign(SAMPLE))
 
 
+def test_init_can_copy_every_template_into_the_workbook(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    result = CliRunner().invoke(cli, ["init", str(d), "--format", "xlsx", "--copy-template", "all"])
+    assert result.exit_code == 0, result.output
+    book = d / "campaign.xlsx"
+    templates = {c.value for c in load_workbook(book)["Mẫu"]["A"][1:]}
+    assert templates == {
+        "dang_ky_thi_dua",
+        "hoi_nghi_co_so",
+        "dai_bieu",
+        "de_nghi_khen_thuong",
+        "bao_cao",
+    }
+    _same(load_campaign(book), load_campaign(SAMPLE))
+
+
 def test_allocate_write_fills_the_quota_column_of_the_workbook(tmp_path: Path) -> None:
     book = _sample_book(tmp_path)
     result = CliRunner().invoke(

@@ -144,7 +144,7 @@ class Service:
             from sync.operations import rq
 
             executor = rq.executor(
-                str(self.campaign.source),
+                self.campaign.origin or str(self.campaign.source),
                 self.jobs,
                 rq.connect(config["REDIS_URL"]),
                 config["REDIS_QUEUE"],

@@ -30,7 +30,17 @@ CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path))
     show_default=True,
     help="yaml: tệp campaign.yaml; xlsx: bảng tính campaign.xlsx (mở bằng Excel).",
 )
-def init(directory: Path, example: str, force: bool, fmt: str) -> None:
+@click.option(
+    "--copy-template",
+    "copy_templates",
+    multiple=True,
+    metavar="TÊN",
+    help="Với --format xlsx: chép mẫu có sẵn này vào trang «Mẫu»/«Cột»/«Quy tắc» để sửa "
+    "(lặp lại được; all = mọi mẫu đợt dùng).",
+)
+def init(
+    directory: Path, example: str, force: bool, fmt: str, copy_templates: tuple[str, ...]
+) -> None:
     """Tạo thư mục đợt thi đua mới từ một đợt mẫu."""
     names = builtin_names("samples")
     if example not in names:
@@ -49,7 +59,7 @@ def init(directory: Path, example: str, force: bool, fmt: str) -> None:
             i18n.t("cli.cannot_create", directory=directory, reason=exc.strerror)
         ) from exc
     if fmt == "xlsx":
-        campaign_xlsx.convert(source / "campaign.yaml", target)
+        campaign_xlsx.convert(source / "campaign.yaml", target, copy_templates)
     echo_ok(i18n.t("cli.init_done", target=target, example=example))
     click.echo(i18n.t("cli.init_next", target=target))
 
