@@ -164,8 +164,11 @@ def write_workbook(grid: GridOut, path: Path, notes: Mapping[Place, str] | None 
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
                 elif r > 1 and isinstance(value, date):
                     cell.alignment = Alignment(horizontal="left", vertical="top")
+                elif r > 1:
+                    cell.alignment = Alignment(vertical="top")
         _style_header(ws, rows[0])
         headers = [str(h) for h in rows[0]]
+        _row_heights(ws, tab, rows)
         by_header = {fold(c.header): c for c in tab.columns}
         for c, header in enumerate(headers, start=1):
             col = by_header.get(fold(header))
@@ -210,6 +213,20 @@ def write_workbook(grid: GridOut, path: Path, notes: Mapping[Place, str] | None 
         cell.comment = _note(joined, 420)
     book.active = 0
     _save(book, path)
+
+
+def _row_heights(ws: Worksheet, tab: Tab, rows: Sequence[Sequence[Any]]) -> None:
+    """Rows tall enough for their wrapped text (spreadsheets do not always grow them)."""
+    by_header = {fold(c.header): c.width for c in tab.columns}
+    widths = [by_header.get(fold(str(h)), 16) for h in rows[0]]
+    for r, row in enumerate(rows[1:], start=2):
+        lines = 1
+        for value, width in zip(row, widths, strict=False):
+            if isinstance(value, str):
+                need = sum(1 + len(part) // max(1, int(width * 1.1)) for part in value.split("\n"))
+                lines = max(lines, need)
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * min(lines, 12)
 
 
 def _settings_notes(ws: Worksheet) -> None:
