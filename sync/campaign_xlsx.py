@@ -36,6 +36,7 @@ from .campaign import builtin_names, load_campaign
 from .campaign.convert import Converted, source_to_yaml, yaml_to_grid
 from .campaign.loader import builtin_rules, is_workbook
 from .campaign.workbook import (
+    DEADLINE_PREFIX,
     FORMS,
     QUOTA_PREFIX,
     SETTING_ROWS,
@@ -173,11 +174,11 @@ def write_workbook(grid: GridOut, path: Path, notes: Mapping[Place, str] | None 
         for c, header in enumerate(headers, start=1):
             col = by_header.get(fold(header))
             letter = get_column_letter(c)
-            if col is None:  # a quota column of «Đơn vị»
+            if col is None:  # a quota or due-date column of «Đơn vị»
                 form_id = header.split(":", 1)[1].strip()
-                ws.cell(row=1, column=c).comment = _note(
-                    i18n.t("workbook.note.units.quota", form=form_id)
-                )
+                is_due = fold(header).startswith(fold(DEADLINE_PREFIX))
+                note = "workbook.note.units.deadline" if is_due else "workbook.note.units.quota"
+                ws.cell(row=1, column=c).comment = _note(i18n.t(note, form=form_id))
                 ws.column_dimensions[letter].width = 16
                 continue
             ws.cell(row=1, column=c).comment = _note(i18n.t(col.note_id))

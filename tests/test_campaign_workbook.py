@@ -657,3 +657,34 @@ def test_serve_and_worker_accept_a_google_sheet_url(monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(cli, ["worker", url], env={"THIDUA_REDIS_URL": ""})
     assert result.exit_code == 2
     assert "Không tìm thấy" not in result.output and "Redis" in result.output
+
+
+def test_a_pilot_units_own_deadline_is_a_column_of_its_row(tmp_path: Path) -> None:
+    seed = ROOT / "tests" / "data" / "record" / "seed002.yaml"
+    for item in seed.parent.glob("*.yaml"):
+        shutil.copy(item, tmp_path / item.name)
+    book = tmp_path / "campaign.xlsx"
+    convert(tmp_path / "seed002.yaml", book)
+    wb = load_workbook(book)
+    units = wb["Đơn vị"]
+    r = _find(units, "Mã", "X-PHUCTHAN")
+    _set(units, r, "Hạn riêng: hoi_nghi_xa", "15/03/2025 17:00")
+    wb.save(book)
+    c = load_campaign(book)
+    assert c.deadline("X-PHUCTHAN", "hoi_nghi_xa").due.strftime("%d/%m %H:%M") == "15/03 17:00"
+    assert c.deadline("X-MUONGKIM", "hoi_nghi_xa").due.strftime("%d/%m") == "28/02"
+    assert c.deadline("H-THANUYEN", "dai_hoi_huyen").grace.days == 1  # from «Hạn riêng»
+    extra = wb["Hạn riêng"]
+    at = extra.max_row + 1
+    for header, value in (
+        ("Biểu mẫu", "hoi_nghi_xa"),
+        ("Đơn vị hoặc cấp", "X-PHUCTHAN"),
+        ("Hạn nộp", "20/03/2025"),
+    ):
+        _set(extra, at, header, value)
+    wb.save(book)
+    with pytest.raises(ConfigError) as info:
+        load_campaign(book)
+    assert [(i.sheet, i.row, i.column) for i in info.value.issues] == [
+        ("Đơn vị", r, "Hạn riêng: hoi_nghi_xa")
+    ]

@@ -166,6 +166,10 @@ UNITS = Tab(
 )
 QUOTA_PREFIX = "Chỉ tiêu:"
 """Header of a unit quota column: "Chỉ tiêu: dai_bieu" (one per form)."""
+DEADLINE_PREFIX = "Hạn riêng:"
+"""Header of a unit's own due date for a form: "Hạn riêng: hoi_nghi_xa" (a pilot unit's
+earlier deadline). Overrides by level, or with their own grace or opening, go in the tab
+«Hạn riêng»."""
 
 FORMS = Tab(
     "forms",
@@ -620,7 +624,9 @@ class _Reader:
         self.places: dict[PathKey, Place] = {}
         self.data: dict[str, Any] = {}
         self.extra_columns: dict[int, str] = {}
-        """Quota columns («Chỉ tiêu: <form>») of the last tab read."""
+        """Per-form columns («Chỉ tiêu: <form>», «Hạn riêng: <form>») of the last tab read."""
+        self.unit_deadlines: list[tuple[str, str, Any, Place]] = []
+        """(form, unit, due, place) from «Hạn riêng: <form>» columns of «Đơn vị»."""
 
     def fail(self, place: Place | None, message: str) -> None:
         self.issues.append(place_issue(self.file, place, message))
@@ -649,12 +655,14 @@ class _Reader:
                         Place(name, 1, text), i18n.t("workbook.duplicate_header", header=text)
                     )
                 index[i] = col
-            elif tab is UNITS and fold(text).startswith(fold(QUOTA_PREFIX)):
+            elif tab is UNITS and fold(text).startswith(
+                (fold(QUOTA_PREFIX), fold(DEADLINE_PREFIX))
+            ):
                 self.extra_columns[i] = text
             elif not fold(text).startswith("ghi chú"):
                 known = ", ".join(f"«{c.header}»" for c in tab.columns)
                 if tab is UNITS:
-                    known += ", «" + QUOTA_PREFIX + " <biểu mẫu>»"
+                    known += f", «{QUOTA_PREFIX} <biểu mẫu>», «{DEADLINE_PREFIX} <biểu mẫu>»"
                 self.fail(
                     Place(name, 1, text),
                     i18n.t("workbook.unknown_header", header=text, known=known),
@@ -900,6 +908,7 @@ def _read_units(r: _Reader, policies: Mapping[str, Any]) -> list[dict[str, Any]]
                 _text(row[at]) for row in forms_tab[1][1:] if at < len(row) and not blank(row[at])
             }
     quota_forms: dict[int, str] = {}
+    deadline_forms: dict[int, str] = {}
     for i, header in quota_columns.items():
         form_id = header.split(":", 1)[1].strip()
         if form_id not in form_ids:
@@ -909,7 +918,10 @@ def _read_units(r: _Reader, policies: Mapping[str, Any]) -> list[dict[str, Any]]
                 i18n.t("workbook.quota_unknown_form", form=form_id, forms=known),
             )
             continue
-        quota_forms[i] = form_id
+        if fold(header).startswith(fold(DEADLINE_PREFIX)):
+            deadline_forms[i] = form_id
+        else:
+            quota_forms[i] = form_id
     for index, (n, cells, row) in enumerate(rows):
         unit: dict[str, Any] = {}
         r.places[("units", index)] = Place(UNITS.name, n)
@@ -932,6 +944,15 @@ def _read_units(r: _Reader, policies: Mapping[str, Any]) -> list[dict[str, Any]]
                 r.fail(place, str(exc))
         if quotas:
             unit["quotas"] = quotas
+        for i, form_id in deadline_forms.items():
+            value = row[i] if i < len(row) else None
+            if blank(value) or "id" not in unit:
+                continue
+            place = Place(UNITS.name, n, quota_columns[i])
+            try:
+                r.unit_deadlines.append((form_id, unit["id"], _when(value), place))
+            except CellError as exc:
+                r.fail(place, str(exc))
         units.append(unit)
     return units
 
@@ -1094,6 +1115,16 @@ def _read_deadlines(r: _Reader, forms: list[tuple[dict[str, Any], int]]) -> None
         deadlines[who] = spec if set(spec) != {"due"} else spec["due"]
         if set(spec) == {"due"}:
             r.places[path] = cells["deadlines.due"][1]
+    for form_id, unit_id, due, place in r.unit_deadlines:
+        i = index.get(form_id)
+        if i is None:
+            continue
+        deadlines = forms[i][0].setdefault("deadlines", {})
+        if unit_id in deadlines:
+            r.fail(place, i18n.t("workbook.duplicate_deadline", who=unit_id))
+            continue
+        deadlines[unit_id] = due
+        r.places[("forms", i, "deadlines", unit_id)] = place
 
 
 def _annotation_is_list(model: Any, key: str) -> bool:
@@ -1435,8 +1466,9 @@ def to_grid(
     forms = list(data.get("forms", []))
     form_ids = [str(f["id"]) for f in forms]
     _grid_settings(out, data)
-    _grid_units(out, data, form_ids)
-    _grid_forms(out, forms)
+    unit_ids = {str(u["id"]) for u in data.get("units", [])}
+    _grid_units(out, data, form_ids, _unit_dues(forms, unit_ids))
+    _grid_forms(out, forms, unit_ids)
     list_names = _grid_templates(out, templates, set(reserved_lists))
     _grid_rules(out, forms, templates, rule_kind)
     _grid_policies(out, data.get("quota_policies") or {})
@@ -1496,7 +1528,30 @@ def _grid_settings(out: GridOut, data: Mapping[str, Any]) -> None:
     out.places[("backend",)] = out.places.get(("backend", "kind"), Place(SETTINGS.name))
 
 
-def _grid_units(out: GridOut, data: Mapping[str, Any], form_ids: list[str]) -> None:
+def _unit_dues(forms: list[Mapping[str, Any]], unit_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """form → unit → due for overrides that are a unit's own due date only (they go in the
+    «Hạn riêng: <form>» columns of «Đơn vị»)."""
+    out: dict[str, dict[str, Any]] = {}
+    for form in forms:
+        for who, deadline in (form.get("deadlines") or {}).items():
+            if who not in unit_ids:
+                continue
+            if isinstance(deadline, Mapping):
+                if set(deadline) - {"due"} and any(
+                    deadline.get(k) is not None for k in ("opens", "grace")
+                ):
+                    continue
+                deadline = deadline["due"]
+            out.setdefault(str(form["id"]), {})[str(who)] = deadline
+    return out
+
+
+def _grid_units(
+    out: GridOut,
+    data: Mapping[str, Any],
+    form_ids: list[str],
+    dues: Mapping[str, Mapping[str, Any]],
+) -> None:
     rows = out.tabs[UNITS.name]
     units = list(data.get("units", []))
     quota_forms = list(form_ids)
@@ -1508,7 +1563,12 @@ def _grid_units(out: GridOut, data: Mapping[str, Any], form_ids: list[str]) -> N
         (data.get("backend") or {}).get("kind") == "google"
     )
     columns = [c for c in UNITS.columns if has_sheet or c.key != "units.spreadsheet"]
-    rows[0] = [c.header for c in columns] + [f"{QUOTA_PREFIX} {f}" for f in quota_forms]
+    due_forms = [f for f in form_ids if f in dues]
+    rows[0] = (
+        [c.header for c in columns]
+        + [f"{QUOTA_PREFIX} {f}" for f in quota_forms]
+        + [f"{DEADLINE_PREFIX} {f}" for f in due_forms]
+    )
     out.places[("units",)] = Place(UNITS.name, 1, columns[0].header)
     for i, unit in enumerate(units):
         row: list[Any] = []
@@ -1530,6 +1590,8 @@ def _grid_units(out: GridOut, data: Mapping[str, Any], form_ids: list[str]) -> N
             out.places[("units", i, "quotas", form_id)] = Place(
                 UNITS.name, n, f"{QUOTA_PREFIX} {form_id}"
             )
+        for form_id in due_forms:
+            row.append(when_cell(dues[form_id].get(str(unit["id"]))))
         rows.append(row)
 
 
@@ -1548,7 +1610,7 @@ def applies_text(value: Any) -> str | None:
     return "; ".join(parts)
 
 
-def _grid_forms(out: GridOut, forms: list[Mapping[str, Any]]) -> None:
+def _grid_forms(out: GridOut, forms: list[Mapping[str, Any]], unit_ids: set[str]) -> None:
     rows = out.tabs[FORMS.name]
     deadline_rows = out.tabs[DEADLINES.name]
     out.places[("forms",)] = Place(FORMS.name, 1, FORMS.columns[0].header)
@@ -1576,7 +1638,10 @@ def _grid_forms(out: GridOut, forms: list[Mapping[str, Any]]) -> None:
             row.append(value)
             out.places[("forms", i, key)] = Place(FORMS.name, n, col.header)
         rows.append(row)
+        in_units = _unit_dues([form], unit_ids).get(str(form["id"]), {})
         for who, deadline in (form.get("deadlines") or {}).items():
+            if who in in_units:
+                continue
             m = len(deadline_rows) + 1
             spec = deadline if isinstance(deadline, Mapping) else {"due": deadline}
             grace = spec.get("grace")
