@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from .. import i18n
 from ..errors import ConfigError
-from .loader import builtin_names, load_campaign, load_template, with_ids
+from .loader import builtin_names, load_campaign, load_template
 from .model import CampaignSpec, TemplateSpec
 from .workbook import GridOut, Place, WorkbookSource, to_grid
 from .yamlio import PathKey, read_yaml, validation_issues
@@ -273,6 +273,5 @@ __all__ = [
     "dump_yaml",
     "source_to_yaml",
     "template_data",
-    "with_ids",
     "yaml_to_grid",
 ]
