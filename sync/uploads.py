@@ -63,7 +63,6 @@ CHUNK = 64 * 1024
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UNIT_IN_GUIDE = re.compile(r"\(([^()]+)\)\s*$")
-AGAIN = "Hãy tải sổ của đơn vị ở bước 1, điền vào đó rồi gửi lại."
 RECEIVED, ACCEPTED, REFUSED = "received", "accepted", "refused"
 INCOMING = ".incoming-"
 """Prefix of an upload being written (renamed once complete; leftovers are cleaned)."""
@@ -127,25 +126,15 @@ def too_large(size: int | None, limits: Limits) -> UploadRefused:
     return UploadRefused("too_large", got=got, limit=size_text(limits.max_bytes))
 
 
-FETCH_WORKBOOK = (
-    "tải sổ Excel (.xlsx) của đơn vị (nút «Tải sổ của đơn vị»), điền hoặc dán dữ liệu "
-    "vào đúng tab của sổ đó, lưu lại rồi gửi lên."
-)
-
-
 def _not_a_workbook(head: bytes, filename: str = "") -> UploadRefused:
     """Name what the bytes are when they are not a ZIP at all (and what the file claims to
     be: a .csv or .xls is named as such, not as a renamed file)."""
     suffix = Path(filename).suffix.lower()
     if head.startswith(OLE2_MAGIC) and suffix == ".xls":
-        return UploadRefused(
-            "xls",
-            "Tệp Excel cũ (.xls) — hệ thống chỉ đọc sổ .xlsx: mở tệp bằng Excel, chọn Lưu "
-            "thành › 'Sổ làm việc Excel (.xlsx)' rồi gửi lại; hoặc " + FETCH_WORKBOOK,
-        )
+        return UploadRefused("xls")
     if suffix in (".csv", ".txt", ".tsv") and not head.startswith(OLE2_MAGIC):
-        kind = "CSV" if suffix != ".txt" else "văn bản"
-        return UploadRefused("csv", f"Tệp {kind} ({suffix}) — hãy " + FETCH_WORKBOOK)
+        kind = i18n.t("upload.kind.csv" if suffix != ".txt" else "upload.kind.text")
+        return UploadRefused("csv", kind=kind, suffix=suffix)
     if head.startswith(OLE2_MAGIC):
         return UploadRefused("ole2")
     if head.startswith(b"%PDF"):
@@ -273,16 +262,11 @@ _ACTIVE_RELS = re.compile(
 
 
 def _macro() -> UploadRefused:
-    return UploadRefused(
-        "macro",
-        "Sổ có macro (VBA, định dạng .xlsm) không được nhận vì lý do an toàn: hãy mở "
-        "bằng Excel, chọn Lưu thành › 'Sổ làm việc Excel (.xlsx)' (macro sẽ được bỏ) "
-        "rồi gửi lại.",
-    )
+    return UploadRefused("macro")
 
 
 def _active_content() -> UploadRefused:
-    return UploadRefused("active_content", i18n.t("upload.active_content"))
+    return UploadRefused("active_content")
 
 
 def check_package(data: bytes, limits: Limits | None = None, filename: str = "") -> dict[str, int]:
@@ -479,22 +463,20 @@ def check_tabs(
                 continue
             if name in forms:
                 if size > limits.max_tab_bytes:
-                    text = i18n.t(
-                        "upload.tab_too_large",
+                    raise UploadRefused(
+                        "tab_too_large",
                         tab=name,
                         size=size_text(size),
                         limit=size_text(limits.max_tab_bytes),
                     )
-                    raise UploadRefused("tab_too_large", text)
                 _bound_form_tab(zf, part, name, limits)
             elif size > limits.max_other_tab_bytes:
-                text = i18n.t(
-                    "upload.other_tab_too_large",
+                raise UploadRefused(
+                    "other_tab_too_large",
                     tab=name,
                     size=size_text(size),
                     limit=size_text(limits.max_other_tab_bytes),
                 )
-                raise UploadRefused("other_tab_too_large", text)
 
 
 def reading_copy(data: bytes, campaign: Campaign, folder: Path) -> Path:
@@ -550,18 +532,14 @@ def all_locked(
 
 
 def all_locked_message(campaign: Campaign, unit_id: str, deadline: DeadlineOf | None = None) -> str:
+    """Why a unit whose forms are all locked can upload nothing (`upload.all_locked`)."""
     of = deadline or campaign.deadline
     parts = []
     for f in campaign.forms_for(unit_id):
         d = of(unit_id, f.id)
-        parts.append(
-            f"«{f.title}» hạn nộp {when_text(d.due, campaign)}, khoá sổ {when_text(d.closes, campaign)}"
-        )
-    return (
-        "Đã khoá sổ: không nhận tệp gửi lên nữa ("
-        + "; ".join(parts)
-        + "). Bản đã nộp trước khi khoá sổ vẫn được giữ; cần điều chỉnh thì liên hệ ban tổ chức."
-    )
+        due, closes = when_text(d.due, campaign), when_text(d.closes, campaign)
+        parts.append(i18n.t("upload.all_locked.form", form=f.title, due=due, closes=closes))
+    return i18n.t("upload.all_locked", forms="; ".join(parts))
 
 
 UNIT_LABELS = frozenset(i18n.t("guide.unit", lang) for lang in i18n.LANGUAGES)
@@ -600,13 +578,14 @@ def check_workbook(
     *,
     now: datetime,
     current: Path | None,
-    shown: str = "tệp gửi lên",
+    shown: str | None = None,
     deadline: DeadlineOf | None = None,
 ) -> UnitSheets:
     """The uploaded workbook read like a unit's own; UploadRefused when it must not replace
     the unit's workbook: not this campaign's template, another unit's, or locked rows changed.
     Messages name the file as `shown` (the name the unit chose), never a server path.
     """
+    shown = shown or i18n.t("upload.the_file")
     sheets = read_workbook(path, campaign, unit, None)
     if sheets.problem is not None:
         text = sheets.problem.message.replace(path.name, f"«{shown}»")
@@ -654,14 +633,8 @@ def check_workbook(
             if old is None and not len(new.frame):
                 continue
             if old_hash != new_hash:
-                raise UploadRefused(
-                    "locked",
-                    f"Biểu mẫu «{form.title}» đã khoá sổ lúc "
-                    f"{when_text((deadline or campaign.deadline)(unit.id, form.id).closes, campaign)} "
-                    "nên không nhận thay đổi: tệp gửi lên có dữ liệu của biểu mẫu này khác với "
-                    "bản đã khoá. Hãy tải sổ hiện tại ở bước 1, chỉ sửa các biểu mẫu còn mở "
-                    "rồi gửi lại.",
-                )
+                closes = (deadline or campaign.deadline)(unit.id, form.id).closes
+                raise UploadRefused("locked", form=form.title, closes=when_text(closes, campaign))
     return sheets
 
 
@@ -840,7 +813,7 @@ def mark(engine: Engine, upload_id: int, *, accepted: bool, message: str) -> Non
                 .values(accepted=accepted, state=ACCEPTED if accepted else REFUSED, message=message)
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được lịch sử gửi tệp: {type(exc).__name__}") from exc
+        raise AuditError.of("upload.record_failed", exc=type(exc).__name__) from exc
 
 
 def _record(r: Any) -> UploadRecord:

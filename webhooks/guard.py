@@ -113,11 +113,7 @@ def remember(unit: Unit, sig: Signature) -> None:
         conn.execute(delete(SignatureUse).where(SignatureUse.t < now - 2 * TOLERANCE_SECONDS))
     if not new:
         log_event("replay refused", logging.WARNING, source="api", unit=unit.id)
-        raise Refused(
-            json_error(
-                409, "replayed", "Yêu cầu này đã được nhận trước đó (chữ ký đã dùng): gửi lại."
-            )
-        )
+        raise Refused(json_error(409, "replayed", i18n.t("api.replayed")))
 
 
 def rate_limit(key: str) -> None:

@@ -49,9 +49,9 @@ def review_cmd(
 ) -> None:
     """Duyệt bản nộp của một đơn vị, hoặc trả lại kèm lý do để đơn vị sửa và nộp lại."""
     if approve == (reason is not None):
-        raise ThiduaError('Chọn đúng một trong --approve hoặc --return "lý do"')
+        raise ThiduaError.of("cli.review_approve_or_return")
     if until is not None and approve:
-        raise ThiduaError("--until chỉ dùng với --return")
+        raise ThiduaError.of("cli.review_until_with_return")
     c = load_campaign(campaign)
     done = review(
         command_workspace(c),

@@ -310,9 +310,7 @@ def consolidate(campaign: Path, out: Path | None) -> None:
     ws = command_workspace(c)
     export = ws.store if isinstance(ws.store, ExportsXlsx) else None
     if out is not None and export is None:
-        raise ThiduaError(
-            f"Kho backend.kind: {c.backend.kind} không xuất được tệp .xlsx: bỏ --out."
-        )
+        raise ThiduaError.of("cli.no_xlsx_export", kind=c.backend.kind)
     done = operations.consolidate(ws, write=out is None, run_id=new_run_id("cli"), tick=_ticker(c))
     tables = done.tables
     if out is not None and export is not None:

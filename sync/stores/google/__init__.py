@@ -245,7 +245,7 @@ class GoogleStore(Store):
             return None
         sid = spreadsheet_id(text)
         if sid is None:
-            raise StoreError(i18n.t("google.bad_template_link", link=text))
+            raise StoreError.of("google.bad_template_link", link=text)
         return sid
 
     # -- reading ------------------------------------------------------------------------
