@@ -350,6 +350,12 @@ def test_no_error_text_is_written_outside_the_catalogue() -> None:
     assert literal_texts(_modules("sync", "webhooks"), ("error", "config")) == []
 
 
+def test_no_email_text_is_written_outside_the_catalogue() -> None:
+    """Reminder subjects, bodies and delivery notes come from `mail.*` in the campaign's
+    (or reader's) language."""
+    assert literal_texts(_modules("sync"), ("mail",)) == []
+
+
 def test_the_literal_check_finds_what_it_must() -> None:
     """The check above fails on each kind of literal (so it cannot pass by finding nothing)."""
     source = """

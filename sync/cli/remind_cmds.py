@@ -9,16 +9,12 @@ import click
 from .. import clock, i18n, operations
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
-from ..reminders import REASONS, SETUP_HINT, Status, link_maker, plan, send, smtp_settings
+from ..reminders import Status, link_maker, plan, reason_text, send, setup_hint, smtp_settings
 from .app import EXIT_USAGE, cli
 from .output import echo_ok, table
 
-RESULTS = {
-    "planned": "sẽ gửi",
-    "sent": "đã gửi",
-    "failed": "LỖI",
-    "skipped": "bỏ qua",
-}
+RESULTS = ("planned", "sent", "failed", "skipped")
+"""What happened to a reminder; words: `cli.remind.result.<result>`."""
 
 
 @cli.command()
@@ -54,7 +50,7 @@ def remind(
         )
     settings = smtp_settings()
     if settings is None and not dry_run:
-        click.secho(SETUP_HINT, fg="red", err=True)
+        click.secho(setup_hint(), fg="red", err=True)
         raise click.exceptions.Exit(EXIT_USAGE)
     now = clock.now(c.tz)
     engine = open_engine(campaign_url(c))
@@ -69,7 +65,7 @@ def remind(
     finally:
         engine.dispose()
     if not outcome.reminders:
-        echo_ok("Không có đơn vị nào cần nhắc.")
+        echo_ok(i18n.t("cli.remind.nobody"))
         return
     click.echo(
         table(
@@ -77,20 +73,20 @@ def remind(
                 i18n.t("cli.col.id"),
                 i18n.t("cli.col.unit"),
                 i18n.t("cli.col.form"),
-                "Lý do",
+                i18n.t("cli.remind.col.reason"),
                 i18n.t("severity.error"),
-                "Gửi tới",
-                "Kết quả",
+                i18n.t("cli.remind.col.to"),
+                i18n.t("cli.remind.col.result"),
             ],
             [
                 [
                     r.unit.id,
                     r.unit.name,
                     r.form.title,
-                    REASONS[r.reason],
+                    reason_text(r.reason),
                     r.errors or "",
                     ", ".join(r.recipients),
-                    RESULTS[r.result] + (f": {r.detail}" if r.detail else ""),
+                    i18n.t(f"cli.remind.result.{r.result}") + (f": {r.detail}" if r.detail else ""),
                 ]
                 for r in outcome.reminders
             ],
@@ -99,11 +95,13 @@ def remind(
     )
     click.echo()
     if dry_run:
-        click.echo(f"Chạy thử: {outcome.count('planned')} thư sẽ được gửi (chưa gửi thư nào).")
+        click.echo(i18n.t("cli.remind.dry_run", count=outcome.count("planned")))
         return
-    summary = (
-        f"Đã gửi {outcome.count('sent')} thư, bỏ qua {outcome.count('skipped')} "
-        f"(đã nhắc trong ngày), lỗi {outcome.count('failed')}."
+    summary = i18n.t(
+        "cli.remind.summary",
+        sent=outcome.count("sent"),
+        skipped=outcome.count("skipped"),
+        failed=outcome.count("failed"),
     )
     if outcome.count("failed"):
         click.secho(summary, fg="yellow")
