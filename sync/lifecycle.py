@@ -106,9 +106,7 @@ def accept_submission(
         return
     own = deadline(form, unit, extension)
     if own.lock and now > own.closes:
-        raise SubmissionError.of(
-            "lifecycle.submit_locked", form=form.title, at=_when(own.closes, tz)
-        )
+        raise SubmissionError.of("submit.locked", form=form.title, closes=_when(own.closes, tz))
 
 
 def return_until(

@@ -344,16 +344,76 @@ def literal_texts(
     return sorted(set(found))
 
 
-def test_no_error_text_is_written_outside_the_catalogue() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_user_facing_text_is_written_outside_the_catalogue(kind: str) -> None:
     """A text written in the code is one the English reader never gets: put it in sync/i18n
-    (docs/messages.md) and raise `SomeError.of("id", …)` / `doc.issue(path, i18n.t("id"))`."""
-    assert literal_texts(_modules("sync", "webhooks"), ("error", "config")) == []
+    (docs/messages.md) and raise `SomeError.of("id", …)`, print `i18n.t("id", …)`, give a
+    click command its help as `cli.help.<command>[.<option>]`."""
+    assert literal_texts(_modules("sync", "webhooks"), (kind,)) == []
 
 
-def test_no_email_text_is_written_outside_the_catalogue() -> None:
-    """Reminder subjects, bodies and delivery notes come from `mail.*` in the campaign's
-    (or reader's) language."""
-    assert literal_texts(_modules("sync"), ("mail",)) == []
+def _cli_ids() -> set[str]:
+    """The help and metavar ids `sync.cli.language.localize` looks up for the click tree."""
+    import click
+
+    from sync.cli import cli
+    from sync.cli.language import help_id
+
+    found = {"cli.metavar.options", "cli.metavar.subcommand"}
+
+    def walk(command: click.Command, path: tuple[str, ...]) -> None:
+        found.add(help_id(path))
+        own = "cli.metavar." + help_id(path)[len("cli.help.") :]
+        for param in command.params:
+            found.add(f"{own}.{param.name}")
+            if isinstance(param, click.Argument):
+                found.add(f"cli.metavar.argument.{param.name}")
+            elif isinstance(param, click.Option) and param.name != "version":  # click.*
+                found.add(help_id(path, param.name))
+                found.add(f"cli.metavar.type.{param.type.name.replace(' ', '_')}")
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, (*path, name))
+
+    walk(cli, ())
+    return found
+
+
+def used_ids() -> set[str]:
+    """Every message id the code can ask for: named in a lookup, written as a string (a
+    table of ids, a code), made from an f-string prefix and codes written elsewhere
+    (`f"upload.{code}"` with `UploadRefused("empty")`), or a click help/metavar id."""
+    named = {key for key, _path, _line in build.code_message_ids()}
+    strings: set[str] = set()
+    prefixes: set[str] = set()
+    for _path, tree in _modules("sync", "webhooks"):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+                head = str(node.values[0].value)
+                if re.fullmatch(r"[a-z0-9_.]+[._]", head):
+                    prefixes.add(head)
+    ids = set(_entries("vi"))
+    built = {
+        key
+        for key in ids
+        for prefix in prefixes
+        if key.startswith(prefix) and set(key[len(prefix) :].split(".")) <= strings
+    }
+    return named | (strings & ids) | built | _cli_ids()
+
+
+def test_every_message_id_is_used() -> None:
+    """An id no code can ask for is a stale text: use it or delete it from both .po files."""
+    used = used_ids()
+    assert sorted(key for key in _entries("vi") if key not in used) == []
+
+
+def test_every_click_command_and_option_has_its_help_in_both_languages() -> None:
+    wanted = sorted(key for key in _cli_ids() if key.startswith("cli.help."))
+    vi, en = _entries("vi"), _entries("en")
+    assert [key for key in wanted if not (vi.get(key) and en.get(key))] == []
 
 
 def test_the_literal_check_finds_what_it_must() -> None:

@@ -57,14 +57,7 @@ def raw_body() -> bytes:
 
 def _unauthorized(header: str | None) -> Refused:
     reason = "missing_signature" if not header else "bad_signature"
-    message = (
-        f"Thiếu chữ ký {HEADER}: cấu hình khoá của đơn vị (THIDUA_UNIT_KEY) cho tiện ích "
-        "Apps Script."
-        if not header
-        else "Chữ ký không đúng hoặc đã quá 5 phút: kiểm tra khoá của đơn vị "
-        "(THIDUA_UNIT_KEY) và đồng hồ máy."
-    )
-    return Refused(json_error(401, reason, message))
+    return Refused(json_error(401, reason, i18n.t(f"api.{reason}", header=HEADER)))
 
 
 def request_signature() -> Signature:

@@ -19,10 +19,10 @@ CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path))
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--example", default="laichau-2025", show_default=True, help="Tên đợt mẫu.")
-@click.option("--force", is_flag=True, help="Ghi đè tệp campaign.yaml đã có.")
+@click.option("--example", default="laichau-2025", show_default=True)
+@click.option("--force", is_flag=True)
 def init(directory: Path, example: str, force: bool) -> None:
-    """Tạo thư mục đợt thi đua mới từ một đợt mẫu."""
+    """Create a new campaign folder from a sample campaign (help text: `cli.help.init`)."""
     names = builtin_names("samples")
     if example not in names:
         raise ThiduaError(i18n.t("cli.no_such_example", example=example, examples=", ".join(names)))
@@ -46,7 +46,7 @@ def init(directory: Path, example: str, force: bool) -> None:
 @cli.command()
 @click.argument("campaign", type=click.Path(path_type=Path))
 def check(campaign: Path) -> None:
-    """Kiểm tra tệp đợt thi đua và các mẫu biểu."""
+    """Check the campaign file and the form templates (help text: `cli.help.check`)."""
     c = load_campaign(campaign)
     tz = c.tz
     echo_ok("OK")
@@ -108,14 +108,13 @@ def _duration(value: object) -> str:
 
 @cli.command("allocate")
 @CAMPAIGN_ARG
-@click.option("--form", "form_id", required=True, help="Mã biểu mẫu nhận chỉ tiêu.")
-@click.option("--total", required=True, type=click.IntRange(min=0), help="Tổng số cần phân bổ.")
+@click.option("--form", "form_id", required=True)
+@click.option("--total", required=True, type=click.IntRange(min=0))
 @click.option(
     "--by",
     type=click.Choice(["staff"]),
     default="staff",
     show_default=True,
-    help="Chia theo: staff = số cán bộ, người lao động của đơn vị (khoá 'staff').",
 )
 @click.option(
     "--min",
@@ -123,12 +122,11 @@ def _duration(value: object) -> str:
     type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="Mức sàn: đơn vị được chia ít hơn thì được nâng lên, lấy từ đơn vị dư nhiều nhất.",
 )
-@click.option("--max", "maximum", type=click.IntRange(min=0), help="Mỗi đơn vị nhận tối đa.")
-@click.option("--units", "unit_ids", metavar="MÃ,MÃ…", help="Chỉ chia cho các đơn vị này.")
-@click.option("--level", help="Chỉ chia cho các đơn vị ở cấp này (units[].level).")
-@click.option("--write", is_flag=True, help="Ghi kết quả vào tệp đợt (giữ nguyên chú thích).")
+@click.option("--max", "maximum", type=click.IntRange(min=0))
+@click.option("--units", "unit_ids")
+@click.option("--level")
+@click.option("--write", is_flag=True)
 def allocate_cmd(
     campaign: Path,
     form_id: str,
@@ -140,14 +138,9 @@ def allocate_cmd(
     level: str | None,
     write: bool,
 ) -> None:
-    """Chia một tổng số cho các đơn vị theo tỷ lệ số cán bộ (phương pháp dư lớn nhất).
+    """Split a total over the units in proportion to their staff (largest remainder method).
 
-    Mỗi đơn vị nhận phần của mình theo tỷ lệ trên toàn bộ tổng số (phần nguyên, số dư cho
-    phần lẻ lớn nhất; bằng nhau thì đơn vị đông hơn, rồi đơn vị đứng trước trong tệp).
-    Đơn vị vượt --max bị giảm xuống, phần dư chia lại cho các đơn vị khác; đơn vị dưới
-    --min được nâng lên, lấy từ đơn vị đang nhận nhiều hơn tỷ lệ đúng nhất. Chạy được cả khi
-    chưa có chỉ tiêu nào trong tệp đợt.
-    """
+    Help text: `cli.help.allocate` in sync/i18n."""
     c = load_campaign(campaign, pending_quotas=[form_id])
     try:
         c.form(form_id)

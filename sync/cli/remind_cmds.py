@@ -19,25 +19,21 @@ RESULTS = ("planned", "sent", "failed", "skipped")
 
 @cli.command()
 @click.argument("campaign", type=click.Path(path_type=Path))
-@click.option("--form", "form_id", help="Chỉ nhắc về một biểu mẫu (mã biểu mẫu).")
-@click.option("--unit", "unit_id", help="Chỉ nhắc một đơn vị (mã đơn vị).")
-@click.option("--dry-run", is_flag=True, help="Chỉ in danh sách sẽ nhắc, không gửi thư.")
+@click.option("--form", "form_id")
+@click.option("--unit", "unit_id")
+@click.option("--dry-run", is_flag=True)
 @click.option(
     "--base-url",
     default="http://127.0.0.1:8000",
     show_default=True,
     envvar="THIDUA_BASE_URL",
-    help="Địa chỉ công khai của dịch vụ, cho đường dẫn nộp bài trong thư (THIDUA_BASE_URL).",
 )
 def remind(
     campaign: Path, form_id: str | None, unit_id: str | None, dry_run: bool, base_url: str
 ) -> None:
-    """Gửi thư nhắc (tiếng Việt) tới editors của các đơn vị chưa nộp, còn lỗi hoặc bị trả lại.
+    """E-mail reminders (in the campaign's language) to the editors of units that have not submitted, still have errors or were returned.
 
-    Cần THIDUA_SMTP_URL (ví dụ smtp://user:pass@mail.example.vn:587?starttls=1) và
-    THIDUA_MAIL_FROM; thiếu thì thoát với mã 2. Mỗi thư được ghi vào cơ sở dữ liệu kiểm
-    toán; một đơn vị không bị nhắc hai lần về một biểu mẫu trong vòng một ngày.
-    """
+    Help text: `cli.help.remind` in sync/i18n."""
     c = load_campaign(campaign)
     if form_id is not None and form_id not in {f.id for f in c.forms}:
         raise click.BadParameter(
