@@ -291,7 +291,7 @@ def literal_texts(
     """`path:line text` of every user-facing text written in the code instead of the catalogue:
 
     - error: a `raise` with Vietnamese in it, or a raise of a user-facing error (ThiduaError and
-      below, click's usage errors) with words in it;
+      below, click's usage errors) with words in it, or a JSON/page error with words in it;
     - cli: a click `help=` text, or a Vietnamese `metavar=` or command docstring (help comes
       from the catalogue, `cli.help.<command>[.<option>]`, in the chosen language);
       and text printed by the CLI (`click.echo`, `secho`, `echo_ok`, …);
@@ -316,6 +316,8 @@ def literal_texts(
                 flag(path, exc, strict=called in errors, kind="error")
             elif isinstance(node, ast.Call):
                 name = _name(node.func).rsplit(".", 1)[-1]
+                if name in ("json_error", "page_error"):
+                    flag(path, node, strict=True, kind="error")
                 if name == "ConfigIssue" or name == "issue":
                     flag(path, node, strict=True, kind="config")
                 if cli and name in {"echo", "secho", "echo_ok", "echo_warn", "echo_error", "fail"}:
@@ -435,6 +437,7 @@ def cmd():
     \"\"\"Duyệt bản nộp.\"\"\"
     click.echo(f"Đã duyệt {x}")
     ConfigIssue(file="", path="", message="needs a level or a tag")
+    return json_error(400, "bad", "Missing the spreadsheet id")
 """
     found = literal_texts(
         [
@@ -447,6 +450,7 @@ def cmd():
         "sync/cli/x.py:15",
         "sync/cli/x.py:16",
         "sync/cli/x.py:17",
+        "sync/cli/x.py:18",
         "sync/cli/x.py:5",
         "sync/cli/x.py:7",
     ]
