@@ -294,7 +294,7 @@ def literal_texts(
       below, click's usage errors) with words in it, or a JSON/page error with words in it;
     - cli: a click `help=` text, or a Vietnamese `metavar=` or command docstring (help comes
       from the catalogue, `cli.help.<command>[.<option>]`, in the chosen language);
-      and text printed by the CLI (`click.echo`, `secho`, `echo_ok`, …);
+      and text printed by the CLI or the demo (`click.echo`, `secho`, `echo_ok`, `say`, …);
     - mail: any Vietnamese literal in `sync/reminders.py` (subjects and bodies of e-mails);
     - config: a campaign-file problem (`ConfigIssue(…)`, `doc.issue(path, …)`)."""
     errors = _user_facing_errors(modules)
@@ -320,7 +320,8 @@ def literal_texts(
                     flag(path, node, strict=True, kind="error")
                 if name == "ConfigIssue" or name == "issue":
                     flag(path, node, strict=True, kind="config")
-                if cli and name in {"echo", "secho", "echo_ok", "echo_warn", "echo_error", "fail"}:
+                printed = {"echo", "secho", "echo_ok", "echo_warn", "echo_error", "fail", "say"}
+                if (cli or path == "sync/demo.py") and name in printed:
                     flag(path, node, strict=True, kind="cli")
                 for kw in node.keywords if cli else ():
                     if kw.arg == "help":
