@@ -93,7 +93,7 @@ def unit_decisions(engine: Engine, campaign: str, unit: str) -> list[dict[str, A
                 .order_by(Extension.id)
             ).all()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được các lần duyệt: {exc}") from exc
+        raise AuditError.of("audit.read_reviews", exc=exc) from exc
     out = [{"kind": "review", "form": r.form, **_review(r)} for r in reviews]
     out += [
         {"kind": "extension", "form": e.form, "until": e.until, "by": e.by, "at": e.at}
