@@ -198,8 +198,11 @@ def run_demo(directory: Path, say: Callable[[str], None] = print, fmt: str = "ya
         store.put_rows(unit_id, form.id, rows)
     run = check_units(ws, now=on_time, run_id="demo-1")
     say(
-        f"Kiểm tra lúc {on_time.astimezone(campaign.tz):%d/%m/%Y %H:%M}: "
-        f"ghi phản hồi vào {len(run.written)} sổ"
+        i18n.t(
+            "demo.checked",
+            at=f"{on_time.astimezone(campaign.tz):%d/%m/%Y %H:%M}",
+            count=len(run.written),
+        )
     )
     result = DemoResult(directory, campaign, campaign.local_path, "")
     for s in run.result.summaries:

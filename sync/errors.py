@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from . import i18n
+
+E = TypeVar("E", bound="ThiduaError")
 
 from . import i18n
 
 
 class ThiduaError(Exception):
-    """Base of every error thidua-sync raises on purpose."""
+    """Base of every error thidua-sync raises on purpose.
+
+    Its text comes from the message catalogue: `raise ReviewError.of("review.no_unit",
+    unit=…)` reads the id in the current language and keeps it as `message_id`, which
+    callers and tests compare instead of the sentence (docs/messages.md)."""
+
+    message_id: str | None = None
+
+    @classmethod
+    def of(cls: type[E], message_id: str, /, **params: Any) -> E:
+        """The error whose text is catalogue message `message_id` filled with `params`."""
+        error = cls(i18n.t(message_id, **params))
+        error.message_id = message_id
+        return error
 
 
 @dataclass(frozen=True)

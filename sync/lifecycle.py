@@ -22,6 +22,11 @@ RETURN_DAYS = 7
 """A return after the lock keeps the form open this many days unless `--until` says."""
 
 
+def _when(value: datetime, tz: Any) -> str:
+    """A time in messages: 05/05/2025 17:00, in the campaign's zone."""
+    return f"{value.astimezone(tz):%d/%m/%Y %H:%M}"
+
+
 def in_effect(review: Mapping[str, Any] | None, state: FormState | None) -> str | None:
     """`approved` / `returned` while that review stands: a submission made after a return
     (the unit has more submissions than when it was reviewed) ends the return."""
@@ -80,35 +85,28 @@ def accept_submission(
     review: Mapping[str, Any] | None = None,
     extension: str | None = None,
 ) -> None:
-    """SubmissionError (Vietnamese) unless the unit may submit the form now.
+    """SubmissionError (catalogue text, `message_id` lifecycle.…) unless the unit may submit the form now.
 
     A unit may (re)submit until its form locks, or while it is returned (until the return's
     date, whatever the lock); an approved submission is final until the organiser returns it.
     """
     name = campaign.unit(unit).name
     if not form.applies(unit):
-        raise SubmissionError(f"Biểu mẫu «{form.title}» không áp dụng cho {name}")
+        raise SubmissionError.of("lifecycle.not_applicable", form=form.title, unit=name)
     standing = in_effect(review, state)
     if standing == "approved":
-        raise SubmissionError(
-            f"«{form.title}» của {name} đã được duyệt: bản chính thức không thay đổi nữa. "
-            "Cần sửa thì đề nghị ban tổ chức trả lại."
-        )
+        raise SubmissionError.of("lifecycle.submit_approved", form=form.title, unit=name)
     tz = campaign.tz
     if standing == "returned" and review is not None and review.get("until"):
         until = datetime.fromisoformat(review["until"])
         if now > until:
-            raise SubmissionError(
-                f"Hạn nộp lại «{form.title}» (bị trả lại) đã hết lúc "
-                f"{until.astimezone(tz):%d/%m/%Y %H:%M}: liên hệ ban tổ chức"
+            raise SubmissionError.of(
+                "lifecycle.return_expired", form=form.title, at=_when(until, tz)
             )
         return
     own = deadline(form, unit, extension)
     if own.lock and now > own.closes:
-        raise SubmissionError(
-            f"Biểu mẫu «{form.title}» đã khoá sổ lúc {own.closes.astimezone(tz):%d/%m/%Y %H:%M}: "
-            "không nhận bản nộp mới"
-        )
+        raise SubmissionError.of("submit.locked", form=form.title, closes=_when(own.closes, tz))
 
 
 def return_until(
@@ -131,32 +129,26 @@ def check_review(
     reason: str,
     review: Mapping[str, Any] | None = None,
 ) -> None:
-    """ReviewError (Vietnamese) unless the organiser can record this decision now: there
+    """ReviewError (`message_id` lifecycle.…) unless the organiser can record this decision now: there
     must be a submission; a returned form waits for the unit; a return needs a reason."""
     name = campaign.unit(unit).name
     if not form.applies(unit):
-        raise ReviewError(f"Biểu mẫu «{form.title}» không áp dụng cho {name}")
+        raise ReviewError.of("lifecycle.not_applicable", form=form.title, unit=name)
     if not state.submitted_at:
-        raise ReviewError(f"{name} chưa nộp «{form.title}»: chưa có gì để duyệt hay trả lại")
+        raise ReviewError.of("lifecycle.not_submitted", form=form.title, unit=name)
     standing = in_effect(review, state)
     if decision == "returned" and not reason.strip():
-        raise ReviewError('Trả lại cần ghi lý do để đơn vị biết phải sửa gì (--return "lý do")')
+        raise ReviewError.of("lifecycle.return_needs_reason")
     if decision == "approved" and standing == "returned":
-        raise ReviewError(
-            f"«{form.title}» của {name} đang bị trả lại: chờ đơn vị sửa và nộp lại rồi mới duyệt"
-        )
+        raise ReviewError.of("lifecycle.approve_returned", form=form.title, unit=name)
     if decision == "approved" and standing == "approved":
-        raise ReviewError(f"«{form.title}» của {name} đã được duyệt rồi")
+        raise ReviewError.of("lifecycle.already_approved", form=form.title, unit=name)
 
 
 def check_extension(form: Form, unit: str, until: datetime, now: datetime, tz: Any) -> None:
     """ReviewError unless `until` is in the future and later than the unit's due time."""
     current = form.deadline_for(unit)
     if until <= now:
-        raise ReviewError(
-            f"Gia hạn đến {until.astimezone(tz):%d/%m/%Y %H:%M} đã qua: chọn thời điểm sau bây giờ"
-        )
+        raise ReviewError.of("lifecycle.extension_past", until=_when(until, tz))
     if until <= current.due:
-        raise ReviewError(
-            f"Gia hạn phải sau hạn nộp hiện tại ({current.due.astimezone(tz):%d/%m/%Y %H:%M})"
-        )
+        raise ReviewError.of("lifecycle.extension_before_due", due=_when(current.due, tz))

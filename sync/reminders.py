@@ -37,24 +37,20 @@ DAY = timedelta(days=1)
 MAIL_POLICY = SMTP.clone(max_line_length=998)
 # states in which a unit has nothing left to do for a form
 DONE_STATES = {"submitted_on_time", "submitted_late", "approved", "not_applicable"}
-REASONS = {
-    "not_submitted": "chưa nộp",
-    "errors": "còn lỗi",
-    "returned": "bị trả lại để sửa",
-}
-STATE_WORDS = {
-    "not_started": "chưa nhập dữ liệu",
-    "in_progress": "đang nhập, còn lỗi",
-    "valid": "hợp lệ nhưng chưa bấm Nộp",
-    "returned": "bị trả lại để sửa",
-    "locked": "đã khoá sổ",
-    "unchecked": "chưa nhập dữ liệu",
-}
-SETUP_HINT = (
-    "Chưa cấu hình gửi thư: đặt THIDUA_SMTP_URL (ví dụ "
-    "smtp://nguoidung:matkhau@mail.example.vn:587?starttls=1) và THIDUA_MAIL_FROM "
-    "(ví dụ thidua@example.vn) cho dịch vụ hoặc dòng lệnh."
-)
+REASONS = ("not_submitted", "errors", "returned")
+"""Why a unit is reminded; its words are `mail.reason.<reason>` in the catalogue."""
+STATE_WORDS = ("not_started", "in_progress", "valid", "returned", "locked", "unchecked")
+"""States an e-mail names in its own words (`mail.state.<state>`); others by the reason."""
+
+
+def reason_text(reason: str, lang: str | None = None) -> str:
+    """'còn lỗi' / 'has errors': why a unit is reminded, in `lang` (default: current)."""
+    return i18n.t(f"mail.reason.{reason}", lang) if reason in REASONS else reason
+
+
+def setup_hint() -> str:
+    """What to set when sending e-mail is not configured (current language)."""
+    return i18n.t("mail.setup_hint")
 
 
 @dataclass(frozen=True)
@@ -156,25 +152,26 @@ def open_forms(campaign: Campaign, now: datetime) -> list[Form]:
     ]
 
 
-def deadline_words(form: Form, now: datetime, tz: Any) -> str:
+def deadline_words(form: Form, now: datetime, tz: Any, lang: str | None = None) -> str:
     """'Hạn nộp 17:00 20/04/2025 — còn 2 ngày 3 giờ' / '… — đã quá hạn, vẫn nhận đến …'."""
-    due = form.due.astimezone(tz)
-    head = f"Hạn nộp {due:%H:%M %d/%m/%Y}"
+    due = f"{form.due.astimezone(tz):%H:%M %d/%m/%Y}"
     if now < form.due:
-        return f"{head} — còn {_span(form.due - now)}"
+        return i18n.t("mail.deadline.left", lang, due=due, left=_span(form.due - now, lang))
     if form.grace and now < form.closes:
-        closes = form.closes.astimezone(tz)
-        return f"{head} — đã quá hạn, vẫn nhận đến {closes:%H:%M %d/%m/%Y} (tính là trễ hạn)"
-    return f"{head} — đã quá hạn {_span(now - form.due)}"
+        closes = f"{form.closes.astimezone(tz):%H:%M %d/%m/%Y}"
+        return i18n.t("mail.deadline.grace", lang, due=due, closes=closes)
+    return i18n.t("mail.deadline.overdue", lang, due=due, late=_span(now - form.due, lang))
 
 
-def _span(delta: timedelta) -> str:
+def _span(delta: timedelta, lang: str | None = None) -> str:
     minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} ngày {hours} giờ" if hours else f"{days} ngày"
-    return f"{hours} giờ {mins} phút" if hours else f"{mins} phút"
+        key = "mail.span.days_hours" if hours else "mail.span.days"
+        return i18n.t(key, lang, days=days, hours=hours)
+    key = "mail.span.hours_minutes" if hours else "mail.span.minutes"
+    return i18n.t(key, lang, hours=hours, minutes=mins)
 
 
 def plan(
@@ -203,34 +200,39 @@ def plan(
 
 
 def compose(campaign: Campaign, reminder: Reminder, now: datetime, sender: str) -> EmailMessage:
-    """The Vietnamese e-mail of a reminder."""
-    unit, form = reminder.unit, reminder.form
+    """The e-mail of a reminder, in the campaign's language."""
+    unit, form, lang = reminder.unit, reminder.form, campaign.language
+    reason = reason_text(reminder.reason, lang)
     msg = EmailMessage(policy=MAIL_POLICY)
-    msg["Subject"] = f"[Thi đua] Nhắc {unit.name}: «{form.title}» {REASONS[reminder.reason]}"
+    msg["Subject"] = i18n.t("mail.subject", lang, unit=unit.name, form=form.title, reason=reason)
     msg["From"] = sender
     msg["To"] = ", ".join(reminder.recipients)
     msg["Date"] = formatdate(now.timestamp(), localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
-    state = STATE_WORDS.get(reminder.state, REASONS[reminder.reason])
+    state = (
+        i18n.t(f"mail.state.{reminder.state}", lang) if reminder.state in STATE_WORDS else reason
+    )
+    organizer = campaign.info.organizer
     lines = [
-        f"Kính gửi {unit.name},",
+        i18n.t("mail.greeting", lang, unit=unit.name),
         "",
-        f"{campaign.info.organizer} nhắc đơn vị về biểu mẫu «{form.title}» "
-        f"của đợt «{campaign.info.title}».",
+        i18n.t(
+            "mail.intro", lang, organizer=organizer, form=form.title, campaign=campaign.info.title
+        ),
         "",
-        f"Trạng thái: {state}.",
+        i18n.t("mail.state_line", lang, state=state),
     ]
     if reminder.errors:
-        lines.append(f"Số lỗi cần sửa: {reminder.errors}.")
+        lines.append(i18n.t("mail.errors_line", lang, errors=reminder.errors))
     if reminder.reason == "returned":
-        lines.append("Bản đã nộp bị trả lại: hãy sửa theo ghi chú của ban tổ chức rồi nộp lại.")
+        lines.append(i18n.t("mail.returned_line", lang))
     lines += [
-        deadline_words(form, now, campaign.tz) + ".",
+        deadline_words(form, now, campaign.tz, lang) + ".",
         "",
-        f"Nhập, sửa và nộp tại: {reminder.link}",
+        i18n.t("mail.link_line", lang, link=reminder.link),
         "",
-        "Thư này được gửi tự động; đơn vị đã nộp đủ và hết lỗi sẽ không nhận thêm thư nhắc.",
-        campaign.info.organizer,
+        i18n.t("mail.footer", lang),
+        organizer,
     ]
     msg.set_content("\n".join(lines))
     return msg
@@ -313,12 +315,12 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
 def _smtp_error(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         parts = [f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items()]
-        return "máy chủ thư từ chối người nhận — " + "; ".join(parts)
+        return i18n.t("mail.detail.refused", refused="; ".join(parts))
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"máy chủ thư trả lỗi {exc.smtp_code} {_text(exc.smtp_error)}"
+        return i18n.t("mail.detail.smtp_error", code=exc.smtp_code, error=_text(exc.smtp_error))
     if isinstance(exc, smtplib.SMTPException):
-        return f"lỗi gửi thư: {exc}"
-    return f"không kết nối được máy chủ thư: {exc.__class__.__name__} {exc}"
+        return i18n.t("mail.detail.send_error", exc=exc)
+    return i18n.t("mail.detail.no_connection", kind=exc.__class__.__name__, exc=exc)
 
 
 def _text(value: bytes | str) -> str:
@@ -341,9 +343,9 @@ def send(
     todo = []
     for r in outcome.reminders:
         if (r.unit.id, r.form.id) in done:
-            r.result, r.detail = "skipped", "đã nhắc trong vòng một ngày"
+            r.result, r.detail = "skipped", i18n.t("mail.detail.recent")
         elif not r.recipients:
-            r.result, r.detail = "failed", "đơn vị chưa khai báo editors (địa chỉ e-mail)"
+            r.result, r.detail = "failed", i18n.t("mail.detail.no_editors")
         else:
             todo.append(r)
     if dry_run:
@@ -351,7 +353,7 @@ def send(
             r.result = "planned"
         return outcome
     if settings is None:
-        raise ConfigError(SETUP_HINT)
+        raise ConfigError(setup_hint())
     server: smtplib.SMTP | None = None
     try:
         if todo:
@@ -370,8 +372,11 @@ def send(
                 continue
             if refused:
                 r.result = "failed"
-                r.detail = "máy chủ thư từ chối một phần người nhận — " + "; ".join(
-                    f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in refused.items()
+                r.detail = i18n.t(
+                    "mail.detail.partly_refused",
+                    refused="; ".join(
+                        f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in refused.items()
+                    ),
                 )
             else:
                 r.result = "sent"

@@ -85,10 +85,7 @@ def check_role(role: str) -> str:
     """`organiser` or `leader`, or UserError naming both."""
     value = role.strip().lower()
     if value not in ROLES:
-        raise UserError(
-            f"Vai trò '{role}' không có: dùng 'organiser' (ban tổ chức: duyệt, gia hạn, quản lý) "
-            "hoặc 'leader' (lãnh đạo: chỉ xem)."
-        )
+        raise UserError.of("user.bad_role", role=role)
     return value
 
 

@@ -48,6 +48,33 @@ def test_help_of_every_command_is_vietnamese(runner: CliRunner, path: tuple[str,
     assert not ENGLISH.search(result.output), result.output
 
 
+VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: " ".join(p) or "thidua")
+def test_help_of_every_command_is_english_with_lang_en(
+    runner: CliRunner, path: tuple[str, ...]
+) -> None:
+    """`--lang en` switches the help texts (from the catalogue) and metavars too."""
+    result = runner.invoke(cli, ["--lang", "en", *path, "--help"], env={"THIDUA_LANG": ""})
+    assert result.exit_code == 0, result.output
+    assert "Usage: thidua" in result.output and "Show this message and exit." in result.output
+    english = result.output.replace("Thi đua", "").replace("Nguyễn Văn A", "")
+    assert not VIETNAMESE.search(english), result.output
+
+
+def test_help_texts_come_from_the_catalogue(runner: CliRunner) -> None:
+    from sync import i18n
+    from sync.cli.language import help_id
+
+    en = runner.invoke(cli, ["review", "--help"], env={"THIDUA_LANG": "en"}).output
+    vi = runner.invoke(cli, ["--lang", "vi", "review", "--help"]).output
+    assert "--return LÝ_DO" in vi and "--return REASON" in en
+    for lang, output in (("vi", vi), ("en", en)):
+        for key in (help_id(("review",)), help_id(("review",), "approve")):
+            assert " ".join(i18n.t(key, lang).split()[:4]) in " ".join(output.split())
+
+
 def test_every_option_has_help() -> None:
     missing = []
     for path in ALL:

@@ -157,6 +157,25 @@ def test_late_units_get_one_email_each_with_link_and_errors(
     assert "Đã gửi 2 thư, bỏ qua 0 (đã nhắc trong ngày), lỗi 1." in result.output
 
 
+def test_an_english_campaign_sends_english_emails_and_the_cli_speaks_english(
+    submitted: Path, mailbox: Mailbox
+) -> None:
+    """Subject and body follow the campaign's `language: en`; the table and the summary
+    follow the command line's `--lang en`; nothing Vietnamese is left but names."""
+    text = submitted.read_text(encoding="utf-8")
+    submitted.write_text(text.replace("  id: nhac-test\n", "  id: nhac-test\n  language: en\n"))
+    result = thidua("--lang", "en", "--now", LATE, "remind", str(submitted))
+    assert result.exit_code == 0, result.output
+    h2 = next(m for m in mailbox.messages if "h2a@" in str(m["To"]))
+    assert str(h2["Subject"]) == "[Emulation] Reminder to Huyện Hai: «Danh sách» has errors"
+    body = h2.get_content()
+    assert body.splitlines()[0] == "Dear Huyện Hai,"
+    assert "Errors to correct: 1." in body
+    assert "Due 17:00 20/04/2025 — overdue, still accepted until 17:00 22/04/2025" in body
+    assert "Sent 2 e-mails, skipped 0 (already reminded today), failed 1." in result.output
+    assert "Kính gửi" not in body and "Đã gửi" not in result.output
+
+
 def test_second_run_the_same_day_sends_nothing(submitted: Path, mailbox: Mailbox) -> None:
     assert thidua("--now", LATE, "remind", str(submitted)).exit_code == 0
     assert len(mailbox.messages) == 2

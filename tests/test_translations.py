@@ -4,7 +4,10 @@ the library read the same catalogue, and `language: en` campaigns get English fi
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
 
@@ -196,50 +199,262 @@ def test_the_upload_page_refuses_in_the_readers_language(app: Any, client: Any) 
     assert "Tệp gửi lên rỗng (0 byte)" in text_of(client.get(f"/u/{token}").get_data(as_text=True))
 
 
-def _vietnamese_in_raises(root: Path) -> list[str]:
-    """Vietnamese string literals written directly in `raise` statements (not via the catalogue)."""
-    import ast
-    import re
+# --- no user-facing text outside the catalogue ---------------------------------------------
 
-    vietnamese = re.compile(
-        "[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.IGNORECASE
-    )
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Raise) or node.exc is None:
-                continue
-            for inner in ast.walk(node.exc):
+ROOT = Path(__file__).resolve().parents[1]
+VIETNAMESE = re.compile(
+    "[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.IGNORECASE
+)
+WORDS = re.compile(r"[^\W\d_]{2,}[ ,:;]+[^\W\d_]{2,}")
+"""Two words in a row: a sentence, not a code (`empty`) or a separator (`"; "`)."""
+CATALOGUE_CALLS = {"t", "i18n.t", "template", "i18n.template", "_", "_l", "gettext", "ngettext"}
+CLICK_ERRORS = {"ClickException", "UsageError", "BadParameter", "BadOptionUsage", "FileError"}
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        inner = _name(func.value)
+        return f"{inner}.{func.attr}" if inner else func.attr
+    return ""
+
+
+def _modules(*tops: str) -> list[tuple[str, ast.Module]]:
+    return [
+        (str(path.relative_to(ROOT)), ast.parse(path.read_text(encoding="utf-8")))
+        for top in tops
+        for path in sorted((ROOT / top).rglob("*.py"))
+    ]
+
+
+def _user_facing_errors(modules: list[tuple[str, ast.Module]]) -> set[str]:
+    """ThiduaError and every class of the project below it, and click's usage errors."""
+    bases = {
+        node.name: {_name(b).rsplit(".", 1)[-1] for b in node.bases}
+        for _path, tree in modules
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    }
+    found = {"ThiduaError", *CLICK_ERRORS}
+    while True:
+        more = {name for name, of in bases.items() if of & found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _texts(node: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, text) of the string literals under `node` that a reader would read: an f-string
+    as a whole (its holes as `{}`), never the message id of a catalogue lookup."""
+    skip: set[int] = set()
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call) and inner.args:
+            name = _name(inner.func)
+            if name in CATALOGUE_CALLS or name.endswith(".of"):
+                skip.add(id(inner.args[0]))
+            elif name == "M.text" and len(inner.args) > 1:
+                skip.add(id(inner.args[1]))
+        if id(inner) in skip:
+            skip |= {id(n) for n in ast.walk(inner)}
+            continue
+        if isinstance(inner, ast.JoinedStr):
+            skip |= {id(n) for n in ast.walk(inner)} - {id(inner)}
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in inner.values)
+            yield inner.lineno, text
+        elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+            yield inner.lineno, inner.value
+
+
+def _is_text(text: str) -> bool:
+    return bool(VIETNAMESE.search(text) or WORDS.search(text))
+
+
+def _docstring(node: ast.AST) -> ast.Constant | None:
+    body = getattr(node, "body", None)
+    if (
+        isinstance(body, list)
+        and body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+    ):
+        return body[0].value
+    return None
+
+
+KINDS = ("error", "config", "cli", "mail")
+
+
+def literal_texts(
+    modules: list[tuple[str, ast.Module]], kinds: tuple[str, ...] = KINDS
+) -> list[str]:
+    """`path:line text` of every user-facing text written in the code instead of the catalogue:
+
+    - error: a `raise` with Vietnamese in it, or a raise of a user-facing error (ThiduaError and
+      below, click's usage errors) with words in it, or a JSON/page error with words in it;
+    - cli: a click `help=` text, or a Vietnamese `metavar=` or command docstring (help comes
+      from the catalogue, `cli.help.<command>[.<option>]`, in the chosen language);
+      and text printed by the CLI or the demo (`click.echo`, `secho`, `echo_ok`, `say`, …);
+    - mail: any Vietnamese literal in `sync/reminders.py` (subjects and bodies of e-mails);
+    - config: a campaign-file problem (`ConfigIssue(…)`, `doc.issue(path, …)`)."""
+    errors = _user_facing_errors(modules)
+    found: list[str] = []
+
+    def flag(path: str, node: ast.AST, strict: bool, kind: str) -> None:
+        if kind not in kinds:
+            return
+        for line, text in _texts(node):
+            if VIETNAMESE.search(text) or (strict and WORDS.search(text)):
+                found.append(f"{path}:{line} {text[:60]!r}")
+
+    for path, tree in modules:
+        cli = path.startswith("sync/cli/")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                exc = node.exc
+                called = _name(exc.func).rsplit(".", 1)[-1] if isinstance(exc, ast.Call) else ""
+                flag(path, exc, strict=called in errors, kind="error")
+            elif isinstance(node, ast.Call):
+                name = _name(node.func).rsplit(".", 1)[-1]
+                if name in ("json_error", "page_error"):
+                    flag(path, node, strict=True, kind="error")
+                if name == "ConfigIssue" or name == "issue":
+                    flag(path, node, strict=True, kind="config")
+                printed = {"echo", "secho", "echo_ok", "echo_warn", "echo_error", "fail", "say"}
+                if (cli or path == "sync/demo.py") and name in printed:
+                    flag(path, node, strict=True, kind="cli")
+                for kw in node.keywords if cli else ():
+                    if kw.arg == "help":
+                        flag(path, kw.value, strict=True, kind="cli")
+                    elif kw.arg in ("metavar", "prompt"):
+                        flag(path, kw.value, strict=False, kind="cli")
+            elif (
+                "cli" in kinds and cli and isinstance(node, ast.FunctionDef) and node.decorator_list
+            ):
+                doc = _docstring(node)
+                if doc is not None and VIETNAMESE.search(str(doc.value)):
+                    found.append(f"{path}:{doc.lineno} docstring of {node.name}")
+        if "mail" in kinds and path == "sync/reminders.py":
+            docs = {id(_docstring(n)) for n in ast.walk(tree)}
+            for node in ast.walk(tree):
                 if (
-                    isinstance(inner, ast.Constant)
-                    and isinstance(inner.value, str)
-                    and vietnamese.search(inner.value)
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in docs
+                    and VIETNAMESE.search(node.value)
                 ):
-                    found.append(f"{path.relative_to(root.parent)}:{inner.lineno}")
+                    found.append(f"{path}:{node.lineno} {node.value[:60]!r}")
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_user_facing_text_is_written_outside_the_catalogue(kind: str) -> None:
+    """A text written in the code is one the English reader never gets: put it in sync/i18n
+    (docs/messages.md) and raise `SomeError.of("id", …)`, print `i18n.t("id", …)`, give a
+    click command its help as `cli.help.<command>[.<option>]`."""
+    assert literal_texts(_modules("sync", "webhooks"), (kind,)) == []
+
+
+def _cli_ids() -> set[str]:
+    """The help and metavar ids `sync.cli.language.localize` looks up for the click tree."""
+    import click
+
+    from sync.cli import cli
+    from sync.cli.language import help_id
+
+    found = {"cli.metavar.options", "cli.metavar.subcommand"}
+
+    def walk(command: click.Command, path: tuple[str, ...]) -> None:
+        found.add(help_id(path))
+        own = "cli.metavar." + help_id(path)[len("cli.help.") :]
+        for param in command.params:
+            found.add(f"{own}.{param.name}")
+            if isinstance(param, click.Argument):
+                found.add(f"cli.metavar.argument.{param.name}")
+            elif isinstance(param, click.Option) and param.name != "version":  # click.*
+                found.add(help_id(path, param.name))
+                found.add(f"cli.metavar.type.{param.type.name.replace(' ', '_')}")
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, (*path, name))
+
+    walk(cli, ())
     return found
 
 
-def test_no_error_text_is_written_outside_the_catalogue() -> None:
-    """A `raise` with a Vietnamese literal is a text the English reader never gets:
-    put it in sync/i18n (docs/messages.md) and raise `i18n.t("id", …)`."""
-    root = Path(__file__).resolve().parents[1]
-    found = _vietnamese_in_raises(root / "sync")
-    assert [f for f in found if f.split(":")[0] not in NOT_YET_MIGRATED] == []
+def used_ids() -> set[str]:
+    """Every message id the code can ask for: named in a lookup, written as a string (a
+    table of ids, a code), made from an f-string prefix and codes written elsewhere
+    (`f"upload.{code}"` with `UploadRefused("empty")`), or a click help/metavar id."""
+    named = {key for key, _path, _line in build.code_message_ids()}
+    strings: set[str] = set()
+    prefixes: set[str] = set()
+    for _path, tree in _modules("sync", "webhooks"):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                strings.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+                head = str(node.values[0].value)
+                if re.fullmatch(r"[a-z0-9_.]+[._]", head):
+                    prefixes.add(head)
+    ids = set(_entries("vi"))
+    built = {
+        key
+        for key in ids
+        for prefix in prefixes
+        if key.startswith(prefix) and set(key[len(prefix) :].split(".")) <= strings
+    }
+    return named | (strings & ids) | built | _cli_ids()
 
 
-NOT_YET_MIGRATED = {
-    # landed together with the catalogue's last merge; their texts still to be moved
-    "sync/audit/official.py",
-    "sync/audit/states.py",
-    "sync/campaign/model.py",
-    "sync/cli/record_cmds.py",
-    "sync/cli/sheet_cmds.py",
-    "sync/lifecycle.py",
-    "sync/operations/review.py",
-    "sync/stores/google/__init__.py",
-    "sync/uploads.py",
-    "sync/users.py",
-}
+def test_every_message_id_is_used() -> None:
+    """An id no code can ask for is a stale text: use it or delete it from both .po files."""
+    used = used_ids()
+    assert sorted(key for key in _entries("vi") if key not in used) == []
+
+
+def test_every_click_command_and_option_has_its_help_in_both_languages() -> None:
+    wanted = sorted(key for key in _cli_ids() if key.startswith("cli.help."))
+    vi, en = _entries("vi"), _entries("en")
+    assert [key for key in wanted if not (vi.get(key) and en.get(key))] == []
+
+
+def test_the_literal_check_finds_what_it_must() -> None:
+    """The check above fails on each kind of literal (so it cannot pass by finding nothing)."""
+    source = """
+class MyError(ReviewError):
+    pass
+def f(x):
+    raise MyError(f"Form {x} is locked")
+def g():
+    raise ValueError("không có đơn vị")
+def h():
+    raise ReviewError.of("review.no_unit", unit="TP")
+def k():
+    raise UploadRefused("empty")
+@cli.command()
+@click.option("--unit", help="The unit's id.")
+def cmd():
+    \"\"\"Duyệt bản nộp.\"\"\"
+    click.echo(f"Đã duyệt {x}")
+    ConfigIssue(file="", path="", message="needs a level or a tag")
+    return json_error(400, "bad", "Missing the spreadsheet id")
+"""
+    found = literal_texts(
+        [
+            ("sync/cli/x.py", ast.parse(source.replace('\\"', '"'))),
+            ("sync/errors.py", ast.parse("class ReviewError(ThiduaError): pass")),
+        ]
+    )
+    assert [f.split(" ")[0] for f in found] == [
+        "sync/cli/x.py:13",
+        "sync/cli/x.py:15",
+        "sync/cli/x.py:16",
+        "sync/cli/x.py:17",
+        "sync/cli/x.py:18",
+        "sync/cli/x.py:5",
+        "sync/cli/x.py:7",
+    ]
 
 
 def test_the_guide_tab_follows_the_campaign_language() -> None:

@@ -56,18 +56,8 @@ def _campaign_reader() -> Unit | None:
     spreadsheet = request.args.get("spreadsheet", "")
     if not spreadsheet:
         if request.headers.get(HEADER):
-            raise Refused(
-                json_error(
-                    400, "missing_spreadsheet", "Cần tham số spreadsheet=<mã bảng tính của đơn vị>."
-                )
-            )
-        raise Refused(
-            json_error(
-                401,
-                "unauthorized",
-                "Cần đăng nhập (ban tổ chức) hoặc yêu cầu có chữ ký của đơn vị.",
-            )
-        )
+            raise Refused(json_error(400, "missing_spreadsheet", i18n.t("api.missing_spreadsheet")))
+        raise Refused(json_error(401, "unauthorized", i18n.t("api.login_or_signature")))
     sig = request_signature()
     unit = _unit(spreadsheet)
     verify_unit(unit, raw_body(), sig)

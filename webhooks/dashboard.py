@@ -243,7 +243,7 @@ def _unit_rows(form: Form, unit_id: str) -> dict[str, Any]:
 def _unit_history(unit: Unit) -> list[dict[str, Any]]:
     """Uploads, submissions, reviews, extensions and reminders of a unit, newest first."""
     from sync import uploads as up
-    from sync.reminders import REASONS, history
+    from sync.reminders import history, reason_text
 
     svc = service()
     c = svc.campaign
@@ -290,7 +290,7 @@ def _unit_history(unit: Unit) -> list[dict[str, Any]]:
                 "kind": _("Nhắc nhở"),
                 "form": titles.get(r["form"], r["form"]),
                 "text": (
-                    _("gửi tới %(to)s (%(why)s)", to=to, why=REASONS.get(r["reason"], r["reason"]))
+                    _("gửi tới %(to)s (%(why)s)", to=to, why=reason_text(r["reason"]))
                     if r["status"] == "sent"
                     else _("không gửi được tới %(to)s: %(error)s", to=to, error=r["error"])
                 ),

@@ -57,14 +57,7 @@ def raw_body() -> bytes:
 
 def _unauthorized(header: str | None) -> Refused:
     reason = "missing_signature" if not header else "bad_signature"
-    message = (
-        f"Thiếu chữ ký {HEADER}: cấu hình khoá của đơn vị (THIDUA_UNIT_KEY) cho tiện ích "
-        "Apps Script."
-        if not header
-        else "Chữ ký không đúng hoặc đã quá 5 phút: kiểm tra khoá của đơn vị "
-        "(THIDUA_UNIT_KEY) và đồng hồ máy."
-    )
-    return Refused(json_error(401, reason, message))
+    return Refused(json_error(401, reason, i18n.t(f"api.{reason}", header=HEADER)))
 
 
 def request_signature() -> Signature:
@@ -113,11 +106,7 @@ def remember(unit: Unit, sig: Signature) -> None:
         conn.execute(delete(SignatureUse).where(SignatureUse.t < now - 2 * TOLERANCE_SECONDS))
     if not new:
         log_event("replay refused", logging.WARNING, source="api", unit=unit.id)
-        raise Refused(
-            json_error(
-                409, "replayed", "Yêu cầu này đã được nhận trước đó (chữ ký đã dùng): gửi lại."
-            )
-        )
+        raise Refused(json_error(409, "replayed", i18n.t("api.replayed")))
 
 
 def rate_limit(key: str) -> None:

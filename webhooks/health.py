@@ -29,11 +29,10 @@ def readyz() -> Response:
             503,
             "database_unavailable",
             i18n.t("api.database_not_ready"),
-            reasons=["Cơ sở dữ liệu kiểm toán không trả lời."],
+            reasons=[i18n.t("api.database_silent")],
         )
     problems = svc.readiness()
     if problems:
-        return json_error(
-            503, "not_ready", "Dịch vụ chưa sẵn sàng: " + " ".join(problems), reasons=problems
-        )
+        text = i18n.t("api.not_ready", problems=" ".join(problems))
+        return json_error(503, "not_ready", text, reasons=problems)
     return jsonify({"status": "ready", "database": "ok", "folders": "ok"})

@@ -33,7 +33,7 @@ def load_reviews(engine: Engine, campaign: str) -> dict[Key, dict[str, Any]]:
                 select(Review).where(Review.campaign == campaign).order_by(Review.id)
             ).all()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được các lần duyệt: {exc}") from exc
+        raise AuditError.of("audit.read_reviews", exc=exc) from exc
     return {(r.unit, r.form): _review(r) for r in rows}
 
 
@@ -72,7 +72,7 @@ def review_history(engine: Engine, campaign: str, unit: str, form: str) -> list[
                 .order_by(Review.id)
             ).all()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được các lần duyệt: {exc}") from exc
+        raise AuditError.of("audit.read_reviews", exc=exc) from exc
     return [_review(r) for r in rows]
 
 
@@ -93,7 +93,7 @@ def unit_decisions(engine: Engine, campaign: str, unit: str) -> list[dict[str, A
                 .order_by(Extension.id)
             ).all()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được các lần duyệt: {exc}") from exc
+        raise AuditError.of("audit.read_reviews", exc=exc) from exc
     out = [{"kind": "review", "form": r.form, **_review(r)} for r in reviews]
     out += [
         {"kind": "extension", "form": e.form, "until": e.until, "by": e.by, "at": e.at}
@@ -128,7 +128,7 @@ def add_review(
                 )
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được kết quả duyệt: {exc}") from exc
+        raise AuditError.of("audit.write_review", exc=exc) from exc
 
 
 def load_extensions(engine: Engine, campaign: str) -> dict[Key, str]:
@@ -141,7 +141,7 @@ def load_extensions(engine: Engine, campaign: str) -> dict[Key, str]:
                 .order_by(Extension.id)
             ).all()
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được các lần gia hạn: {exc}") from exc
+        raise AuditError.of("audit.read_extensions", exc=exc) from exc
     return {(r.unit, r.form): r.until for r in rows}
 
 
@@ -157,7 +157,7 @@ def add_extension(
                 )
             )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được gia hạn: {exc}") from exc
+        raise AuditError.of("audit.write_extension", exc=exc) from exc
 
 
 def load_claims(engine: Engine, campaign: str) -> ClaimMap:
@@ -171,7 +171,7 @@ def load_claims(engine: Engine, campaign: str) -> ClaimMap:
                     bool(r.submitted),
                 )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không đọc được thời điểm ghi nhận các dòng: {exc}") from exc
+        raise AuditError.of("audit.read_claims", exc=exc) from exc
     return out
 
 
@@ -208,4 +208,4 @@ def save_claims(
                         .values(submitted=True)
                     )
     except SQLAlchemyError as exc:
-        raise AuditError(f"Không ghi được thời điểm ghi nhận các dòng: {exc}") from exc
+        raise AuditError.of("audit.write_claims", exc=exc) from exc

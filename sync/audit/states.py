@@ -119,7 +119,7 @@ class AuditStates:
                     )
                 ).first()
         except SQLAlchemyError as exc:
-            raise AuditError(f"Không đọc được bản đã lưu: {exc}") from exc
+            raise AuditError.of("audit.read_snapshot", exc=exc) from exc
         if found is None:
             return None
         return [list(r) for r in found.rows], list(found.row_numbers or []) or None

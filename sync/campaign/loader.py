@@ -606,7 +606,9 @@ def _resolve_applies(
     if isinstance(rule, list):
         unknown = [u for u in rule if u not in ids]
         if unknown:
-            issues.append(doc.issue(path, f"không có đơn vị: {', '.join(unknown)}"))
+            issues.append(
+                doc.issue(path, i18n.t("campaign.unknown_units", units=", ".join(unknown)))
+            )
         chosen = set(rule) & set(ids)
     else:
         chosen = set(ids)
@@ -618,7 +620,11 @@ def _resolve_applies(
                     issues.append(
                         doc.issue(
                             (*path, "level"),
-                            f"không đơn vị nào có level '{level}' (có: {', '.join(sorted(known)) or 'chưa khai báo'})",
+                            i18n.t(
+                                "campaign.no_unit_with_level",
+                                level=level,
+                                known=", ".join(sorted(known)) or i18n.t("campaign.none_declared"),
+                            ),
                         )
                     )
             chosen &= {u.id for u in spec.units if u.level in levels}
@@ -627,16 +633,21 @@ def _resolve_applies(
             known = {t for u in spec.units for t in u.tags}
             for tag in tags:
                 if tag not in known:
-                    issues.append(doc.issue((*path, "tags"), f"không đơn vị nào có tag '{tag}'"))
+                    issues.append(
+                        doc.issue((*path, "tags"), i18n.t("campaign.no_unit_with_tag", tag=tag))
+                    )
             chosen &= {u.id for u in spec.units if set(u.tags) & set(tags)}
         if rule.children_of is not None:
             if rule.children_of not in ids:
                 issues.append(
-                    doc.issue((*path, "children_of"), f"không có đơn vị '{rule.children_of}'")
+                    doc.issue(
+                        (*path, "children_of"),
+                        i18n.t("campaign.unknown_unit", unit=rule.children_of),
+                    )
                 )
             chosen &= _descendants(spec, rule.children_of)
     if not chosen and len(issues) == before:
-        issues.append(doc.issue(path, "biểu mẫu không áp dụng cho đơn vị nào"))
+        issues.append(doc.issue(path, i18n.t("campaign.applies_to_no_unit")))
     return frozenset(chosen)
 
 
@@ -669,7 +680,11 @@ def _resolve_deadlines(
             issues.append(
                 doc.issue(
                     path,
-                    f"hạn nộp {own_due:%d/%m/%Y %H:%M} phải sau ngày mở {own_opens:%d/%m/%Y %H:%M}",
+                    i18n.t(
+                        "campaign.due_before_opens",
+                        due=f"{own_due:%d/%m/%Y %H:%M}",
+                        opens=f"{own_opens:%d/%m/%Y %H:%M}",
+                    ),
                 )
             )
         deadline = Deadline(due=own_due, opens=own_opens, grace=grace, lock=fspec.lock)
@@ -678,7 +693,7 @@ def _resolve_deadlines(
         elif key in levels:
             by_level[key] = deadline
         else:
-            issues.append(doc.issue(path, f"'{key}' không phải mã đơn vị hay level của đơn vị nào"))
+            issues.append(doc.issue(path, i18n.t("campaign.deadline_key_unknown", key=key)))
     out: dict[str, Deadline] = {}
     for unit in spec.units:
         if unit.id in by_unit:

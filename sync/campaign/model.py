@@ -187,7 +187,7 @@ class AppliesTo(_Model):
     @model_validator(mode="after")
     def _something(self) -> AppliesTo:
         if self.level is None and self.tags is None and self.children_of is None:
-            raise ValueError("cần ít nhất một trong: level, tags, children_of")
+            raise ValueError(i18n.t("campaign.applies_to_empty"))
         return self
 
 

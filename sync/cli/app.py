@@ -95,10 +95,8 @@ def _choose_language(ctx: click.Context, _param: click.Parameter, value: str | N
 @click.option(
     "--now",
     envvar="THIDUA_NOW",
-    metavar="THỜI_ĐIỂM",
-    help="Ghim thời điểm 'bây giờ' cho mọi lệnh (kiểm thử, giả định), ví dụ 2025-04-21T10:00. Biến môi trường THIDUA_NOW.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="In nhật ký chi tiết (tiếng Anh) ra stderr.")
+@click.option("-v", "--verbose", is_flag=True)
 @click.option(
     "--lang",
     type=click.Choice(language.LANGUAGES),
@@ -106,14 +104,12 @@ def _choose_language(ctx: click.Context, _param: click.Parameter, value: str | N
     is_eager=True,
     expose_value=False,
     callback=_choose_language,
-    help="Ngôn ngữ của dòng lệnh: vi (mặc định) hoặc en. Biến môi trường THIDUA_LANG.",
 )
 @click.version_option(package_name="thidua-sync", prog_name="thidua")
 def cli(now: str | None, verbose: bool) -> None:
-    """thidua — thu thập, kiểm tra và tổng hợp danh sách thi đua, khen thưởng.
+    """thidua — collect, check and consolidate lists for emulation and awards.
 
-    Mã thoát: 0 = không có lỗi, 1 = dữ liệu còn lỗi, 2 = lỗi cách dùng hoặc cấu hình.
-    """
+    Help text: `cli.help.thidua` in sync/i18n."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         stream=sys.stderr,

@@ -17,29 +17,27 @@ from .sheet_cmds import CAMPAIGN, _units
 
 @cli.command()
 @CAMPAIGN
-@click.option("--form", "form_id", required=True, help="Mã biểu mẫu.")
+@click.option("--form", "form_id", required=True)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["docx"]),
     default="docx",
     show_default=True,
-    help="Định dạng tệp.",
 )
-@click.option(
-    "--out", type=click.Path(path_type=Path), help="Tệp ghi ra (mặc định <đợt>-<biểu>.docx)."
-)
-@click.option("--unit", help="Chỉ danh sách của một đơn vị.")
+@click.option("--out", type=click.Path(path_type=Path))
+@click.option("--unit")
 @click.option(
     "--hop-le",
     "all_valid",
     is_flag=True,
-    help="Gồm cả các dòng hợp lệ của đơn vị chưa nộp (mặc định: chỉ bản đã nộp).",
 )
 def export(
     campaign: Path, form_id: str, fmt: str, out: Path | None, unit: str | None, all_valid: bool
 ) -> None:
-    """Xuất danh sách chính thức của một biểu mẫu ra tệp Word (thể thức Nghị định 30/2020)."""
+    """Export a form's official list to a Word file (Decree 30/2020 layout).
+
+    Help text: `cli.help.export` in sync/i18n."""
     from ..audit import campaign_url, open_engine
     from ..audit.records import official_rows_of
     from ..official import build_official_list

@@ -17,23 +17,17 @@ from .output import table
 
 @cli.command()
 @click.argument("campaign", type=click.Path(path_type=Path))
-@click.option("--unit", "unit_id", default=None, help="Chỉ một đơn vị (mã đơn vị).")
-@click.option("--rotate", "do_rotate", is_flag=True, help="Cấp khoá mới cho đơn vị (--unit).")
+@click.option("--unit", "unit_id", default=None)
+@click.option("--rotate", "do_rotate", is_flag=True)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help='table: bảng để đọc; json: [{"unit", "key"}] cho kịch bản.',
 )
 def keys(campaign: Path, unit_id: str | None, do_rotate: bool, fmt: str) -> None:
-    """In khoá Apps Script riêng của từng đơn vị (thuộc tính THIDUA_UNIT_KEY).
-
-    Mỗi đơn vị chỉ nhận khoá của mình: khoá đó chỉ gửi được sự kiện và hỏi tình trạng của
-    chính bảng tính đơn vị, không mở được trang tổng hợp hay đường dẫn nộp bài. Khoá của
-    máy chủ (THIDUA_SECRET) không bao giờ gửi cho đơn vị.
-    """
+    """Print each unit's own Apps Script key (property THIDUA_UNIT_KEY) (help text: `cli.help.keys`)."""
     c = load_campaign(campaign)
     known = [u.id for u in c.units]
     if unit_id is not None and unit_id not in known:

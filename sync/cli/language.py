@@ -3,8 +3,9 @@
 click prints its own texts (usage, option list, errors) through `gettext`; this module gives
 those texts from the message catalogue (`sync.i18n`, ids `click.*`) by replacing the
 `gettext`/`ngettext` names inside click's modules, sets the catalogue's current language
-for every other CLI text, and names the metavars click would otherwise print in English
-(`[OPTIONS]`, `TEXT`, `INTEGER`, `CAMPAIGN`, …).
+for every other CLI text, and gives every command and option its help text
+(`cli.help.<command>[.<option>]`) and the metavars (`[TUỲ_CHỌN]`, `TỆP_ĐỢT`, `SỐ`, …,
+`cli.metavar.*`) in that language whenever the language is chosen — so `--help` follows it.
 """
 
 from __future__ import annotations
@@ -91,35 +92,6 @@ CLICK_IDS: dict[str, str] = {
     "{name} {filename!r} does not exist.": "click.does_not_exist",
 }
 
-# Type metavars (click shows them upper-cased after an option).
-TYPE_METAVARS = {
-    "vi": {
-        "text": "CHUỖI",
-        "integer": "SỐ",
-        "integer range": "SỐ",
-        "float": "SỐ",
-        "float range": "SỐ",
-        "path": "ĐƯỜNG_DẪN",
-        "filename": "TỆP",
-        "datetime": "THỜI_ĐIỂM",
-        "boolean": "CÓ|KHÔNG",
-    },
-    "en": {},
-}
-# Argument names (click shows them upper-cased in usage lines and errors).
-ARGUMENT_METAVARS = {
-    "vi": {
-        "campaign": "TỆP_ĐỢT",
-        "directory": "THƯ_MỤC",
-        "username": "TÊN_ĐĂNG_NHẬP",
-        "src": "NGUỒN",
-        "dst": "ĐÍCH",
-    },
-    "en": {},
-}
-OPTIONS_METAVAR = {"vi": "[TUỲ_CHỌN]", "en": "[OPTIONS]"}
-SUBCOMMAND_METAVAR = {"vi": "LỆNH [THAM_SỐ]...", "en": "COMMAND [ARGS]..."}
-
 
 def current() -> str:
     """The chosen language: --lang, else THIDUA_LANG, else Vietnamese."""
@@ -169,31 +141,55 @@ def _patch_click() -> None:
             module.ngettext = ngettext  # type: ignore[attr-defined]
 
 
-def localize(command: click.Command, lang: str) -> None:
-    """Set the usage metavars of COMMAND and its subcommands for LANG."""
-    command.options_metavar = OPTIONS_METAVAR[lang]
+def help_id(path: tuple[str, ...], param: str | None = None) -> str:
+    """The catalogue id of a command's help (`cli.help.user.add`, the root `cli.help.thidua`)
+    or of one of its options (`cli.help.user.add.password_stdin`)."""
+    key = "cli.help." + (".".join(p.replace("-", "_") for p in path) or "thidua")
+    return f"{key}.{param}" if param else key
+
+
+def _metavar(keys: list[str], lang: str) -> str | None:
+    """The first of `keys` the catalogue has (as written: `[OPTIONS]`, `TỆP_ĐỢT`), else None
+    (click's own)."""
+    return next((i18n.t(key, lang) for key in keys if i18n.has(key)), None)
+
+
+def localize(command: click.Command, lang: str, path: tuple[str, ...] = ()) -> None:
+    """Give COMMAND and its subcommands the help texts and metavars of LANG.
+
+    Help texts come from the catalogue (`help_id`), not from docstrings or `help=`, so
+    `--help` follows the chosen language; metavars from `cli.metavar.<path>.<option>`,
+    `cli.metavar.argument.<name>` and `cli.metavar.type.<type>` (click's own otherwise)."""
+    key = help_id(path)
+    if i18n.has(key):
+        command.help = i18n.t(key, lang)
+    command.options_metavar = i18n.t("cli.metavar.options", lang)
     cached_help = getattr(command, "_help_option", None)  # click >= 8.2 keeps it once made
     if isinstance(cached_help, click.Option):
         cached_help.help = gettext("Show this message and exit.")
     if isinstance(command, click.Group):
-        command.subcommand_metavar = SUBCOMMAND_METAVAR[lang]
-        for sub in command.commands.values():
-            localize(sub, lang)
+        command.subcommand_metavar = i18n.t("cli.metavar.subcommand", lang)
+        for name, sub in command.commands.items():
+            localize(sub, lang, (*path, name))
     for param in command.params:
         if isinstance(param, click.Option) and param.name == "version":
             param.help = gettext("Show the version and exit.")
+        elif isinstance(param, click.Option) and i18n.has(help_id(path, param.name)):
+            param.help = i18n.t(help_id(path, param.name), lang)
         original = param.__dict__.setdefault("_thidua_metavar", param.metavar)
         if original is not None:
             continue
+        own = f"cli.metavar.{key[len('cli.help.') :]}.{param.name}"
         if isinstance(param, click.Argument):
-            name = ARGUMENT_METAVARS[lang].get(param.name or "")
-            if name is not None and not param.required:
-                name = f"[{name}]"
-            param.metavar = name
+            label = _metavar([own, f"cli.metavar.argument.{param.name}"], lang)
+            if label is not None and not param.required:
+                label = f"[{label}]"
+            param.metavar = label
         elif isinstance(param, click.Option) and not param.is_flag:
             if isinstance(param.type, click.Choice):
                 continue
-            param.metavar = TYPE_METAVARS[lang].get(param.type.name)
+            kind = f"cli.metavar.type.{param.type.name.replace(' ', '_')}"
+            param.metavar = _metavar([own, kind], lang)
 
 
 def choose(lang: str | None, root: click.Command | None = None) -> None:

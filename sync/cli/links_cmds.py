@@ -22,25 +22,22 @@ from .output import table
     default="http://127.0.0.1:8000",
     show_default=True,
     envvar="THIDUA_BASE_URL",
-    help="Địa chỉ công khai của dịch vụ (biến môi trường THIDUA_BASE_URL).",
 )
 @click.option(
     "--days",
     type=click.IntRange(1, 3650),
     default=None,
-    help="Hiệu lực (ngày, tính từ bây giờ); mặc định đến 30 ngày sau hạn chót cuối cùng.",
 )
-@click.option("--unit", "unit_id", default=None, help="Chỉ in đường dẫn của một đơn vị.")
+@click.option("--unit", "unit_id", default=None)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
-    help="Dạng in: table = bảng để đọc, csv hoặc json để gửi thư hàng loạt.",
 )
 def links(campaign: Path, base_url: str, days: int | None, unit_id: str | None, fmt: str) -> None:
-    """In đường dẫn nộp bài có chữ ký của từng đơn vị (chế độ không dùng Google)."""
+    """Print each unit's signed upload link (the mode without Google) (help text: `cli.help.links`)."""
     c = load_campaign(campaign)
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter(i18n.t("cli.bad_base_url"), param_hint="--base-url")

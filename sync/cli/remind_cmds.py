@@ -9,39 +9,31 @@ import click
 from .. import clock, i18n, operations
 from ..audit import campaign_url, open_engine
 from ..campaign import load_campaign
-from ..reminders import REASONS, SETUP_HINT, Status, link_maker, plan, send, smtp_settings
+from ..reminders import Status, link_maker, plan, reason_text, send, setup_hint, smtp_settings
 from .app import EXIT_USAGE, cli
 from .output import echo_ok, table
 
-RESULTS = {
-    "planned": "sẽ gửi",
-    "sent": "đã gửi",
-    "failed": "LỖI",
-    "skipped": "bỏ qua",
-}
+RESULTS = ("planned", "sent", "failed", "skipped")
+"""What happened to a reminder; words: `cli.remind.result.<result>`."""
 
 
 @cli.command()
 @click.argument("campaign", type=click.Path(path_type=Path))
-@click.option("--form", "form_id", help="Chỉ nhắc về một biểu mẫu (mã biểu mẫu).")
-@click.option("--unit", "unit_id", help="Chỉ nhắc một đơn vị (mã đơn vị).")
-@click.option("--dry-run", is_flag=True, help="Chỉ in danh sách sẽ nhắc, không gửi thư.")
+@click.option("--form", "form_id")
+@click.option("--unit", "unit_id")
+@click.option("--dry-run", is_flag=True)
 @click.option(
     "--base-url",
     default="http://127.0.0.1:8000",
     show_default=True,
     envvar="THIDUA_BASE_URL",
-    help="Địa chỉ công khai của dịch vụ, cho đường dẫn nộp bài trong thư (THIDUA_BASE_URL).",
 )
 def remind(
     campaign: Path, form_id: str | None, unit_id: str | None, dry_run: bool, base_url: str
 ) -> None:
-    """Gửi thư nhắc (tiếng Việt) tới editors của các đơn vị chưa nộp, còn lỗi hoặc bị trả lại.
+    """E-mail reminders (in the campaign's language) to the editors of units that have not submitted, still have errors or were returned.
 
-    Cần THIDUA_SMTP_URL (ví dụ smtp://user:pass@mail.example.vn:587?starttls=1) và
-    THIDUA_MAIL_FROM; thiếu thì thoát với mã 2. Mỗi thư được ghi vào cơ sở dữ liệu kiểm
-    toán; một đơn vị không bị nhắc hai lần về một biểu mẫu trong vòng một ngày.
-    """
+    Help text: `cli.help.remind` in sync/i18n."""
     c = load_campaign(campaign)
     if form_id is not None and form_id not in {f.id for f in c.forms}:
         raise click.BadParameter(
@@ -54,7 +46,7 @@ def remind(
         )
     settings = smtp_settings()
     if settings is None and not dry_run:
-        click.secho(SETUP_HINT, fg="red", err=True)
+        click.secho(setup_hint(), fg="red", err=True)
         raise click.exceptions.Exit(EXIT_USAGE)
     now = clock.now(c.tz)
     engine = open_engine(campaign_url(c))
@@ -69,7 +61,7 @@ def remind(
     finally:
         engine.dispose()
     if not outcome.reminders:
-        echo_ok("Không có đơn vị nào cần nhắc.")
+        echo_ok(i18n.t("cli.remind.nobody"))
         return
     click.echo(
         table(
@@ -77,20 +69,20 @@ def remind(
                 i18n.t("cli.col.id"),
                 i18n.t("cli.col.unit"),
                 i18n.t("cli.col.form"),
-                "Lý do",
+                i18n.t("cli.remind.col.reason"),
                 i18n.t("severity.error"),
-                "Gửi tới",
-                "Kết quả",
+                i18n.t("cli.remind.col.to"),
+                i18n.t("cli.remind.col.result"),
             ],
             [
                 [
                     r.unit.id,
                     r.unit.name,
                     r.form.title,
-                    REASONS[r.reason],
+                    reason_text(r.reason),
                     r.errors or "",
                     ", ".join(r.recipients),
-                    RESULTS[r.result] + (f": {r.detail}" if r.detail else ""),
+                    i18n.t(f"cli.remind.result.{r.result}") + (f": {r.detail}" if r.detail else ""),
                 ]
                 for r in outcome.reminders
             ],
@@ -99,11 +91,13 @@ def remind(
     )
     click.echo()
     if dry_run:
-        click.echo(f"Chạy thử: {outcome.count('planned')} thư sẽ được gửi (chưa gửi thư nào).")
+        click.echo(i18n.t("cli.remind.dry_run", count=outcome.count("planned")))
         return
-    summary = (
-        f"Đã gửi {outcome.count('sent')} thư, bỏ qua {outcome.count('skipped')} "
-        f"(đã nhắc trong ngày), lỗi {outcome.count('failed')}."
+    summary = i18n.t(
+        "cli.remind.summary",
+        sent=outcome.count("sent"),
+        skipped=outcome.count("skipped"),
+        failed=outcome.count("failed"),
     )
     if outcome.count("failed"):
         click.secho(summary, fg="yellow")

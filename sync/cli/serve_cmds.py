@@ -20,14 +20,13 @@ CAMPAIGN = click.argument("campaign", type=CampaignPath(path_type=Path, exists=T
 
 @cli.command()
 @CAMPAIGN
-@click.option("--host", default="127.0.0.1", show_default=True, help="Địa chỉ lắng nghe.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Cổng lắng nghe.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Số luồng phục vụ.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
 @click.option(
     "--behind-proxy",
     is_flag=True,
     envvar="THIDUA_BEHIND_PROXY",
-    help="Tin các tiêu đề X-Forwarded-* của một reverse proxy (HTTPS) đứng trước dịch vụ.",
 )
 @click.option(
     "--log-format",
@@ -35,8 +34,6 @@ CAMPAIGN = click.argument("campaign", type=CampaignPath(path_type=Path, exists=T
     default="auto",
     show_default=True,
     envvar="THIDUA_LOG_FORMAT",
-    help="Nhật ký: text = dòng dễ đọc, giờ địa phương; json = mỗi sự kiện một dòng JSON; "
-    "auto = text khi chạy trong cửa sổ dòng lệnh, json khi ghi ra tệp hoặc ống dẫn.",
 )
 def serve(
     campaign: Path,
@@ -46,7 +43,9 @@ def serve(
     behind_proxy: bool,
     log_format: str = "auto",
 ) -> None:
-    """Chạy dịch vụ: nhận sự kiện, kiểm tra, tổng hợp, trang tổng hợp và trang nộp bài."""
+    """Run the service: receive events, check, consolidate, the dashboard and the upload pages.
+
+    Help text: `cli.help.serve` in sync/i18n."""
     from waitress import serve as waitress_serve
 
     from webhooks import create_app, unwritable_folders

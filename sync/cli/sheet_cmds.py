@@ -15,6 +15,7 @@ from .. import i18n, operations
 from ..audit import campaign_url, open_engine
 from ..audit.jobs import addon_pings
 from ..campaign import Campaign, load_campaign
+from ..consolidate import FIX_TAB, SUMMARY_TAB
 from ..csv_safe import SafeDictWriter
 from ..errors import StoreError, ThiduaError
 from ..feedback import state_fields, summary_label
@@ -73,16 +74,15 @@ def _run(ws: Workspace, units: list[str] | None, feedback: bool) -> Run:
 @CAMPAIGN
 @click.option(
     "--service-url",
-    help="Địa chỉ dịch vụ (https://…) ghi vào từng bảng tính Google cho tiện ích Thi đua "
-    "(mặc định backend.service_url).",
 )
 @click.option(
     "--check-addon",
     is_flag=True,
-    help="Không tạo gì: liệt kê đơn vị nào đã có tiện ích Thi đua liên lạc với dịch vụ.",
 )
 def provision(campaign: Path, service_url: str | None, check_addon: bool) -> None:
-    """Tạo (hoặc bổ sung) bảng tính cho từng đơn vị từ các mẫu biểu."""
+    """Create (or complete) each unit's spreadsheet from the form templates.
+
+    Help text: `cli.help.provision` in sync/i18n."""
     c = load_campaign(campaign)
     if check_addon:
         _check_addon(c)
@@ -153,24 +153,22 @@ def _check_addon(c: Campaign) -> None:
 
 @cli.command()
 @CAMPAIGN
-@click.option("--unit", "unit_id", help="Chỉ kiểm tra một đơn vị.")
-@click.option("--form", "form_id", help="Chỉ báo cáo một biểu mẫu.")
-@click.option("--no-feedback", is_flag=True, help="Không ghi kết quả vào bảng tính của đơn vị.")
+@click.option("--unit", "unit_id")
+@click.option("--form", "form_id")
+@click.option("--no-feedback", is_flag=True)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
-    help="Dạng in: table = bảng để đọc, json = một đối tượng JSON, csv = danh sách lỗi.",
 )
 def validate(
     campaign: Path, unit_id: str | None, form_id: str | None, no_feedback: bool, fmt: str
 ) -> None:
-    """Kiểm tra dữ liệu các đơn vị và ghi phản hồi vào bảng tính của họ.
+    """Check the units' data and write feedback into their spreadsheets.
 
-    Thoát với mã 1 khi còn lỗi (cảnh báo không tính).
-    """
+    Help text: `cli.help.validate` in sync/i18n."""
     c = load_campaign(campaign)
     units = _units(c, unit_id)
     _form(c, form_id)
@@ -303,16 +301,16 @@ def _print_table(
 
 @cli.command()
 @CAMPAIGN
-@click.option("--out", type=click.Path(path_type=Path), help="Ghi sổ tổng hợp ra tệp .xlsx này.")
+@click.option("--out", type=click.Path(path_type=Path))
 def consolidate(campaign: Path, out: Path | None) -> None:
-    """Ghi bảng tổng hợp (Tổng hợp, từng biểu mẫu, Cần sửa)."""
+    """Write the consolidated tables (Summary, one per form, To fix).
+
+    Help text: `cli.help.consolidate` in sync/i18n."""
     c = load_campaign(campaign)
     ws = command_workspace(c)
     export = ws.store if isinstance(ws.store, ExportsXlsx) else None
     if out is not None and export is None:
-        raise ThiduaError(
-            f"Kho backend.kind: {c.backend.kind} không xuất được tệp .xlsx: bỏ --out."
-        )
+        raise ThiduaError.of("cli.no_xlsx_export", kind=c.backend.kind)
     done = operations.consolidate(ws, write=out is None, run_id=new_run_id("cli"), tick=_ticker(c))
     tables = done.tables
     if out is not None and export is not None:
@@ -324,10 +322,8 @@ def consolidate(campaign: Path, out: Path | None) -> None:
     else:
         location = str(done.location)
     echo_ok(i18n.t("cli.consolidated_written", location=location))
-    summary = tables.tables["Tổng hợp"]
-    click.echo(
-        i18n.t("cli.consolidated_counts", rows=len(summary), findings=len(tables.tables["Cần sửa"]))
-    )
+    summary, to_fix = tables.tables[SUMMARY_TAB], tables.tables[FIX_TAB]
+    click.echo(i18n.t("cli.consolidated_counts", rows=len(summary), findings=len(to_fix)))
 
 
 @cli.command()
@@ -338,10 +334,9 @@ def consolidate(campaign: Path, out: Path | None) -> None:
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="Dạng in: table = bảng để đọc, json = một đối tượng JSON.",
 )
 def status(campaign: Path, fmt: str) -> None:
-    """Tỷ lệ hoàn thành và đúng hạn theo biểu mẫu, cộng dồn theo đơn vị cấp trên."""
+    """Completion and on-time rates by form, rolled up by parent unit (help text: `cli.help.status`)."""
     c = load_campaign(campaign)
     run = _run(command_workspace(c), None, feedback=False)
     items = progress(c, run.result.summaries)
@@ -403,19 +398,23 @@ def status(campaign: Path, fmt: str) -> None:
 
 @cli.command("submit")
 @CAMPAIGN
-@click.option("--unit", "unit_id", required=True, help="Mã đơn vị nộp.")
-@click.option("--form", "form_id", required=True, help="Mã biểu mẫu nộp.")
+@click.option("--unit", "unit_id", required=True)
+@click.option("--form", "form_id", required=True)
 def submit_cmd(campaign: Path, unit_id: str, form_id: str) -> None:
-    """Nộp biểu mẫu của một đơn vị: chốt bản chính thức (phải hết lỗi)."""
+    """Submit a unit's form: fix the official copy (it must have no errors).
+
+    Help text: `cli.help.submit` in sync/i18n."""
     c = load_campaign(campaign)
     done = operations.submit(command_workspace(c), unit_id, form_id, run_id=new_run_id("cli"))
     late, now, corrected = done.late, done.at, done.corrected
     when = now.astimezone(c.tz).strftime("%d/%m/%Y %H:%M")
     form = c.form(form_id)
-    what = "Đã nộp bổ sung" if corrected else i18n.t("cli.col.submitted")
+    what = i18n.t("cli.submitted.corrected") if corrected else i18n.t("cli.col.submitted")
+    unit = c.unit(unit_id).name
     if late:
         click.secho(
-            f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — TRỄ HẠN.", fg="yellow"
+            i18n.t("cli.submitted.late", what=what, form=form.title, unit=unit, at=when),
+            fg="yellow",
         )
     else:
-        echo_ok(f"{what} «{form.title}» của {c.unit(unit_id).name} lúc {when} — đúng hạn.")
+        echo_ok(i18n.t("cli.submitted.on_time", what=what, form=form.title, unit=unit, at=when))

@@ -16,12 +16,10 @@ from .app import cli
 from .output import echo_ok, table
 
 CAMPAIGN = click.argument("campaign", type=click.Path(path_type=Path))
-ROLE_LABELS = {"organiser": "ban tổ chức", "leader": "lãnh đạo, chỉ xem"}
 USERNAME = click.argument("username")
 PASSWORD_STDIN = click.option(
     "--password-stdin",
     is_flag=True,
-    help="Đọc mật khẩu từ dòng đầu của stdin (cho kịch bản), thay vì hỏi.",
 )
 
 
@@ -39,36 +37,38 @@ def _password(from_stdin: bool) -> str:
 
 @cli.group()
 def user() -> None:
-    """Tài khoản đăng nhập trang tổng hợp (người tổ chức, lãnh đạo)."""
+    """Accounts of the dashboard (organisers, leaders) (help text: `cli.help.user`)."""
 
 
 @user.command("add")
 @CAMPAIGN
 @USERNAME
-@click.option("--name", default="", help="Họ tên hiển thị, ví dụ 'Nguyễn Văn A'.")
+@click.option("--name", default="")
 @click.option(
     "--role",
     type=click.Choice(ROLES),
     default="organiser",
     show_default=True,
-    help="organiser: duyệt, trả lại, gia hạn, quản lý; leader: lãnh đạo, chỉ xem.",
 )
 @PASSWORD_STDIN
 def user_add(campaign: Path, username: str, name: str, role: str, password_stdin: bool) -> None:
-    """Tạo tài khoản TÊN_ĐĂNG_NHẬP (mật khẩu ≥ 10 ký tự, lưu dạng băm argon2)."""
+    """Create the account USERNAME (password ≥ 10 characters, stored as an argon2 hash).
+
+    Help text: `cli.help.user.add` in sync/i18n."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:
         account = add_user(engine, c.id, username, _password(password_stdin), name, role)
     finally:
         engine.dispose()
-    echo_ok(f"Đã tạo tài khoản '{account.username}' ({account.name}, {ROLE_LABELS[account.role]}).")
+    role = i18n.t(f"cli.role.{account.role}")
+    echo_ok(i18n.t("cli.user_added", username=account.username, name=account.name, role=role))
 
 
 @user.command("list")
 @CAMPAIGN
 def user_list(campaign: Path) -> None:
-    """Liệt kê các tài khoản và lần đăng nhập gần nhất."""
+    """List the accounts and their last sign-in (help text: `cli.help.user.list`)."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:
@@ -89,12 +89,18 @@ def user_list(campaign: Path) -> None:
             [
                 i18n.t("cli.col.username"),
                 i18n.t("cli.col.name"),
-                "Vai trò",
+                i18n.t("cli.col.role"),
                 i18n.t("cli.col.created"),
                 i18n.t("cli.col.last_login"),
             ],
             [
-                [a.username, a.name, ROLE_LABELS[a.role], when(a.created_at), when(a.last_login_at)]
+                [
+                    a.username,
+                    a.name,
+                    i18n.t(f"cli.role.{a.role}"),
+                    when(a.created_at),
+                    when(a.last_login_at),
+                ]
                 for a in accounts
             ],
         )
@@ -106,7 +112,9 @@ def user_list(campaign: Path) -> None:
 @USERNAME
 @PASSWORD_STDIN
 def user_passwd(campaign: Path, username: str, password_stdin: bool) -> None:
-    """Đổi mật khẩu của TÊN_ĐĂNG_NHẬP; mọi phiên đăng nhập cũ của tài khoản kết thúc."""
+    """Change USERNAME's password; every earlier session of the account ends.
+
+    Help text: `cli.help.user.passwd` in sync/i18n."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:
@@ -120,7 +128,7 @@ def user_passwd(campaign: Path, username: str, password_stdin: bool) -> None:
 @CAMPAIGN
 @USERNAME
 def user_remove(campaign: Path, username: str) -> None:
-    """Xoá tài khoản TÊN_ĐĂNG_NHẬP."""
+    """Delete the account USERNAME (help text: `cli.help.user.remove`)."""
     c = load_campaign(campaign)
     engine = open_engine(campaign_url(c))
     try:

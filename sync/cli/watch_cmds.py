@@ -76,7 +76,9 @@ def _report(ctx: click.Context, report: WatchReport, done: str) -> None:
 
 @cli.group()
 def watch() -> None:
-    """Nhận thông báo thay đổi từ Google Drive (kênh đẩy, hoặc hỏi định kỳ)."""
+    """Receive change notifications from Google Drive (push channels, or polling).
+
+    Help text: `cli.help.watch` in sync/i18n."""
 
 
 @watch.command()
@@ -84,12 +86,13 @@ def watch() -> None:
 @click.option(
     "--base-url",
     metavar="URL",
-    help="Địa chỉ HTTPS công khai của dịch vụ (thông báo gửi tới <URL>/hooks/drive).",
 )
-@click.option("--ttl", default="24h", show_default=True, help="Thời hạn mỗi kênh.")
+@click.option("--ttl", default="24h", show_default=True)
 @click.pass_context
 def start(ctx: click.Context, campaign: Path, base_url: str | None, ttl: str) -> None:
-    """Mở một kênh thông báo (files.watch) cho bảng tính của mỗi đơn vị."""
+    """Open a notification channel (files.watch) for each unit's spreadsheet.
+
+    Help text: `cli.help.watch.start` in sync/i18n."""
     _c, store, engine = _setup(campaign)
     report = store.change_channels(engine).start(base_url, ttl=_seconds(ttl))
     _report(ctx, report, i18n.t("cli.watch_started"))
@@ -97,11 +100,13 @@ def start(ctx: click.Context, campaign: Path, base_url: str | None, ttl: str) ->
 
 @watch.command()
 @CAMPAIGN
-@click.option("--margin", default="1h", show_default=True, help="Thay kênh hết hạn trong vòng.")
-@click.option("--ttl", default="24h", show_default=True, help="Thời hạn kênh mới.")
+@click.option("--margin", default="1h", show_default=True)
+@click.option("--ttl", default="24h", show_default=True)
 @click.pass_context
 def renew(ctx: click.Context, campaign: Path, margin: str, ttl: str) -> None:
-    """Thay các kênh sắp hết hạn (mở kênh mới trước, rồi dừng kênh cũ)."""
+    """Replace the channels about to expire (open the new channel first, then stop the old one).
+
+    Help text: `cli.help.watch.renew` in sync/i18n."""
     _c, store, engine = _setup(campaign)
     report = store.change_channels(engine).renew(ttl=_seconds(ttl), margin=_seconds(margin))
     _report(ctx, report, "Xong.")
@@ -111,7 +116,9 @@ def renew(ctx: click.Context, campaign: Path, margin: str, ttl: str) -> None:
 @CAMPAIGN
 @click.pass_context
 def stop(ctx: click.Context, campaign: Path) -> None:
-    """Dừng mọi kênh thông báo của đợt (khi đợt kết thúc)."""
+    """Stop all the campaign's notification channels (when the campaign ends).
+
+    Help text: `cli.help.watch.stop` in sync/i18n."""
     _c, store, engine = _setup(campaign)
     report = store.change_channels(engine).stop()
     _report(ctx, report, i18n.t("cli.watch_stopped"))
@@ -119,10 +126,12 @@ def stop(ctx: click.Context, campaign: Path) -> None:
 
 @watch.command()
 @CAMPAIGN
-@click.option("--interval", default="30s", show_default=True, help="Khoảng cách giữa hai lần hỏi.")
-@click.option("--once", is_flag=True, help="Hỏi một lần rồi thoát.")
+@click.option("--interval", default="30s", show_default=True)
+@click.option("--once", is_flag=True)
 def poll(campaign: Path, interval: str, once: bool) -> None:
-    """Hỏi Drive định kỳ (một lệnh files.list mỗi lần) và xếp việc kiểm tra đơn vị đã sửa."""
+    """Poll Drive regularly (one files.list call each time) and queue checks of the units that changed.
+
+    Help text: `cli.help.watch.poll` in sync/i18n."""
     c, store, engine = _setup(campaign)
     every = _seconds(interval)
     if every <= 0:

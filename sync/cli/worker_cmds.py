@@ -18,9 +18,11 @@ CAMPAIGN = click.argument("campaign", type=CampaignPath(path_type=Path, exists=T
 
 @cli.command()
 @CAMPAIGN
-@click.option("--burst", is_flag=True, help="Chạy hết việc đang chờ rồi thoát.")
+@click.option("--burst", is_flag=True)
 def worker(campaign: Path, burst: bool) -> None:
-    """Chạy tiến trình xử lý việc qua Redis/RQ (cần THIDUA_REDIS_URL và PostgreSQL)."""
+    """Run the job worker over Redis/RQ (needs THIDUA_REDIS_URL and PostgreSQL).
+
+    Help text: `cli.help.worker` in sync/i18n."""
     url = os.environ.get("THIDUA_REDIS_URL")
     if not url:
         raise ThiduaError(i18n.t("cli.worker_needs_redis"))

@@ -5,7 +5,8 @@
 - page texts (`_("…")`, `_l("…")`, `gettext`, `ngettext` in `webhooks/**.py` and the Jinja
   templates) are extracted with Babel: new ones are added to `en.po` untranslated, ones no
   page uses any more are dropped;
-- message ids written literally in the code (`t("id", …)`, `M.text(lang, "id", …)`) that the
+- message ids written literally in the code (`t("id", …)`, `M.text(lang, "id", …)`,
+  `SomeError.of("id", …)`) that the
   catalogue lacks are added untranslated to `vi.po` and `en.po` (ids are never dropped: some
   are built at run time, e.g. `invalid_type.<type>`).
 
@@ -80,7 +81,7 @@ def code_message_ids(root: Path = ROOT) -> Iterator[tuple[str, Path, int]]:
                 if not isinstance(node, ast.Call) or not node.args:
                     continue
                 name = _called(node)
-                if name in ("t", "i18n.t", "template", "i18n.template"):
+                if name in ("t", "i18n.t", "template", "i18n.template") or name.endswith(".of"):
                     key = _literal(node.args[0])
                 elif name == "M.text" and len(node.args) > 1:
                     key = _literal(node.args[1])

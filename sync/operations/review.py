@@ -36,12 +36,12 @@ def _unit_form(ws: Workspace, unit_id: str, form_id: str) -> tuple[Unit, Form]:
         unit = ws.campaign.unit(unit_id)
     except KeyError:
         known = ", ".join(u.id for u in ws.campaign.units)
-        raise ReviewError(f"Không có đơn vị '{unit_id}' trong đợt này (có: {known})") from None
+        raise ReviewError.of("review.no_unit", unit=unit_id, known=known) from None
     try:
         form = ws.campaign.form(form_id)
     except KeyError:
         known = ", ".join(f.id for f in ws.campaign.forms)
-        raise ReviewError(f"Không có biểu mẫu '{form_id}' trong đợt này (có: {known})") from None
+        raise ReviewError.of("review.no_form", form=form_id, known=known) from None
     return unit, form
 
 
@@ -66,7 +66,7 @@ def review(
     """
     unit, form = _unit_form(ws, unit_id, form_id)
     if decision not in DECISIONS:
-        raise ReviewError(f"Quyết định '{decision}' không có (approved | returned)")
+        raise ReviewError.of("review.bad_decision", decision=decision)
     now = now or ws.now()
     states = ws.states()
     key = (unit.id, form.id)
@@ -78,7 +78,7 @@ def review(
     if decision == "returned":
         opened = lifecycle.return_until(form, unit.id, now, until, states.extensions.get(key))
         if opened <= now:
-            raise ReviewError("Hạn sửa (--until) phải sau bây giờ")
+            raise ReviewError.of("review.until_past")
         record["until"] = opened.isoformat()
     record.update(by=by, at=now.isoformat(), submissions=len(state.history))
     states.add_review(unit.id, form.id, record)
@@ -102,7 +102,7 @@ def extend(
     before it is "đúng hạn (gia hạn)". ReviewError when `until` is not later."""
     unit, form = _unit_form(ws, unit_id, form_id)
     if not form.applies(unit.id):
-        raise ReviewError(f"Biểu mẫu «{form.title}» không áp dụng cho {unit.name}")
+        raise ReviewError.of("lifecycle.not_applicable", form=form.title, unit=unit.name)
     now = now or ws.now()
     lifecycle.check_extension(form, unit.id, until, now, ws.campaign.tz)
     ws.states().add_extension(unit.id, form.id, until.isoformat(), by, now.isoformat())

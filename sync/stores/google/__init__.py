@@ -245,7 +245,7 @@ class GoogleStore(Store):
             return None
         sid = spreadsheet_id(text)
         if sid is None:
-            raise StoreError(i18n.t("google.bad_template_link", link=text))
+            raise StoreError.of("google.bad_template_link", link=text)
         return sid
 
     # -- reading ------------------------------------------------------------------------
@@ -302,7 +302,7 @@ class GoogleStore(Store):
         fields = "nextPageToken,files(id,modifiedTime,lastModifyingUser(emailAddress))"
         token: str | None = None
         while True:
-            page = self.api.list_files(q, fields, "xem các bảng tính vừa thay đổi", token)
+            page = self.api.list_files(q, fields, i18n.t("google.what.changes"), token)
             for file in page.get("files") or []:
                 unit_id = ids.get(str(file.get("id")))
                 if unit_id is not None:
@@ -417,7 +417,7 @@ class GoogleStore(Store):
         sid = self.spreadsheet_id(unit)
         if sid is None:
             return
-        what = f"mở lại «{form.title}» cho đơn vị {unit.name}"
+        what = i18n.t("google.what.unlock", form=form.title, unit=unit.name)
         tabs = parse_tabs(self.api.get(sid, LOCK_FIELDS, what))
         name = find_tab(tabs, form.tab)
         if name is None:
