@@ -9,8 +9,6 @@ from . import i18n
 
 E = TypeVar("E", bound="ThiduaError")
 
-from . import i18n
-
 
 class ThiduaError(Exception):
     """Base of every error thidua-sync raises on purpose.
