@@ -243,7 +243,7 @@ def _settings_notes(ws: Worksheet) -> None:
             enum = None
         else:
             path, enum = found
-            key = "workbook.note.setting." + ".".join(str(p) for p in path)
+            key = f"workbook.note.setting.{'.'.join(str(p) for p in path)}"
         ws.cell(row=r, column=1).comment = _note(i18n.t(key))
         ws.cell(row=r, column=1).font = Font(bold=True)
         ws.cell(row=r, column=2).alignment = Alignment(wrap_text=True, vertical="top")

@@ -117,7 +117,7 @@ class Col:
 
     @property
     def note_id(self) -> str:
-        return NOTE_PREFIX + self.key
+        return f"workbook.note.{self.key}"
 
 
 @dataclass(frozen=True)

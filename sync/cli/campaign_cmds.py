@@ -20,28 +20,24 @@ CAMPAIGN_ARG = click.argument("campaign", type=click.Path(path_type=Path))
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--example", default="laichau-2025", show_default=True, help="Tên đợt mẫu.")
-@click.option("--force", is_flag=True, help="Ghi đè tệp campaign.yaml (campaign.xlsx) đã có.")
+@click.option("--example", default="laichau-2025", show_default=True)
+@click.option("--force", is_flag=True)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["yaml", "xlsx"]),
     default="yaml",
     show_default=True,
-    help="yaml: tệp campaign.yaml; xlsx: bảng tính campaign.xlsx (mở bằng Excel).",
 )
 @click.option(
     "--copy-template",
     "copy_templates",
     multiple=True,
-    metavar="TÊN",
-    help="Với --format xlsx: chép mẫu có sẵn này vào trang «Mẫu»/«Cột»/«Quy tắc» để sửa "
-    "(lặp lại được; all = mọi mẫu đợt dùng).",
 )
 def init(
     directory: Path, example: str, force: bool, fmt: str, copy_templates: tuple[str, ...]
 ) -> None:
-    """Tạo thư mục đợt thi đua mới từ một đợt mẫu."""
+    """Create a new campaign folder from a sample campaign (help text: `cli.help.init`)."""
     names = builtin_names("samples")
     if example not in names:
         raise ThiduaError(i18n.t("cli.no_such_example", example=example, examples=", ".join(names)))
@@ -67,11 +63,7 @@ def init(
 @cli.command()
 @click.argument("campaign", type=click.Path(path_type=Path))
 def check(campaign: Path) -> None:
-    """Kiểm tra tệp đợt thi đua (.yaml, .xlsx) và các mẫu biểu.
-
-    Với bảng tính .xlsx, lỗi còn được ghi thành ghi chú, tô màu ở đúng ô trong một bản sao
-    <tên>-kiem-tra.xlsx bên cạnh để sửa trong Excel.
-    """
+    """Check a campaign file and its templates (help text: `cli.help.check`)."""
     file = campaign_file(campaign)
     try:
         c = load_campaign(campaign)
@@ -152,17 +144,10 @@ def _duration(value: object) -> str:
     "--copy-template",
     "copy_templates",
     multiple=True,
-    metavar="TÊN",
-    help="Chép mẫu có sẵn này vào trang «Mẫu»/«Cột»/«Quy tắc» để sửa (lặp lại được; all = mọi mẫu đợt dùng).",
 )
-@click.option("--force", is_flag=True, help="Ghi đè DST đã có.")
+@click.option("--force", is_flag=True)
 def convert_cmd(src: Path, dst: Path, copy_templates: tuple[str, ...], force: bool) -> None:
-    """Chuyển tệp đợt giữa YAML và bảng tính: campaign.yaml → campaign.xlsx hoặc ngược lại.
-
-    Chú thích trong YAML thành ghi chú ở ô tiêu đề hay ô tương ứng; chú thích không có chỗ
-    bị bỏ (có cảnh báo). Mẫu biểu tự viết được chép vào bảng tính; từ bảng tính sang YAML,
-    mỗi mẫu của riêng đợt thành một tệp <mã>.yaml bên cạnh.
-    """
+    """Convert a campaign between YAML and a workbook (help text: `cli.help.convert`)."""
     src = campaign_file(src)
     if dst.exists() and not force:
         raise ThiduaError(i18n.t("cli.target_exists", target=dst))
@@ -174,14 +159,13 @@ def convert_cmd(src: Path, dst: Path, copy_templates: tuple[str, ...], force: bo
 
 @cli.command("allocate")
 @CAMPAIGN_ARG
-@click.option("--form", "form_id", required=True, help="Mã biểu mẫu nhận chỉ tiêu.")
-@click.option("--total", required=True, type=click.IntRange(min=0), help="Tổng số cần phân bổ.")
+@click.option("--form", "form_id", required=True)
+@click.option("--total", required=True, type=click.IntRange(min=0))
 @click.option(
     "--by",
     type=click.Choice(["staff"]),
     default="staff",
     show_default=True,
-    help="Chia theo: staff = số cán bộ, người lao động của đơn vị (khoá 'staff').",
 )
 @click.option(
     "--min",
@@ -189,15 +173,13 @@ def convert_cmd(src: Path, dst: Path, copy_templates: tuple[str, ...], force: bo
     type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="Mức sàn: đơn vị được chia ít hơn thì được nâng lên, lấy từ đơn vị dư nhiều nhất.",
 )
-@click.option("--max", "maximum", type=click.IntRange(min=0), help="Mỗi đơn vị nhận tối đa.")
-@click.option("--units", "unit_ids", metavar="MÃ,MÃ…", help="Chỉ chia cho các đơn vị này.")
-@click.option("--level", help="Chỉ chia cho các đơn vị ở cấp này (units[].level).")
+@click.option("--max", "maximum", type=click.IntRange(min=0))
+@click.option("--units", "unit_ids")
+@click.option("--level")
 @click.option(
     "--write",
     is_flag=True,
-    help="Ghi kết quả vào tệp đợt (YAML: giữ nguyên chú thích; bảng tính: cột «Chỉ tiêu: <biểu mẫu>»).",
 )
 def allocate_cmd(
     campaign: Path,
@@ -210,14 +192,9 @@ def allocate_cmd(
     level: str | None,
     write: bool,
 ) -> None:
-    """Chia một tổng số cho các đơn vị theo tỷ lệ số cán bộ (phương pháp dư lớn nhất).
+    """Split a total over the units in proportion to their staff (largest remainder method).
 
-    Mỗi đơn vị nhận phần của mình theo tỷ lệ trên toàn bộ tổng số (phần nguyên, số dư cho
-    phần lẻ lớn nhất; bằng nhau thì đơn vị đông hơn, rồi đơn vị đứng trước trong tệp).
-    Đơn vị vượt --max bị giảm xuống, phần dư chia lại cho các đơn vị khác; đơn vị dưới
-    --min được nâng lên, lấy từ đơn vị đang nhận nhiều hơn tỷ lệ đúng nhất. Chạy được cả khi
-    chưa có chỉ tiêu nào trong tệp đợt.
-    """
+    Help text: `cli.help.allocate` in sync/i18n."""
     c = load_campaign(campaign, pending_quotas=[form_id])
     try:
         c.form(form_id)

@@ -27,21 +27,24 @@ from .serve_cmds import serve
     type=click.Choice(["yaml", "xlsx"]),
     default="yaml",
     show_default=True,
-    help="Đợt mẫu dạng campaign.yaml hay bảng tính campaign.xlsx.",
 )
 def demo(directory: Path, fmt: str) -> None:
-    """Chạy trọn vòng một lần trên backend local với dữ liệu mẫu (mặc định ./thidua-demo)."""
+    """Run the whole cycle once on the local backend with sample data (default ./thidua-demo).
+
+    Help text: `cli.help.demo` in sync/i18n."""
     result = run_demo(directory, say=click.echo, fmt=fmt)
     print_summary(result, say=click.echo)
 
 
 @cli.command("run-sample", hidden=True)
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--port", default=8000, show_default=True, type=int, help="Cổng lắng nghe.")
-@click.option("--no-serve", is_flag=True, help="Chỉ chuẩn bị đợt mẫu, không chạy dịch vụ.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True)
 @click.pass_context
 def run_sample(ctx: click.Context, directory: Path, port: int, no_serve: bool) -> None:
-    """Dùng cho `make run`: chuẩn bị đợt mẫu trong THƯ_MỤC (nếu chưa có) rồi chạy dịch vụ."""
+    """For `make run`: prepare a sample campaign in DIRECTORY (unless there is one) and run the service.
+
+    Help text: `cli.help.run_sample` in sync/i18n."""
     if not (directory / "campaign.yaml").exists() or not (directory / "workbooks").exists():
         result = run_demo(directory, say=click.echo)
         print_summary(result, say=click.echo)
