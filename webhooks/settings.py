@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -26,6 +27,7 @@ from flask_babel import gettext as _
 from sync.campaign import Campaign, Form, Unit
 from sync.campaign.model import PolicyRef
 from sync.campaign.policies import resolve_quota
+from sync.campaign.workbook import FORMS, QUOTA_PREFIX, UNITS, read_xlsx_grid
 from sync.campaign_edit import (
     CampaignFileChanged,
     Change,
@@ -455,11 +457,16 @@ def _save(
         return fresh(), 409
     except ConfigError as exc:
         log_event("settings refused", logging.INFO, source="web", user=user.username)
-        fields = fields_of(exc.issues, prefix)
-        issues = [
-            (issue_text(i, file), name if (name := field_of(i, prefix)) in fields else None)
-            for i in exc.issues
-        ]
+        subject = ("forms", form) if form else ("units", unit) if unit else None
+        issues = []
+        fields: dict[str, list[str]] = {}
+        for i in exc.issues:
+            name = field_of(i, prefix)
+            if name is None and file.suffix.lower() == ".xlsx":
+                name = cell_field(i, file, subject)
+            if name is not None:
+                fields.setdefault(name, []).append(i.message)
+            issues.append((issue_text(i, file), name))
         return invalid(issues, fields), 400
     target = url_for("settings.index") + (f"#{anchor}" if anchor else "")
     if not result.changes:
@@ -492,7 +499,11 @@ def field_of(issue: ConfigIssue, prefix: str) -> str | None:
     """The page input an issue is about (`quota-<form>`, `staff`, `due_date`…) when it is
     under `prefix` (units[3], forms[1])."""
     path = issue.path
-    if not path.startswith(prefix) or path[len(prefix) : len(prefix) + 1] not in ("", "."):
+    if (
+        not path
+        or not path.startswith(prefix)
+        or path[len(prefix) : len(prefix) + 1] not in ("", ".")
+    ):
         return None
     parts = path[len(prefix) :].lstrip(".").split(".")
     name = parts[0].split("[")[0]
@@ -503,14 +514,34 @@ def field_of(issue: ConfigIssue, prefix: str) -> str | None:
     return name or None
 
 
-def fields_of(issues: list[ConfigIssue], prefix: str) -> dict[str, list[str]]:
-    """Messages per input of the page."""
-    out: dict[str, list[str]] = {}
-    for issue in issues:
-        name = field_of(issue, prefix)
-        if name is not None:
-            out.setdefault(name, []).append(issue.message)
-    return out
+_CELL_FIELDS = {
+    (UNITS.name, UNITS.col(f"units.{key}").header): key for key in ("level", "staff", "editors")
+} | {
+    (FORMS.name, FORMS.col("forms.due").header): "due_date",
+    (FORMS.name, FORMS.col("forms.grace").header): "grace",
+}
+
+
+def cell_field(issue: ConfigIssue, file: Path, subject: tuple[str, str] | None) -> str | None:
+    """The page input a workbook issue is about: its tab and column name a field, its row is
+    the row of `subject` (units/forms tab, id) in the campaign workbook."""
+    sheet, row, column = issue.sheet, issue.row, issue.column
+    if subject is None or sheet is None or row is None or not column:
+        return None
+    tab = UNITS if subject[0] == "units" else FORMS
+    if sheet != tab.name:
+        return None
+    name = _CELL_FIELDS.get((sheet, column))
+    if name is None and tab is UNITS and column.startswith(QUOTA_PREFIX):
+        name = "quota-" + column.removeprefix(QUOTA_PREFIX).strip()
+    if name is None:
+        return None
+    try:
+        rows = read_xlsx_grid(file).get(sheet) or []
+    except Exception:  # the summary above the form still says where
+        return None
+    at = next((i + 1 for i, r in enumerate(rows) if r and str(r[0]).strip() == subject[1]), None)
+    return name if at == row else None
 
 
 # --- texts -----------------------------------------------------------------------------------

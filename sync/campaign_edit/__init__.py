@@ -37,6 +37,7 @@ from .edits import (
     parse_quota,
     parse_whole,
 )
+from .xlsx_file import apply_xlsx
 from .yaml_file import apply_yaml
 
 try:  # POSIX advisory locks; elsewhere only the in-process lock applies
@@ -113,6 +114,8 @@ def edit_campaign(
         if suffix in (".yaml", ".yml"):
             text, changes = apply_yaml(raw, edits)
             data = text.encode("utf-8")
+        elif suffix == ".xlsx":
+            data, changes = apply_xlsx(file, edits)
         else:
             raise ConfigError(i18n.t("settings.unsupported_format", file=file.name))
         if not changes:
